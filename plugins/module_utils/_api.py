@@ -1,0 +1,254 @@
+# -*- coding: utf-8 -*-
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils is PRIVATE to the tensorone.cloud collection: it may change
+# at any time, without notice, and is not meant to be used by anything else.
+
+"""Transport to the Tensor One GraphQL API: HTTP, retries, errors and secrets."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import random
+import re
+import time
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
+from ansible.module_utils.six.moves.urllib.parse import quote, quote_plus, urlsplit
+
+try:
+    import requests
+    from urllib3.exceptions import NewConnectionError
+    HAS_REQUESTS = True
+except ImportError:
+    HAS_REQUESTS = False
+
+COLLECTION_VERSION = "1.0.0"
+USER_AGENT = "tensorone.cloud/%s (ansible-core %s)" % (COLLECTION_VERSION, ANSIBLE_CORE_VERSION)
+DEFAULT_API_URL = "https://api.tensorone.ai/graphql"
+
+# Backoff between retries: BACKOFF_BASE * 2**(n-1) seconds, capped, with jitter.
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 30.0
+# A Retry-After longer than this fails at once rather than blocking the play.
+RETRY_AFTER_MAX = 120.0
+RETRYABLE_STATUSES = (502, 503, 504)
+
+API_ARGUMENT_SPEC = dict(
+    api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["TENSORONE_API_KEY"])),
+    api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["TENSORONE_API_URL"])),
+    api_timeout=dict(type="int", default=30, fallback=(env_fallback, ["TENSORONE_API_TIMEOUT"])),
+    api_retries=dict(type="int", default=5, fallback=(env_fallback, ["TENSORONE_API_RETRIES"])),
+    validate_certs=dict(type="bool", default=True),
+)
+
+
+class APIError(Exception):
+    """A failure of the API or of the way to it. The message never holds the key.
+
+    ``kind`` is one of: auth, graphql, http, connection, timeout, rate_limit.
+    ``details`` are the API's own error entries, when it sent any.
+    """
+
+    def __init__(self, message, kind, details=None, status=None, attempts=1):
+        super(APIError, self).__init__(message)
+        self.message = message
+        self.kind = kind
+        self.details = details or []
+        self.status = status
+        self.attempts = attempts
+
+    def as_failure(self):
+        return dict(message=self.message, kind=self.kind, status=self.status,
+                    attempts=self.attempts, details=self.details)
+
+
+class TransientError(APIError):
+    """A failure that may pass if the request is sent again.
+
+    ``applied_maybe`` is True when the request may have reached the service and
+    been carried out (a lost response), so a retry of a create could duplicate it.
+    """
+
+    def __init__(self, message, kind, applied_maybe, status=None, retry_after=None):
+        super(TransientError, self).__init__(message, kind, status=status)
+        self.applied_maybe = applied_maybe
+        self.retry_after = retry_after
+
+
+def backoff_delay(retry_number, retry_after=None, rand=random.random):
+    """Seconds to wait before retry number ``retry_number`` (1-based)."""
+    if retry_after is not None:
+        # The service said when; a little jitter keeps parallel clients apart.
+        return retry_after + rand() * 0.5
+    delay = min(BACKOFF_MAX, BACKOFF_BASE * (2 ** (retry_number - 1)))
+    return delay / 2 + rand() * delay / 2
+
+
+def parse_retry_after(value):
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+class Client:
+    """One session to the API for one module run."""
+
+    def __init__(self, url, api_key, timeout=30, retries=5, validate_certs=True, sleep=time.sleep):
+        self.url = url
+        self.timeout = timeout
+        self.retries = retries
+        self.validate_certs = validate_certs
+        self.sleep = sleep
+        self.requests_sent = 0
+        self.retries_done = 0
+        self._secrets = [s for s in {api_key, quote(api_key, safe=""), quote_plus(api_key)} if s]
+        self._host = urlsplit(url).netloc or url
+        self.session = requests.Session()
+        self.session.headers.update({
+            "User-Agent": USER_AGENT,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        })
+        # The documented way to pass the key; the URL that carries it is never printed.
+        self.session.params = {"api_key": api_key}
+
+    def redact(self, text):
+        text = str(text)
+        for secret in self._secrets:
+            text = text.replace(secret, "********")
+        return re.sub(r"(api_key=)[^&\s'\")]*", r"\1********", text)
+
+    def execute(self, document, variables=None, retry_safe=True, recover=None):
+        """Send one GraphQL operation and return its ``data``, retrying transient failures.
+
+        ``retry_safe=False`` marks an operation that must not run twice (a create).
+        After a failure that may have been applied, ``recover()`` is asked whether it
+        was: a non-None answer is returned as the result; None means it was not, and
+        the operation is sent again.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._send(document, variables)
+            except TransientError as exc:
+                if attempt > self.retries:
+                    raise APIError("%s; gave up after %d attempts (api_retries=%d)" % (exc.message, attempt, self.retries),
+                                   exc.kind, status=exc.status, attempts=attempt)
+                if exc.retry_after is not None and exc.retry_after > RETRY_AFTER_MAX:
+                    raise APIError("%s; the API asks to wait %d seconds before retrying" % (exc.message, exc.retry_after),
+                                   exc.kind, status=exc.status, attempts=attempt)
+                if exc.applied_maybe and not retry_safe:
+                    if recover is None:
+                        exc.attempts = attempt
+                        raise
+                    recovered = recover()
+                    if recovered is not None:
+                        return recovered
+                self.retries_done += 1
+                self.sleep(backoff_delay(attempt, exc.retry_after))
+            except APIError as exc:
+                exc.attempts = attempt
+                raise
+
+    def _send(self, document, variables):
+        body = {"query": document, "variables": variables or {}}
+        self.requests_sent += 1
+        try:
+            response = self.session.post(self.url, json=body, timeout=self.timeout, verify=self.validate_certs)
+        except requests.exceptions.ConnectTimeout:
+            raise TransientError("Timed out connecting to %s" % self._host, "timeout", applied_maybe=False)
+        except requests.exceptions.Timeout:
+            raise TransientError("No response from %s within api_timeout (%ss)" % (self._host, self.timeout),
+                                 "timeout", applied_maybe=True)
+        except requests.exceptions.SSLError as exc:
+            raise APIError("TLS error talking to %s (see validate_certs): %s" % (self._host, self._reason(exc)), "connection")
+        except requests.exceptions.ConnectionError as exc:
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            refused = isinstance(reason, NewConnectionError)
+            raise TransientError("Could not %s %s: %s" % ("connect to" if refused else "get a response from",
+                                                            self._host, self._reason(exc)),
+                                 "connection", applied_maybe=not refused)
+        except requests.exceptions.RequestException as exc:
+            raise APIError("Request to %s failed: %s" % (self._host, self._reason(exc)), "connection")
+        return self._read(response)
+
+    def _reason(self, exc):
+        """A short, key-free reason from a requests exception (its text carries the URL)."""
+        cause = exc.args[0] if exc.args else exc
+        cause = getattr(cause, "reason", None) or cause  # urllib3 wraps the real cause
+        text = re.sub(r"<[^>]*>:?\s*", "", str(cause))  # drop object reprs
+        return self.redact(text.strip()) or type(cause).__name__
+
+    def _read(self, response):
+        status = response.status_code
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        messages = _error_messages(payload)
+        if status in (401, 403):
+            raise APIError("Authentication failed (HTTP %d): check api_key (or the TENSORONE_API_KEY environment variable)" % status,
+                           "auth", details=messages, status=status)
+        if status == 429:
+            raise TransientError("Rate limited by the API (HTTP 429)", "rate_limit", applied_maybe=False, status=status,
+                                 retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        if status in RETRYABLE_STATUSES:
+            raise TransientError("The API answered HTTP %d%s" % (status, _joined(messages)), "http",
+                                 applied_maybe=True, status=status)
+        if status != 200 or not isinstance(payload, dict):
+            raise APIError("The API answered HTTP %d%s" % (status, _joined(messages) or (" with a body that is not a GraphQL response")),
+                           "graphql" if messages else "http", details=messages, status=status)
+        if messages:
+            if any(m == "Unauthorized" for m in messages):
+                raise APIError("The API refused the operation as unauthorized: the api_key may be read-only or lack this permission",
+                               "auth", details=messages, status=status)
+            raise APIError("The API returned an error%s" % _joined(messages), "graphql", details=messages, status=status)
+        return payload.get("data") or {}
+
+
+def _error_messages(payload):
+    if not isinstance(payload, dict) or not isinstance(payload.get("errors"), list):
+        return []
+    return [str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in payload["errors"]]
+
+
+def _joined(messages):
+    return ": " + "; ".join(messages) if messages else ""
+
+
+def require_requests(module):
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"))
+
+
+def validate_api_params(module):
+    """Messages for API options out of range, to fail before any request."""
+    errors = []
+    if module.params["api_timeout"] < 1:
+        errors.append("api_timeout must be at least 1 second, got %d" % module.params["api_timeout"])
+    if module.params["api_retries"] < 0:
+        errors.append("api_retries must be 0 or more, got %d" % module.params["api_retries"])
+    if not module.params["api_url"].lower().startswith(("https://", "http://")):
+        errors.append("api_url must be an http(s) URL")
+    if not module.params["api_key"]:
+        errors.append("api_key must not be empty (set it or the TENSORONE_API_KEY environment variable)")
+    return errors
+
+
+def client_from_module(module):
+    p = module.params
+    return Client(p["api_url"], p["api_key"], timeout=p["api_timeout"], retries=p["api_retries"],
+                  validate_certs=p["validate_certs"])
+
+
+def fail_from_api_error(module, client, exc, **result):
+    """Fail the module with a structured, key-free report of an API error."""
+    failure = exc.as_failure()
+    failure["message"] = client.redact(failure["message"])
+    failure["details"] = [client.redact(d) for d in failure["details"]]
+    module.fail_json(msg=failure["message"], failure=failure, **result)

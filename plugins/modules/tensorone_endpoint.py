@@ -1,0 +1,298 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: tensorone_endpoint
+short_description: Create, update and delete Tensor One Serverless Endpoints
+version_added: 1.0.0
+description:
+  - Makes a Tensor One Serverless Endpoint look the way the task describes, through the Tensor One GraphQL API.
+  - Only the options the task sets are compared with the endpoint; a re-run with the same options changes nothing
+    and sends no mutation.
+  - The API replaces the whole endpoint on every update, so an update always sends every field, with the endpoint's
+    current value for each option the task does not set. Nothing the task does not mention is lost.
+  - O(state=absent) scales the workers to 0, waits for them to drain and deletes the endpoint, as the API requires.
+author:
+  - Tensor One collection contributors
+extends_documentation_fragment:
+  - tensorone.cloud.api
+  - tensorone.cloud.api.ATTRIBUTES
+attributes:
+  check_mode:
+    description: Reports what would change, with the predicted endpoint, and sends no mutation.
+    support: full
+  diff_mode:
+    description: Returns the managed fields before and after, for create, update and delete.
+    support: full
+options:
+  state:
+    description:
+      - V(present) creates the endpoint or updates it to match the task.
+      - V(absent) scales its workers to 0, waits for them to drain within O(wait_timeout), then deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  id:
+    description:
+      - ID of an existing endpoint. When set, it selects the endpoint instead of O(name), and a different
+        O(name) renames it.
+      - An unknown ID fails with O(state=present); it never creates another endpoint.
+    type: str
+  name:
+    description:
+      - Name of the endpoint, 3 to 191 characters, unique in the account.
+      - Selects the endpoint when O(id) is not set. If two endpoints carry the name, the task fails and lists their IDs.
+      - Required to create an endpoint.
+    type: str
+  template_id:
+    description:
+      - ID of the template the workers run. Required to create an endpoint.
+    type: str
+  gpu_ids:
+    description:
+      - GPU pool IDs in priority order, for example V(AMPERE_48) then V(ADA_48_PRO). A V(-<gpu type>) item excludes a model.
+      - The order matters and is compared as given. Required to create an endpoint.
+    type: list
+    elements: str
+  idle_timeout:
+    description:
+      - Seconds an idle worker is kept before it scales down, 1 to 3600.
+    type: int
+  locations:
+    description:
+      - Region codes (V(US), V(CZ), V(FR), ...) or data-centre IDs (V(EU-RO-1), ...) the workers may run in.
+      - An empty list means anywhere.
+    type: list
+    elements: str
+  network_volume_id:
+    description:
+      - ID of a network volume to attach. An empty string means none.
+    type: str
+  scaler_type:
+    description:
+      - How the endpoint scales.
+    type: str
+    choices: [QUEUE_DELAY, REQUEST_COUNT]
+  scaler_value:
+    description:
+      - The scaler's threshold (seconds of queue delay, or requests per worker), at least 1.
+    type: int
+  workers_min:
+    description:
+      - Always-on workers, 0 or more, at most O(workers_max) (or the endpoint's current maximum when
+        O(workers_max) is not set).
+    type: int
+  workers_max:
+    description:
+      - Most workers the endpoint may run, 0 or more. The account caps the sum over all endpoints.
+    type: int
+  wait_timeout:
+    description:
+      - Seconds to wait for the workers to drain with O(state=absent) before the delete.
+      - On timeout the task fails naming the workers still running; a re-run continues from there.
+    type: int
+    default: 300
+notes:
+  - Options that are not set keep the endpoint's current values, and are left to the API's defaults on create.
+seealso:
+  - module: tensorone.cloud.tensorone_endpoint_info
+"""
+
+EXAMPLES = r"""
+- name: Create or update an endpoint (the key comes from TENSORONE_API_KEY)
+  tensorone.cloud.tensorone_endpoint:
+    name: llm-inference
+    template_id: xkhgg72fuo
+    gpu_ids: [AMPERE_48, ADA_48_PRO]
+    locations: [US, CZ]
+    workers_min: 0
+    workers_max: 3
+    idle_timeout: 5
+
+- name: Scale one option; every other field keeps its value
+  tensorone.cloud.tensorone_endpoint:
+    name: llm-inference
+    workers_max: 5
+
+- name: Set the key once for every module of the collection
+  module_defaults:
+    group/tensorone.cloud.all:
+      api_key: "{{ vault_tensorone_api_key }}"
+  block:
+    - name: Rename an endpoint by its ID
+      tensorone.cloud.tensorone_endpoint:
+        id: jpnw0v75y3qoql
+        name: llm-inference-v2
+
+- name: Drain the workers and delete the endpoint
+  tensorone.cloud.tensorone_endpoint:
+    name: llm-inference-v2
+    state: absent
+    wait_timeout: 600
+"""
+
+RETURN = r"""
+endpoint:
+  description:
+    - The endpoint after the task, with keys named like the options, so it can be fed back into this module.
+    - In check mode, the predicted endpoint (C(id) is V(null) for one that would be created).
+    - V(null) with O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: ID of the endpoint.
+      type: str
+      sample: jpnw0v75y3qoql
+    name:
+      description: Name of the endpoint.
+      type: str
+      sample: llm-inference
+    template_id:
+      description: ID of the template.
+      type: str
+      sample: xkhgg72fuo
+    gpu_ids:
+      description: GPU pool IDs in priority order.
+      type: list
+      elements: str
+      sample: [AMPERE_48, ADA_48_PRO]
+    idle_timeout:
+      description: Idle timeout in seconds.
+      type: int
+      sample: 5
+    locations:
+      description: Allowed locations; empty means anywhere.
+      type: list
+      elements: str
+      sample: [US]
+    network_volume_id:
+      description: ID of the attached network volume, or V(null).
+      type: str
+      sample: null
+    scaler_type:
+      description: Scaler type.
+      type: str
+      sample: QUEUE_DELAY
+    scaler_value:
+      description: Scaler threshold.
+      type: int
+      sample: 4
+    workers_min:
+      description: Always-on workers.
+      type: int
+      sample: 0
+    workers_max:
+      description: Maximum workers.
+      type: int
+      sample: 3
+    workers:
+      description: The endpoint's workers (the API's C(clusters)) as read.
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: ID of the worker.
+          type: str
+        desired_status:
+          description: The worker's desired status, for example V(RUNNING).
+          type: str
+      sample: [{id: a1b2c3d4e5f6g7, desired_status: RUNNING}]
+actions:
+  description: What the task did (or would do in check mode), one readable line per API change.
+  returned: always
+  type: list
+  elements: str
+  sample: ["update endpoint 'llm-inference' (jpnw0v75y3qoql): workers_max"]
+failure:
+  description: Structured details of an API failure.
+  returned: failed, when the API or the way to it failed
+  type: dict
+  contains:
+    message:
+      description: What went wrong.
+      type: str
+    kind:
+      description: One of V(auth), V(graphql), V(http), V(connection), V(timeout), V(rate_limit).
+      type: str
+    status:
+      description: HTTP status, if a response came.
+      type: int
+    attempts:
+      description: How many times the request was sent.
+      type: int
+    details:
+      description: The API's own error messages.
+      type: list
+      elements: str
+  sample: {message: "The API returned an error: Endpoint not found", kind: graphql, status: 200, attempts: 1,
+           details: [Endpoint not found]}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
+    API_ARGUMENT_SPEC,
+    APIError,
+    client_from_module,
+    fail_from_api_error,
+    require_requests,
+    validate_api_params,
+)
+from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import (
+    SCALER_TYPES,
+    Endpoints,
+    ModelError,
+    diff_view,
+    validate_params,
+)
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        id=dict(type="str"),
+        name=dict(type="str"),
+        template_id=dict(type="str"),
+        gpu_ids=dict(type="list", elements="str"),
+        idle_timeout=dict(type="int"),
+        locations=dict(type="list", elements="str"),
+        network_volume_id=dict(type="str"),
+        scaler_type=dict(type="str", choices=list(SCALER_TYPES)),
+        scaler_value=dict(type="int"),
+        workers_min=dict(type="int"),
+        workers_max=dict(type="int"),
+        wait_timeout=dict(type="int", default=300),
+    )
+    argument_spec.update(API_ARGUMENT_SPEC)
+    module = AnsibleModule(argument_spec=argument_spec, required_one_of=[("id", "name")], supports_check_mode=True)
+    require_requests(module)
+    errors = validate_api_params(module) + validate_params(module.params)
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+
+    client = client_from_module(module)
+    endpoints = Endpoints(client, check_mode=module.check_mode)
+    try:
+        api_endpoints = endpoints.list()[0]
+        changed, before, after = endpoints.converge(api_endpoints, module.params)
+    except APIError as exc:
+        fail_from_api_error(module, client, exc, changed=bool(endpoints.actions), actions=endpoints.actions)
+    except ModelError as exc:
+        module.fail_json(msg=client.redact(exc), changed=bool(endpoints.actions), actions=endpoints.actions)
+
+    for warning in endpoints.warnings:
+        module.warn(warning)
+    result = dict(changed=changed, endpoint=after, actions=endpoints.actions)
+    if module._diff:
+        result["diff"] = dict(before=diff_view(before), after=diff_view(after))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

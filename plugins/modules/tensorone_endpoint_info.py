@@ -1,0 +1,188 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: tensorone_endpoint_info
+short_description: List Tensor One Serverless Endpoints
+version_added: 1.0.0
+description:
+  - Lists the Serverless Endpoints of a Tensor One account, optionally only the one with an ID or name,
+    and the account's serverless discount, in one API request.
+author:
+  - Tensor One collection contributors
+extends_documentation_fragment:
+  - tensorone.cloud.api
+  - tensorone.cloud.api.ATTRIBUTES
+  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  check_mode:
+    description: Reads only; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Reads only; there is nothing to diff.
+    support: N/A
+options:
+  id:
+    description:
+      - Only the endpoint with this ID.
+    type: str
+  name:
+    description:
+      - Only endpoints with this name.
+    type: str
+seealso:
+  - module: tensorone.cloud.tensorone_endpoint
+"""
+
+EXAMPLES = r"""
+- name: List every endpoint of the account
+  tensorone.cloud.tensorone_endpoint_info:
+  register: all_endpoints
+
+- name: Look one up by name
+  tensorone.cloud.tensorone_endpoint_info:
+    name: llm-inference
+  register: found
+
+- name: Feed what was read back into the endpoint module (here, to copy its settings to a new endpoint)
+  tensorone.cloud.tensorone_endpoint:
+    name: llm-inference-copy
+    template_id: "{{ found.endpoints[0].template_id }}"
+    gpu_ids: "{{ found.endpoints[0].gpu_ids }}"
+    locations: "{{ found.endpoints[0].locations }}"
+    workers_max: "{{ found.endpoints[0].workers_max }}"
+  when: found.endpoints | length == 1
+"""
+
+RETURN = r"""
+endpoints:
+  description:
+    - The endpoints found, each shaped like the C(endpoint) that M(tensorone.cloud.tensorone_endpoint) returns.
+    - Always a list; empty when nothing matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: ID of the endpoint.
+      type: str
+      sample: jpnw0v75y3qoql
+    name:
+      description: Name of the endpoint.
+      type: str
+      sample: llm-inference
+    template_id:
+      description: ID of the template.
+      type: str
+      sample: xkhgg72fuo
+    gpu_ids:
+      description: GPU pool IDs in priority order.
+      type: list
+      elements: str
+      sample: [AMPERE_48, ADA_48_PRO]
+    idle_timeout:
+      description: Idle timeout in seconds.
+      type: int
+      sample: 5
+    locations:
+      description: Allowed locations; empty means anywhere.
+      type: list
+      elements: str
+      sample: [US]
+    network_volume_id:
+      description: ID of the attached network volume, or V(null).
+      type: str
+      sample: null
+    scaler_type:
+      description: Scaler type.
+      type: str
+      sample: QUEUE_DELAY
+    scaler_value:
+      description: Scaler threshold.
+      type: int
+      sample: 4
+    workers_min:
+      description: Always-on workers.
+      type: int
+      sample: 0
+    workers_max:
+      description: Maximum workers.
+      type: int
+      sample: 3
+    workers:
+      description: The endpoint's workers (the API's C(clusters)) as read.
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: ID of the worker.
+          type: str
+        desired_status:
+          description: The worker's desired status, for example V(RUNNING).
+          type: str
+      sample: []
+serverless_discount:
+  description: The account's serverless discount, or V(null) when it has none.
+  returned: always
+  type: dict
+  contains:
+    discount_factor:
+      description: The discount factor.
+      type: float
+    type:
+      description: The kind of discount.
+      type: str
+    expiration_date:
+      description: When the discount ends.
+      type: str
+  sample: null
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
+    API_ARGUMENT_SPEC,
+    APIError,
+    client_from_module,
+    fail_from_api_error,
+    require_requests,
+    validate_api_params,
+)
+from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import Endpoints, endpoint_from_api
+
+
+def main():
+    argument_spec = dict(
+        id=dict(type="str"),
+        name=dict(type="str"),
+    )
+    argument_spec.update(API_ARGUMENT_SPEC)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    require_requests(module)
+    errors = validate_api_params(module)
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+
+    client = client_from_module(module)
+    try:
+        api_endpoints, discount = Endpoints(client).list(with_discount=True)
+    except APIError as exc:
+        fail_from_api_error(module, client, exc)
+
+    wanted_id, wanted_name = module.params["id"], module.params["name"]
+    endpoints = [endpoint_from_api(e) for e in api_endpoints
+                 if (wanted_id is None or e.get("id") == wanted_id) and (wanted_name is None or e.get("name") == wanted_name)]
+    serverless_discount = None
+    if discount:
+        serverless_discount = dict(discount_factor=discount.get("discountFactor"), type=discount.get("type"),
+                                   expiration_date=discount.get("expirationDate"))
+    module.exit_json(changed=False, endpoints=endpoints, serverless_discount=serverless_discount)
+
+
+if __name__ == "__main__":
+    main()
