@@ -44,9 +44,28 @@ ENDPOINT_SELECTION = ("id name templateId gpuIds idleTimeout locations networkVo
 LIST_QUERY = "query TensorOneEndpoints { myself { endpoints { %s } } }" % ENDPOINT_SELECTION
 LIST_WITH_DISCOUNT_QUERY = ("query TensorOneEndpointsInfo { myself { endpoints { %s } "
                             "serverlessDiscount { discountFactor type expirationDate } } }" % ENDPOINT_SELECTION)
-GET_QUERY = "query TensorOneEndpoint($id: String!) { myself { endpoint(id: $id) { %s } } }" % ENDPOINT_SELECTION
 SAVE_MUTATION = "mutation TensorOneSaveEndpoint($input: EndpointInput!) { saveEndpoint(input: $input) { %s } }" % ENDPOINT_SELECTION
 DELETE_MUTATION = "mutation TensorOneDeleteEndpoint($id: String!) { deleteEndpoint(id: $id) }"
+
+
+
+
+def endpoint_argument_spec():
+    """Module options that describe one endpoint (shared by the single and fleet modules)."""
+    return dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        id=dict(type="str"),
+        name=dict(type="str"),
+        template_id=dict(type="str"),
+        gpu_ids=dict(type="list", elements="str"),
+        idle_timeout=dict(type="int"),
+        locations=dict(type="list", elements="str"),
+        network_volume_id=dict(type="str"),
+        scaler_type=dict(type="str", choices=list(SCALER_TYPES)),
+        scaler_value=dict(type="int"),
+        workers_min=dict(type="int"),
+        workers_max=dict(type="int"),
+    )
 
 
 # --- normalisation and comparison -------------------------------------------
@@ -193,8 +212,73 @@ class ModelError(Exception):
     """A request that cannot be carried out as asked (not an API failure)."""
 
 
+class Step:
+    """One endpoint's planned change: action is create, update, delete or none."""
+
+    def __init__(self, action, before, desired=None):
+        self.action = action
+        self.before = before
+        self.desired = desired or {}
+        self.after = before if action == "none" else None
+
+    @property
+    def changed(self):
+        return self.action != "none"
+
+
+def plan_endpoint(api_endpoints, params):
+    """The Step that brings the endpoint ``params`` describe to ``params["state"]``.
+
+    ``params`` are one endpoint's options; ``api_endpoints`` the account's endpoints as read.
+    """
+    desired = desired_from_params(params)
+    current = find_endpoint(api_endpoints, params.get("id"), params.get("name"))
+    if params.get("state", "present") == "absent":
+        return Step("delete" if current else "none", current)
+    if current is None:
+        if params.get("id") is not None:
+            raise ModelError("No endpoint with id %r exists; id only selects an existing endpoint "
+                             "(leave it out to create one by name)" % params["id"])
+        missing = [option for option in REQUIRED_ON_CREATE if option not in desired]
+        if missing:
+            raise ModelError("Endpoint %r does not exist; creating it needs %s" % (params.get("name"), ", ".join(missing)))
+        return Step("create", None, desired)
+    errors = validate_workers(desired.get("workers_min"), desired.get("workers_max"), current)
+    if errors:
+        raise ModelError("%s: %s" % (current["name"], "; ".join(errors)))
+    return Step("update" if differences(current, desired) else "none", current, desired)
+
+
+def validate_fleet(params):
+    """validate_params for every item of a fleet, each message naming its item; names must be unique."""
+    errors = []
+    seen = set()
+    for index, item in enumerate(params["endpoints"]):
+        where = "endpoints[%d] (%s)" % (index, item["name"])
+        errors.extend("%s: %s" % (where, error) for error in validate_params(item))
+        if item["name"] in seen:
+            errors.append("%s: the name appears more than once in endpoints" % where)
+        seen.add(item["name"])
+    if params.get("wait_timeout") is not None and params["wait_timeout"] < 0:
+        errors.append("wait_timeout must be at least 0, got %d" % params["wait_timeout"])
+    return errors
+
+
+def plan_fleet(api_endpoints, params):
+    """A Step per declared endpoint, in order, then a delete per pruned one."""
+    steps = [plan_endpoint(api_endpoints, item) for item in params["endpoints"]]
+    if params.get("prune"):
+        declared_ids = set(step.before["id"] for step in steps if step.before)
+        declared_names = set(item["name"] for item in params["endpoints"])
+        prefix = params.get("prune_prefix") or ""
+        steps.extend(Step("delete", endpoint_from_api(e)) for e in api_endpoints
+                     if e.get("id") not in declared_ids and e.get("name") not in declared_names
+                     and (e.get("name") or "").startswith(prefix))
+    return steps
+
+
 class Endpoints:
-    """Reads and writes endpoints through a transport client, honouring check mode."""
+    """Reads endpoints and applies planned Steps through a transport client, honouring check mode."""
 
     def __init__(self, client, check_mode=False, sleep=time.sleep, clock=time.monotonic):
         self.client = client
@@ -204,44 +288,20 @@ class Endpoints:
         self.actions = []
         self.warnings = []
 
-    def converge(self, api_endpoints, params):
-        """Bring one endpoint to ``params["state"]``; returns (changed, before, after).
-
-        ``params`` are the module's options; ``api_endpoints`` the account's endpoints as read.
-        """
-        desired = desired_from_params(params)
-        current = find_endpoint(api_endpoints, params.get("id"), params.get("name"))
-        if params["state"] == "absent":
-            if current is None:
-                return False, None, None
-            self.delete(current, params["wait_timeout"])
-            return True, current, None
-        if current is None:
-            if params.get("id") is not None:
-                raise ModelError("No endpoint with id %r exists; id only selects an existing endpoint "
-                                 "(leave it out to create one by name)" % params["id"])
-            missing = [option for option in REQUIRED_ON_CREATE if option not in desired]
-            if missing:
-                raise ModelError("Endpoint %r does not exist; creating it needs %s"
-                                 % (params.get("name"), ", ".join(missing)))
-            return True, None, self.create(desired)
-        errors = validate_workers(desired.get("workers_min"), desired.get("workers_max"), current)
-        if errors:
-            raise ModelError("; ".join(errors))
-        if not differences(current, desired):
-            return False, current, current
-        return True, current, self.update(current, desired)
-
     def list(self, with_discount=False):
         """All endpoints of the account (API dicts), and the discount when asked: one request."""
         data = self.client.execute(LIST_WITH_DISCOUNT_QUERY if with_discount else LIST_QUERY)
         myself = _myself(data)
         return myself.get("endpoints") or [], myself.get("serverlessDiscount")
 
-    def get(self, endpoint_id):
-        data = self.client.execute(GET_QUERY, {"id": endpoint_id})
-        api_endpoint = _myself(data).get("endpoint")
-        return endpoint_from_api(api_endpoint) if api_endpoint else None
+    def apply(self, steps, wait_timeout):
+        """Carry out the steps: creates and updates in order, then all deletes together."""
+        for step in steps:
+            if step.action == "create":
+                step.after = self.create(step.desired)
+            elif step.action == "update":
+                step.after = self.update(step.before, step.desired)
+        self.delete([step.before for step in steps if step.action == "delete"], wait_timeout)
 
     def create(self, desired):
         self.actions.append("create endpoint %r" % desired["name"])
@@ -270,35 +330,49 @@ class Endpoints:
                                  % (", ".join(sorted(not_applied)), updated["name"]))
         return updated
 
-    def delete(self, endpoint, wait_timeout):
-        """Scale to 0, wait for the workers to drain, delete. Already gone counts as deleted."""
+    def delete(self, endpoints, wait_timeout):
+        """Delete endpoints as the API requires: scale all to 0, wait for every drain
+        together within ``wait_timeout``, delete each as soon as it is idle.
+        One already gone counts as deleted."""
         if self.check_mode:
-            self.actions.append("delete endpoint %r (%s)" % (endpoint["name"], endpoint["id"]))
+            self.actions.extend("delete endpoint %r (%s)" % (e["name"], e["id"]) for e in endpoints)
             return
         deadline = self.clock() + wait_timeout
-        name, endpoint_id = endpoint["name"], endpoint["id"]
-        if endpoint["workers_min"] != 0 or endpoint["workers_max"] != 0:
-            endpoint = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
-                                   action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
+        pending = {}
+        for endpoint in endpoints:
+            if endpoint["workers_min"] != 0 or endpoint["workers_max"] != 0:
+                endpoint = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
+                                       action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
+            pending[endpoint["id"]] = endpoint
         poll = 0.5
-        while True:
-            refusal = None
-            if not running_workers(endpoint):
+        while pending:
+            refusals = {}
+            for endpoint_id, endpoint in list(pending.items()):
+                if running_workers(endpoint):
+                    continue
                 try:
-                    self.client.execute(DELETE_MUTATION, {"id": endpoint["id"]})
-                    break
+                    self.client.execute(DELETE_MUTATION, {"id": endpoint_id})
                 except APIError as exc:
                     if exc.kind != "graphql":
                         raise
-                    refusal = exc.message  # not drained yet, or already gone: read again
+                    refusals[endpoint_id] = exc.message  # not drained yet, or already gone: read again
+                    continue
+                self.actions.append("delete endpoint %r (%s)" % (endpoint["name"], endpoint_id))
+                del pending[endpoint_id]
+            if not pending:
+                return
             if self.clock() >= deadline:
-                raise ModelError(_drain_timeout_message(endpoint, wait_timeout, refusal))
+                raise ModelError(" ".join(_drain_timeout_message(e, wait_timeout, refusals.get(i)) for i, e in pending.items()))
             self.sleep(min(poll, max(0.1, deadline - self.clock())))
             poll = min(poll * 1.5, 5.0)
-            endpoint = self.get(endpoint_id)
-            if endpoint is None:
-                break  # gone: deleted by a request whose response was lost, or by someone else
-        self.actions.append("delete endpoint %r (%s)" % (name, endpoint_id))
+            current = dict((e["id"], e) for e in self.list()[0])
+            for endpoint_id, endpoint in list(pending.items()):
+                if endpoint_id in current:
+                    pending[endpoint_id] = endpoint_from_api(current[endpoint_id])
+                else:
+                    # gone: deleted by a request whose response was lost, or by someone else
+                    self.actions.append("delete endpoint %r (%s)" % (endpoint["name"], endpoint_id))
+                    del pending[endpoint_id]
 
 
 def _drain_timeout_message(endpoint, wait_timeout, refusal):

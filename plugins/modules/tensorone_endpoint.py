@@ -245,31 +245,18 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     validate_api_params,
 )
 from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import (
-    SCALER_TYPES,
     Endpoints,
     ModelError,
     diff_view,
+    endpoint_argument_spec,
+    plan_endpoint,
     validate_params,
 )
 
 
 def main():
-    argument_spec = dict(
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        id=dict(type="str"),
-        name=dict(type="str"),
-        template_id=dict(type="str"),
-        gpu_ids=dict(type="list", elements="str"),
-        idle_timeout=dict(type="int"),
-        locations=dict(type="list", elements="str"),
-        network_volume_id=dict(type="str"),
-        scaler_type=dict(type="str", choices=list(SCALER_TYPES)),
-        scaler_value=dict(type="int"),
-        workers_min=dict(type="int"),
-        workers_max=dict(type="int"),
-        wait_timeout=dict(type="int", default=300),
-    )
-    argument_spec.update(API_ARGUMENT_SPEC)
+    argument_spec = endpoint_argument_spec()
+    argument_spec.update(wait_timeout=dict(type="int", default=300), **API_ARGUMENT_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, required_one_of=[("id", "name")], supports_check_mode=True)
     require_requests(module)
     errors = validate_api_params(module) + validate_params(module.params)
@@ -279,8 +266,8 @@ def main():
     client = client_from_module(module)
     endpoints = Endpoints(client, check_mode=module.check_mode)
     try:
-        api_endpoints = endpoints.list()[0]
-        changed, before, after = endpoints.converge(api_endpoints, module.params)
+        step = plan_endpoint(endpoints.list()[0], module.params)
+        endpoints.apply([step], module.params["wait_timeout"])
     except APIError as exc:
         fail_from_api_error(module, client, exc, changed=bool(endpoints.actions), actions=endpoints.actions)
     except ModelError as exc:
@@ -288,9 +275,9 @@ def main():
 
     for warning in endpoints.warnings:
         module.warn(warning)
-    result = dict(changed=changed, endpoint=after, actions=endpoints.actions)
+    result = dict(changed=step.changed, endpoint=step.after, actions=endpoints.actions)
     if module._diff:
-        result["diff"] = dict(before=diff_view(before), after=diff_view(after))
+        result["diff"] = dict(before=diff_view(step.before), after=diff_view(step.after))
     module.exit_json(**result)
 
 
