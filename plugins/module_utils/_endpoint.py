@@ -334,9 +334,6 @@ class Endpoints:
         """Delete endpoints as the API requires: scale all to 0, wait for every drain
         together within ``wait_timeout``, delete each as soon as it is idle.
         One already gone counts as deleted."""
-        if self.check_mode:
-            self.actions.extend("delete endpoint %r (%s)" % (e["name"], e["id"]) for e in endpoints)
-            return
         deadline = self.clock() + wait_timeout
         pending = {}
         for endpoint in endpoints:
@@ -344,6 +341,9 @@ class Endpoints:
                 endpoint = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
                                        action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
             pending[endpoint["id"]] = endpoint
+        if self.check_mode:
+            self.actions.extend("delete endpoint %r (%s)" % (e["name"], e["id"]) for e in pending.values())
+            return
         poll = 0.5
         while pending:
             refusals = {}
