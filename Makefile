@@ -1,0 +1,211 @@
+# tensorone.cloud developer commands. `make help` lists them.
+#
+#   make demo    offline demo: build + install the collection, run
+#                playbooks/demo.yml against the local API emulator
+#   make test    every gate (what CI runs through .ci/run)
+#   make docs    the HTML docs site, in build/docs/build/html
+#
+# Everything is installed into project-local venvs (.venv, .venv-2.16,
+# .venv-2.21) and build/; nothing outside the work tree except ansible-test's
+# cache in ~/.ansible/test (the offline get-pip stand-in and its venvs).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+ROOT  := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(ROOT)/build
+COLL  := $(BUILD)/ansible_collections/tensorone/cloud
+TOOLS := $(ROOT)/tests/tools
+LOGS  := $(BUILD)/logs
+
+# --- Pythons and venvs ------------------------------------------------------
+PYTHON     ?= python3
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+# newest installed 3.12.x (ansible-core 2.20+ needs Python >= 3.12)
+PYTHON312  ?= $(shell ls -d $(PYENV_ROOT)/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V | tail -n1)
+
+VENV := $(ROOT)/.venv
+# Test matrix: ansible-core version -> venv, pin and controller Python.
+# 2.19 is the main venv (pinned in tests/requirements-dev.txt).
+MATRIX        := 2.16 2.19 2.21
+CORE_PIN_2.16 := ansible-core==2.16.19
+CORE_PIN_2.21 := ansible-core==2.21.5
+BASE_PY_2.16  := $(PYTHON)
+BASE_PY_2.21  := $(PYTHON312)
+venv_of   = $(if $(filter 2.19,$(1)),$(VENV),$(ROOT)/.venv-$(1))
+pyver_of  = $(if $(filter 2.21,$(1)),3.12,3.11)
+
+# The machine's pip config points at local mirrors that lack most packages,
+# and pip warns about each one; drop that noise, keep everything else.
+PIP_NOISE := is ignored: it is neither a file nor a directory
+pip_install = $(1)/bin/python -m pip install --quiet $(2) 2> >(grep -v '$(PIP_NOISE)' >&2)
+
+# ansible-test finds Pythons by name on PATH. pyenv shims for versions that
+# are not selected fail at run time, so drop the shims and put real links to
+# every installed 3.8-3.13 first (sanity then compiles/imports on all of them).
+PATH_NO_SHIMS := $(shell printf '%s' "$$PATH" | tr ':' '\n' | grep -v '/shims$$' | paste -sd: -)
+PYLINKS   := $(BUILD)/path
+TEST_PATH := $(PYLINKS):$(PATH_NO_SHIMS)
+# for tools from .venv that call other tools from .venv (ansible-doc, ...)
+VENV_PATH := $(VENV)/bin:$(PATH_NO_SHIMS)
+SANITY_PYTHONS := 3.8 3.9 3.10 3.11 3.12 3.13
+
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache
+
+.PHONY: help
+help:
+	@echo "make demo       run playbooks/demo.yml against the local API emulator (no key needed)"
+	@echo "make demo-live  the same playbook against the real service (needs TENSORONE_API_KEY)"
+	@echo "make test       every gate, as CI runs it (.ci/run)"
+	@echo "make docs       build the HTML docs site into build/docs/build/html"
+	@echo "make venv       create/update .venv (tests/requirements-dev.txt)"
+	@echo "single gates:   $(GATES)"
+	@echo "make clean      remove build/ (venvs stay; 'make distclean' removes them too)"
+
+# --- venvs ------------------------------------------------------------------
+.PHONY: venv venvs
+venv: $(VENV)/.installed
+venvs: $(foreach v,$(MATRIX),$(call venv_of,$(v))/.installed)
+
+$(VENV)/.installed: $(ROOT)/tests/requirements-dev.txt
+	@echo ">> installing dev tools into $(VENV)"
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(call pip_install,$(VENV),-r $<)
+	$(VENV)/bin/python -m pip check
+	touch $@
+
+$(ROOT)/.venv-%/.installed:
+	@test -n "$(BASE_PY_$*)" || { echo "no Python for ansible-core $* (need $(pyver_of))"; exit 1; }
+	@echo ">> installing $(CORE_PIN_$*) into $(ROOT)/.venv-$*"
+	test -x $(ROOT)/.venv-$*/bin/python || $(BASE_PY_$*) -m venv $(ROOT)/.venv-$*
+	$(call pip_install,$(ROOT)/.venv-$*,$(CORE_PIN_$*))
+	touch $@
+
+# Real pythonX.Y links (see TEST_PATH), shellcheck for its sanity test, and
+# the offline get-pip stand-in for every pip version our ansible-tests ask for.
+.PHONY: test-env
+test-env: venvs
+	@mkdir -p $(PYLINKS) $(GET_PIP_CACHE)
+	@for v in $(SANITY_PYTHONS); do \
+	  p=$$(ls -d $(PYENV_ROOT)/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -n1); \
+	  if [ -n "$$p" ]; then ln -sfn "$$p" $(PYLINKS)/python$$v; else echo "note: no Python $$v under $(PYENV_ROOT)"; fi; \
+	done
+	@ln -sfn $(VENV)/bin/shellcheck $(PYLINKS)/shellcheck
+	@for f in $(foreach v,$(MATRIX),$(call venv_of,$(v))/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py); do \
+	  for pv in $$(grep -oE "pip='[0-9.]+'" "$$f" | grep -oE '[0-9.]+'); do \
+	    cp $(TOOLS)/get_pip_standin.py $(GET_PIP_CACHE)/get_pip_$${pv//./_}.py; \
+	  done; \
+	done
+
+# --- the collection as ansible-test wants it --------------------------------
+.PHONY: copy build
+copy:
+	@mkdir -p $(COLL)
+	@$(PYTHON) $(TOOLS)/sync_tree.py $(ROOT) $(COLL)
+
+# The tarball users install (built from the copy: only files git would commit).
+build: copy venv
+	@rm -f $(BUILD)/tensorone-cloud-*.tar.gz
+	@cd $(COLL) && $(VENV)/bin/ansible-galaxy collection build --force --output-path $(BUILD) . >/dev/null
+	@ls $(BUILD)/tensorone-cloud-*.tar.gz
+
+# --- make test: the gates ---------------------------------------------------
+# Cheap checks first, so a broken runtime.yml fails in seconds, not minutes.
+# Issue 6 will add `ee-check` (ansible-builder create) and `runner-check`
+# (ansible-runner): append them to EXTRA_GATES when they exist.
+EXTRA_GATES ?=
+GATES := action-group changelog-lint lint docs-lint \
+	$(addprefix sanity-,$(MATRIX)) $(addprefix units-,$(MATRIX)) $(addprefix integration-,$(MATRIX)) \
+	galaxy-importer docs-build $(EXTRA_GATES)
+
+.PHONY: test
+test:
+	@bash $(TOOLS)/run_gates.sh "$(MAKE) -C $(ROOT)" setup $(GATES)
+
+.PHONY: setup
+setup: test-env copy
+
+# A gate that has nothing to check yet says so; run_gates.sh lists it as skipped.
+SKIP_FILE := $(BUILD)/.gate-skipped
+skip = echo "SKIPPED: $(1)"; mkdir -p $(BUILD); echo "$(1)" > $(SKIP_FILE)
+
+# (8) action group `all` in meta/runtime.yml == the modules in plugins/modules
+.PHONY: action-group
+action-group: venv
+	$(VENV)/bin/python $(TOOLS)/check_action_group.py $(ROOT)
+
+# (6) changelog fragments and changelogs/changelog.yaml
+.PHONY: changelog-lint
+changelog-lint: venv copy
+	cd $(COLL) && $(VENV)/bin/antsibull-changelog lint
+	cd $(COLL) && $(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+# (4) ansible-lint, strictest profile (config: .ansible-lint)
+.PHONY: lint
+lint: venv copy
+	cd $(COLL) && PATH="$(VENV_PATH)" $(VENV)/bin/ansible-lint --profile production
+
+# (5) module docs and docs/docsite: exit code 3 on any broken reference
+.PHONY: docs-lint
+docs-lint: venv copy
+	cd $(COLL) && PATH="$(VENV_PATH)" $(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
+
+# (1) sanity with zero ignore files, every test that can run without Docker
+SANITY := $(addprefix sanity-,$(MATRIX))
+.PHONY: $(SANITY)
+$(SANITY): sanity-%: test-env copy
+	@if ls $(ROOT)/tests/sanity/ignore-*.txt >/dev/null 2>&1; then \
+	  echo "tests/sanity/ignore-*.txt must not exist: fix the code instead"; ls $(ROOT)/tests/sanity/ignore-*.txt; exit 1; fi
+	cd $(COLL) && PATH="$(TEST_PATH)" $(call venv_of,$*)/bin/ansible-test sanity --venv
+
+# (2) unit tests (pytest, through ansible-test)
+UNITS := $(addprefix units-,$(MATRIX))
+.PHONY: $(UNITS)
+$(UNITS): units-%: test-env copy
+	@if ! find $(COLL)/tests/unit -name 'test_*.py' 2>/dev/null | grep -q .; then \
+	  $(call skip,no unit tests in tests/unit); else \
+	  cd $(COLL) && PATH="$(TEST_PATH)" $(call venv_of,$*)/bin/ansible-test units --venv --python $(call pyver_of,$*); fi
+
+# (3) integration targets against the emulator (started/stopped per run;
+# with_emulator.py writes tests/integration/integration_config.yml)
+INTEGRATION := $(addprefix integration-,$(MATRIX))
+.PHONY: $(INTEGRATION)
+$(INTEGRATION): integration-%: test-env copy
+	@if ! ls -d $(COLL)/tests/integration/targets/*/ >/dev/null 2>&1; then \
+	  $(call skip,no targets in tests/integration/targets); else \
+	  mkdir -p $(LOGS); cd $(COLL) && PATH="$(TEST_PATH)" $(VENV)/bin/python $(TOOLS)/with_emulator.py \
+	    --log $(LOGS)/emulator-integration-$*.log --integration-config tests/integration/integration_config.yml -- \
+	    $(call venv_of,$*)/bin/ansible-test integration --venv --python $(call pyver_of,$*); fi
+
+# (7) galaxy-importer on the tarball: no containers, no ansible-test; it exits
+# 0 even when it logs problems, so any WARNING/ERROR line fails the gate.
+.PHONY: galaxy-importer
+galaxy-importer: build
+	@mkdir -p $(LOGS) $(BUILD)/tmp/importer
+	cd $(BUILD) && PATH="$(VENV_PATH)" GALAXY_IMPORTER_CONFIG=$(ROOT)/tests/galaxy-importer.cfg \
+	  GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=$(BUILD)/tmp/importer GALAXY_IMPORTER_TMP_ROOT_DIR=$(BUILD)/tmp/importer \
+	  $(VENV)/bin/python -m galaxy_importer.main $(BUILD)/tensorone-cloud-*.tar.gz 2>&1 | tee $(LOGS)/galaxy-importer.log
+	@if grep -nE '(^|[^A-Za-z])(WARNING|ERROR)([^A-Za-z]|$$)' $(LOGS)/galaxy-importer.log; then \
+	  echo "galaxy-importer reported the WARNING/ERROR lines above"; exit 1; fi
+
+# (9) the HTML docs site, offline, Sphinx warnings are errors
+DOCS := $(BUILD)/docs
+.PHONY: docs-build docs
+docs-build: venv copy
+	@rm -rf $(DOCS) && mkdir -m 700 -p $(DOCS)
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV)/bin/antsibull-docs sphinx-init --use-current --fail-on-error \
+	  --dest-dir $(DOCS) --project "Tensor One Cloud Collection" --title "Tensor One Cloud Collection" \
+	  --copyright "Tensor One collection maintainers" tensorone.cloud >/dev/null
+	$(VENV)/bin/python $(TOOLS)/patch_docs_conf.py $(DOCS)/conf.py
+	cd $(DOCS) && PATH="$(VENV_PATH)" ANSIBLE_COLLECTIONS_PATH=$(BUILD) ./build.sh
+
+docs: docs-build
+	@echo "docs site: $(DOCS)/build/html/index.html"
+
+.PHONY: clean distclean
+clean:
+	rm -rf $(BUILD)
+distclean: clean
+	rm -rf $(VENV) $(ROOT)/.venv-*
