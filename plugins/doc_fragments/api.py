@@ -49,8 +49,7 @@ options:
 requirements:
   - requests
 notes:
-  - The modules talk to the API from the host they run on; use them with C(connection: local)
-    or C(delegate_to: localhost).
+  - The modules talk to the API from the host they run on, usually C(localhost) with a local connection.
 """
 
     ATTRIBUTES = r"""

@@ -18,7 +18,6 @@ author:
 extends_documentation_fragment:
   - tensorone.cloud.api
   - tensorone.cloud.api.ATTRIBUTES
-  - ansible.builtin.action_common_attributes.info_module
 attributes:
   check_mode:
     description: Reads only; runs the same in check mode.

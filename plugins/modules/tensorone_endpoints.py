@@ -14,7 +14,7 @@ description:
   - Makes many Tensor One Serverless Endpoints look the way a list describes, in one task.
   - Reads the account once, plans per endpoint a create, an update, a delete or nothing, and sends mutations only
     where needed. A converged fleet costs one API request.
-  - Each item is handled exactly like M(tensorone.cloud.tensorone_endpoint) handles its options: only the options an
+  - Each item is handled exactly like M(tensorone.cloud.tensorone_endpoint) handles its options. Only the options an
     item sets are compared, and an update sends the full endpoint.
   - Deletes drain in parallel. Every endpoint to delete is scaled to 0 first, then all drains are waited for
     together within O(wait_timeout), so deleting many endpoints takes about one drain time.
