@@ -298,14 +298,27 @@ class Endpoints:
         """Carry out the steps: creates and updates in order, then all deletes together."""
         for step in steps:
             if step.action == "create":
-                step.after = self.create(step.desired)
+                self._create(step)
             elif step.action == "update":
                 step.after = self.update(step.before, step.desired)
         self.delete([step.before for step in steps if step.action == "delete"], wait_timeout)
 
+    def _create(self, step):
+        try:
+            step.after = self.create(step.desired)
+        except APIError as exc:
+            # A refused create may mean another run created the name since our read
+            # (names are unique): then converge that endpoint instead of failing.
+            taken = exc.kind == "graphql" and find_endpoint(self.list()[0], name=step.desired["name"])
+            if not taken:
+                raise
+            step.before = taken
+            step.action = "update" if differences(taken, step.desired) else "none"
+            step.after = self.update(taken, step.desired) if step.action == "update" else taken
+
     def create(self, desired):
-        self.actions.append("create endpoint %r" % desired["name"])
         if self.check_mode:
+            self.actions.append("create endpoint %r" % desired["name"])
             return apply_desired(None, desired)
 
         def created_meanwhile():
@@ -315,6 +328,7 @@ class Endpoints:
 
         data = self.client.execute(SAVE_MUTATION, {"input": build_input(None, desired)},
                                    retry_safe=False, recover=created_meanwhile)
+        self.actions.append("create endpoint %r" % desired["name"])
         return endpoint_from_api(data["saveEndpoint"])
 
     def update(self, endpoint, desired, action=None):

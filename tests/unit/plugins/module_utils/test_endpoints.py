@@ -1,0 +1,92 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# The endpoint model's steps against the in-process emulator, which resets
+# omitted fields on update and refuses deletes while workers run.
+
+import time
+
+import pytest
+
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import Client
+from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import (
+    Endpoints, ModelError, plan_endpoint, plan_fleet,
+)
+from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator, emulator_factory  # noqa: F401 pylint: disable=unused-import
+
+FULL = dict(state="present", name="ep-one", template_id="tpl", gpu_ids=["AMPERE_48", "ADA_48_PRO"], locations=["US"],
+            idle_timeout=60, scaler_type="REQUEST_COUNT", scaler_value=2, workers_min=1, workers_max=4, network_volume_id="vol-1")
+
+
+def endpoints_for(server, check_mode=False):
+    client = Client(server.graphql_url, server.api_key, timeout=5, retries=2, sleep=lambda s: None)
+    return Endpoints(client, check_mode=check_mode)
+
+
+def converge(server, params, check_mode=False, wait_timeout=30):
+    endpoints = endpoints_for(server, check_mode)
+    step = plan_endpoint(endpoints.list()[0], params)
+    endpoints.apply([step], wait_timeout)
+    return step, endpoints
+
+
+def stored(server):
+    return dict((e["name"], e) for e in server.state()["endpoints"])
+
+
+def test_update_of_one_option_keeps_every_other_field(emulator):  # pylint: disable=redefined-outer-name
+    converge(emulator, FULL)
+    before = stored(emulator)["ep-one"]
+    step, _ = converge(emulator, dict(state="present", name="ep-one", workers_max=6))
+    after = stored(emulator)["ep-one"]
+    assert step.action == "update"
+    assert after["workersMax"] == 6
+    assert dict(after, workersMax=4, clusters=None) == dict(before, clusters=None)
+
+
+def test_check_mode_sends_no_mutation(emulator):  # pylint: disable=redefined-outer-name
+    step, endpoints = converge(emulator, FULL, check_mode=True)
+    assert step.action == "create" and step.after["id"] is None
+    assert endpoints.actions == ["create endpoint 'ep-one'"]
+    assert emulator.log()["counters"]["mutations"] == 0 and emulator.state()["endpoints"] == []
+
+
+def test_a_name_taken_by_a_concurrent_run_is_converged_not_failed(emulator):  # pylint: disable=redefined-outer-name
+    endpoints = endpoints_for(emulator)
+    step = plan_endpoint(endpoints.list()[0], FULL)  # reads an empty account
+    emulator.call("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
+                  {"i": {"name": "ep-one", "templateId": "tpl", "gpuIds": "AMPERE_48,ADA_48_PRO", "workersMax": 2}})
+    endpoints.apply([step], 30)
+    assert step.action == "update"
+    assert len(emulator.state()["endpoints"]) == 1
+    assert stored(emulator)["ep-one"]["workersMax"] == 4 and stored(emulator)["ep-one"]["idleTimeout"] == 60
+
+
+def test_delete_drains_every_endpoint_together(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory(drain_seconds=0.6, worker_quota=100)
+    names = ["ep-%d" % i for i in range(4)]
+    for name in names:
+        converge(server, dict(FULL, name=name, workers_min=2, workers_max=2))
+    endpoints = endpoints_for(server)
+    endpoints.sleep = time.sleep
+    steps = plan_fleet(endpoints.list()[0], dict(endpoints=[dict(state="absent", name=n) for n in names]))
+    started = time.monotonic()
+    endpoints.apply(steps, 30)
+    elapsed = time.monotonic() - started
+    assert server.state()["endpoints"] == []
+    assert elapsed < 0.6 * len(names)  # one drain time, not one per endpoint
+    kinds = [r["mutation_kind"] for r in server.log()["requests"] if r["mutation_kind"]]
+    assert kinds[-8:] == ["update"] * 4 + ["delete"] * 4
+
+
+def test_drain_timeout_names_the_workers_and_a_rerun_finishes(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory(drain_seconds=1.0)
+    converge(server, dict(FULL, workers_min=2))
+    with pytest.raises(ModelError, match=r"waiting for endpoint 'ep-one' \(\w+\) to drain: 2 worker\(s\) still running"):
+        converge(server, dict(state="absent", name="ep-one"), wait_timeout=0)
+    assert stored(server)["ep-one"]["workersMax"] == 0  # the scale-down happened
+    step, endpoints = converge(server, dict(state="absent", name="ep-one"), wait_timeout=30)
+    assert step.action == "delete" and endpoints.actions == ["delete endpoint 'ep-one' (%s)" % step.before["id"]]
+    assert server.state()["endpoints"] == []
