@@ -1,0 +1,19 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# Local Tensor One API emulator (issue 2): see README.md beside this file.
+# Importable as ansible_collections.tensorone.cloud.tests.emulator (unit
+# tests) and as `emulator` with PYTHONPATH=tests (the command line), hence
+# the relative imports throughout.
+
+from .faults import DEFAULT_FAULTS, MUTATION_KINDS
+from .server import EmulatorServer, loopback_host
+from .service import GENERIC_ERROR, TOO_MANY_REQUESTS, UNAUTHORIZED, Emulator
+from .state import GPU_POOLS, OPTIONAL_DEFAULTS
+
+__all__ = [
+    "DEFAULT_FAULTS", "GENERIC_ERROR", "GPU_POOLS", "MUTATION_KINDS", "OPTIONAL_DEFAULTS", "TOO_MANY_REQUESTS",
+    "UNAUTHORIZED", "Emulator", "EmulatorServer", "loopback_host",
+]

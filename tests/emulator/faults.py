@@ -1,0 +1,131 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# Fault injection, deterministic from a seed. Not thread-safe on its own: the
+# caller (service.Emulator) holds its lock around every call.
+
+import copy
+import random
+
+MUTATION_KINDS = ("create", "update", "delete")
+
+DEFAULT_FAULTS = {
+    "rate_429": 0.0,
+    "rate_5xx": 0.0,
+    "rate_reset": 0.0,
+    "latency_ms": 0,
+    "retry_after": 1,
+    "statuses_5xx": [502, 503, 504],
+    "drop_after_apply": [],
+    "myself_null": False,
+}
+
+FAULT_429 = "429"
+FAULT_5XX = "5xx"
+FAULT_RESET = "reset"
+FAULT_DROP = "drop_after_apply"
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _validate(settings):
+    """Return a full, checked settings dict (defaults for what is not given)."""
+    if not isinstance(settings, dict):
+        raise ValueError("fault settings must be an object")
+    unknown = set(settings) - set(DEFAULT_FAULTS) - {"seed"}
+    if unknown:
+        raise ValueError("unknown fault setting(s): %s" % ", ".join(sorted(unknown)))
+    result = copy.deepcopy(DEFAULT_FAULTS)
+    for key in ("rate_429", "rate_5xx", "rate_reset"):
+        if key in settings:
+            value = settings[key]
+            if not _is_number(value) or not 0 <= value <= 1:
+                raise ValueError("%s must be a number between 0 and 1" % key)
+            result[key] = float(value)
+    # One uniform draw decides the fault, so the rates share the unit interval.
+    if result["rate_429"] + result["rate_5xx"] + result["rate_reset"] > 1 + 1e-9:
+        raise ValueError("rate_429 + rate_5xx + rate_reset must not exceed 1")
+    if "latency_ms" in settings:
+        if not _is_number(settings["latency_ms"]) or settings["latency_ms"] < 0:
+            raise ValueError("latency_ms must be a number >= 0")
+        result["latency_ms"] = settings["latency_ms"]
+    if "retry_after" in settings:
+        value = settings["retry_after"]
+        # Retry-After carries whole seconds (RFC 9110).
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("retry_after must be an integer >= 0")
+        result["retry_after"] = value
+    if "statuses_5xx" in settings:
+        value = settings["statuses_5xx"]
+        if (not isinstance(value, list) or not value
+                or not all(isinstance(s, int) and not isinstance(s, bool) and 500 <= s <= 599 for s in value)):
+            raise ValueError("statuses_5xx must be a non-empty list of integers 500..599")
+        result["statuses_5xx"] = list(value)
+    if "drop_after_apply" in settings:
+        value = settings["drop_after_apply"]
+        if not isinstance(value, list) or not all(kind in MUTATION_KINDS for kind in value):
+            raise ValueError("drop_after_apply must be a list of: %s" % ", ".join(MUTATION_KINDS))
+        result["drop_after_apply"] = [kind for kind in MUTATION_KINDS if kind in value]
+    if "myself_null" in settings:
+        if not isinstance(settings["myself_null"], bool):
+            raise ValueError("myself_null must be a boolean")
+        result["myself_null"] = settings["myself_null"]
+    if "seed" in settings:
+        seed = settings["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, (int, str)):
+            raise ValueError("seed must be an integer or a string")
+    return result
+
+
+class Faults:
+    """The current fault settings and the random generator that applies them."""
+
+    def __init__(self, seed=0):
+        self.seed = seed
+        self._rng = random.Random(seed)
+        self.settings = copy.deepcopy(DEFAULT_FAULTS)
+
+    def configure(self, settings):
+        """Replace ALL settings ({} clears them); "seed" re-seeds the generator."""
+        checked = _validate(settings)
+        self.settings = checked
+        if "seed" in settings:
+            self.reseed(settings["seed"])
+
+    def reseed(self, seed):
+        self.seed = seed
+        self._rng = random.Random(seed)
+
+    def describe(self):
+        described = copy.deepcopy(self.settings)
+        described["seed"] = self.seed
+        return described
+
+    def draw(self):
+        """Decide one /graphql request's fault: (None|"429"|"5xx"|"reset", status).
+
+        Exactly one draw per request (two for a 5xx: its status), whatever the
+        rates, so a given seed and request sequence always fault the same way.
+        """
+        roll = self._rng.random()
+        edge = self.settings["rate_reset"]
+        if roll < edge:
+            return FAULT_RESET, None
+        edge += self.settings["rate_429"]
+        if roll < edge:
+            return FAULT_429, 429
+        edge += self.settings["rate_5xx"]
+        if roll < edge:
+            return FAULT_5XX, self._rng.choice(self.settings["statuses_5xx"])
+        return None, None
+
+    def take_drop(self, kind):
+        """One-shot: True (and disarm) when the next applied `kind` must be dropped."""
+        if kind in self.settings["drop_after_apply"]:
+            self.settings["drop_after_apply"].remove(kind)
+            return True
+        return False

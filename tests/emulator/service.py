@@ -1,0 +1,637 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# The emulated service, independent of the HTTP server: one call per request
+# (handle_request) returns a Reply; the control operations are plain methods.
+# One re-entrant lock serialises every state change, so the threaded HTTP
+# server needs no locking of its own.
+
+import collections
+import copy
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from urllib.parse import parse_qs
+
+from graphql import GraphQLError, build_schema, execute_sync, parse, validate
+from graphql.language import (
+    FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, NullValueNode,
+    ObjectValueNode, OperationDefinitionNode, VariableNode,
+)
+
+from .faults import FAULT_429, FAULT_DROP, FAULT_RESET, Faults
+from .state import ApiError, Store
+
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")
+GRAPHQL_PATH = "/graphql"
+CONTROL_PREFIX = "/_emulator"
+
+UNAUTHORIZED = "Unauthorized"
+TOO_MANY_REQUESTS = "Too many requests"
+GENERIC_ERROR = "Something went wrong. Please try again later or contact support."
+USER_ID = "user_emulator"
+RATE_LIMIT = 1000  # X-RateLimit-Limit: the order of the published read limit per hour
+REDACTED = "<redacted>"
+MIN_SCRUB_LENGTH = 6
+
+MAX_BODY_BYTES = 1024 * 1024
+LOG_LIMIT = 10000  # oldest entries are dropped past this; counters keep counting
+DOCUMENT_CACHE_SIZE = 256
+
+COUNTER_NAMES = (
+    "requests", "queries", "mutations", "applied_mutations", "create", "update", "delete",
+    "applied_create", "applied_update", "applied_delete", "faults", "unauthorized",
+)
+
+# A variable whose NAME looks like a credential is redacted whatever its value.
+_SECRET_NAME = re.compile(r"api[_-]?key|(^|_)key$|token|secret|passw|authori[sz]ation|credential|bearer", re.IGNORECASE)
+
+# body None = close the connection without sending any response.
+Reply = collections.namedtuple("Reply", ["status", "headers", "body"])
+
+
+def json_reply(status, payload, headers=None):
+    return Reply(status, list(headers or []), json.dumps(payload).encode("utf-8"))
+
+
+def _errors_reply(status, message, headers=None):
+    return json_reply(status, {"errors": [{"message": message}]}, headers)
+
+
+class _Prepared:
+    """A query text parsed and validated once (graphql-core), then cached."""
+
+    __slots__ = ("document", "errors", "fragments")
+
+    def __init__(self, document, errors):
+        self.document = document
+        self.errors = errors
+        self.fragments = {}
+        if document is not None:
+            self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+
+class DocumentCache:
+    """LRU of prepared documents keyed by query text.
+
+    Clients send the same few query texts over and over (values travel as
+    variables), so parse + validate, the costliest part of a request, runs
+    once per text.
+    """
+
+    def __init__(self, schema, size=DOCUMENT_CACHE_SIZE):
+        self._schema = schema
+        self._size = size
+        self._entries = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query):
+        with self._lock:
+            prepared = self._entries.get(query)
+            if prepared is not None:
+                self._entries.move_to_end(query)
+                return prepared
+        # Prepared outside the lock: two threads racing on a new text just
+        # both prepare it, which is harmless.
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            prepared = _Prepared(None, [error])
+        else:
+            prepared = _Prepared(document, validate(self._schema, document))
+        with self._lock:
+            self._entries[query] = prepared
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return prepared
+
+
+def _select_operation(document, operation_name):
+    """The operation graphql-core would run, or None (it then reports the error)."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        return operations[0] if len(operations) == 1 else None
+    for operation in operations:
+        if operation.name is not None and operation.name.value == operation_name:
+            return operation
+    return None
+
+
+def _root_fields(selection_set, fragments, seen):
+    """Top-level field nodes of an operation, through fragments."""
+    fields = []
+    for selection in selection_set.selections or ():
+        if isinstance(selection, FieldNode):
+            fields.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            fields.extend(_root_fields(selection.selection_set, fragments, seen))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            # `seen` guards against cycles in documents that failed validation.
+            if name in fragments and name not in seen:
+                seen.add(name)
+                fields.extend(_root_fields(fragments[name].selection_set, fragments, seen))
+    return fields
+
+
+def _mutation_kind(field, variables):
+    """create/update/delete from the document alone (for requests never executed)."""
+    name = field.name.value
+    if name == "deleteEndpoint":
+        return "delete"
+    if name != "saveEndpoint":
+        return None
+    # graphql-core 3.3 leaves absent lists as None, 3.2 as empty lists.
+    for argument in field.arguments or ():
+        if argument.name.value != "input":
+            continue
+        value = argument.value
+        if isinstance(value, VariableNode):
+            given = variables.get(value.name.value)
+            return "update" if isinstance(given, dict) and given.get("id") is not None else "create"
+        if isinstance(value, ObjectValueNode):
+            for item in value.fields or ():
+                if item.name.value == "id":
+                    if isinstance(item.value, NullValueNode):
+                        return "create"
+                    if isinstance(item.value, VariableNode):
+                        return "create" if variables.get(item.value.name.value) is None else "update"
+                    return "update"
+    return "create"
+
+
+def _redact(value, secrets):
+    """Copy of request variables with credentials removed (for the log)."""
+    if isinstance(value, dict):
+        return dict(
+            (key, REDACTED if _SECRET_NAME.search(str(key)) else _redact(item, secrets))
+            for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return [_redact(item, secrets) for item in value]
+    if isinstance(value, str):
+        return _scrub(value, secrets)
+    return value
+
+
+def _scrub(text, secrets):
+    """A string with every known or presented key replaced."""
+    if text is None:
+        return None
+    if text in secrets:
+        return REDACTED
+    for secret in secrets:
+        # Substrings only for keys long enough to be told from ordinary
+        # text; a 1-character test key would otherwise mangle everything.
+        if secret and len(secret) >= MIN_SCRUB_LENGTH and secret in text:
+            text = text.replace(secret, REDACTED)
+    if text.lower().startswith("bearer "):
+        return REDACTED
+    return text
+
+
+_SHARED = []
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_schema():
+    """(schema, document cache), built once per process.
+
+    Both are immutable in effect (a cached document depends only on its text
+    and the schema), so every emulator in the process shares them: a test
+    suite that starts one emulator per test parses each query text once.
+    """
+    with _SHARED_LOCK:
+        if not _SHARED:
+            with open(SCHEMA_PATH) as schema_file:
+                schema = build_schema(schema_file.read())
+            _SHARED.extend([schema, DocumentCache(schema)])
+        return _SHARED[0], _SHARED[1]
+
+
+class _Context:
+    """Per-request facts the resolvers record for the log and the faults."""
+
+    __slots__ = ("read_only", "kinds", "applied_kinds", "refused")
+
+    def __init__(self, read_only):
+        self.read_only = read_only
+        self.kinds = []
+        self.applied_kinds = []
+        self.refused = False
+
+
+class Emulator:
+    """The emulated Tensor One account, its request log and its controls."""
+
+    def __init__(self, api_keys, read_only_keys=None, drain_seconds=0, worker_quota=20, templates=None,
+                 discount=None, seed=0, state_file=None, clock=time.monotonic, sleep=time.sleep):
+        self._lock = threading.RLock()
+        self._sleep = sleep
+        self.schema, self._documents = _shared_schema()
+        self._startup_seed = seed
+        self._startup_config = _check_config({
+            "api_keys": list(api_keys or []), "read_only_keys": list(read_only_keys or []),
+            "drain_seconds": drain_seconds, "worker_quota": worker_quota, "templates": templates, "discount": discount,
+        })
+        if not self._startup_config["api_keys"]:
+            raise ValueError("at least one API key is required")
+        self._config = {}
+        self.store = Store(seed=seed, clock=clock)
+        self._faults = Faults(seed)
+        self._log = collections.deque(maxlen=LOG_LIMIT)
+        self._seq = 0
+        self._counters = dict.fromkeys(COUNTER_NAMES, 0)
+        self._apply_config(copy.deepcopy(self._startup_config))
+        self.state_file = state_file
+        if state_file and os.path.exists(state_file):
+            self._load_state_file()
+
+    # -- configuration -----------------------------------------------------
+
+    def _apply_config(self, changes):
+        self._config.update(changes)
+        self.store.drain_seconds = self._config["drain_seconds"]
+        self.store.worker_quota = self._config["worker_quota"]
+        self.store.set_templates(self._config["templates"])
+
+    def configure(self, **changes):
+        """Change any of drain_seconds, worker_quota, templates, read_only_keys, api_keys, discount."""
+        checked = _check_config(changes)
+        with self._lock:
+            if "api_keys" in checked and not checked["api_keys"]:
+                raise ValueError("api_keys must not be empty")
+            self._apply_config(checked)
+            return self.config()
+
+    def config(self):
+        """The current configuration; the keys are write-only and never shown."""
+        with self._lock:
+            public = dict((key, value) for key, value in self._config.items() if key not in ("api_keys", "read_only_keys"))
+            return copy.deepcopy(public)
+
+    def set_faults(self, **settings):
+        """Replace all fault settings ({} clears them); `seed` re-seeds the fault generator."""
+        with self._lock:
+            self._faults.configure(settings)
+            return self._faults.describe()
+
+    def faults(self):
+        with self._lock:
+            return self._faults.describe()
+
+    # -- state -------------------------------------------------------------
+
+    def state(self):
+        with self._lock:
+            return {"endpoints": self.store.dump()}
+
+    def seed_endpoints(self, endpoints):
+        """Insert or patch endpoints verbatim, bypassing the business rules."""
+        with self._lock:
+            self.store.seed(copy.deepcopy(endpoints))
+            self._persist()
+            return self.store.dump()
+
+    def reset(self):
+        """Back to startup: no endpoints, empty log, no faults, startup config and seed."""
+        with self._lock:
+            self.store.clear()
+            self.store.reseed(self._startup_seed)
+            self._faults = Faults(self._startup_seed)
+            self._config = {}
+            self._apply_config(copy.deepcopy(self._startup_config))
+            self._clear_log()
+            self._persist()
+
+    def _persist(self):
+        """Write the state file atomically (temp file + rename) if there is one."""
+        if not self.state_file:
+            return
+        payload = {"format": 1, "endpoints": self.store.dump(persistent=True)}
+        directory = os.path.dirname(os.path.abspath(self.state_file))
+        handle, temp_path = tempfile.mkstemp(prefix=".emulator-state-", dir=directory)
+        try:
+            with os.fdopen(handle, "w") as temp_file:
+                json.dump(payload, temp_file, indent=1)
+                temp_file.flush()
+                os.fsync(temp_file.fileno())
+            os.replace(temp_path, self.state_file)
+        except BaseException:
+            os.unlink(temp_path)
+            raise
+
+    def _load_state_file(self):
+        with open(self.state_file) as state_file:
+            data = json.load(state_file)
+        if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
+            raise ValueError("state file %s: expected an object with an endpoints list" % self.state_file)
+        self.store.clear()
+        self.store.seed(data["endpoints"])
+
+    # -- log ---------------------------------------------------------------
+
+    def log(self):
+        with self._lock:
+            return {"requests": copy.deepcopy(list(self._log)), "counters": dict(self._counters)}
+
+    def clear_log(self):
+        with self._lock:
+            self._clear_log()
+
+    def _clear_log(self):
+        self._log.clear()
+        self._seq = 0
+        self._counters = dict.fromkeys(COUNTER_NAMES, 0)
+
+    def _record(self, entry, reply, refused=False):
+        """Log one API request and count it; returns the reply unchanged."""
+        with self._lock:
+            self._seq += 1
+            entry["seq"] = self._seq
+            entry["status"] = None if reply.body is None else reply.status
+            self._log.append(entry)
+            counters = self._counters
+            counters["requests"] += 1
+            if entry["operation_type"] == "query":
+                counters["queries"] += 1
+            elif entry["operation_type"] == "mutation":
+                counters["mutations"] += 1
+            kind = entry["mutation_kind"]
+            if kind:
+                counters[kind] += 1
+            if entry["applied"]:
+                counters["applied_mutations"] += 1
+                if kind:
+                    counters["applied_" + kind] += 1
+            if entry["fault"]:
+                counters["faults"] += 1
+            if reply.status == 401 or refused:
+                counters["unauthorized"] += 1
+        return reply
+
+    # -- API requests ------------------------------------------------------
+
+    def _authenticate(self, query_string, headers):
+        """(presented key, role) with role "full", "read_only" or None.
+
+        ?api_key= wins over the Authorization header when both are present.
+        """
+        params = parse_qs(query_string or "", keep_blank_values=True)
+        key = None
+        if "api_key" in params:
+            key = params["api_key"][-1]
+        else:
+            scheme, _sep, token = (headers.get("authorization") or "").partition(" ")
+            if scheme.lower() == "bearer":
+                key = token.strip()
+        with self._lock:
+            if key and key in self._config["read_only_keys"]:
+                return key, "read_only"
+            if key and key in self._config["api_keys"]:
+                return key, "full"
+        return key, None
+
+    def handle_request(self, method, path, query_string, headers, body):
+        """Answer one non-control request. headers: dict with lower-case names."""
+        key, role = self._authenticate(query_string, headers)
+        with self._lock:
+            secrets = [key] + self._config["api_keys"] + self._config["read_only_keys"]
+        entry = {
+            "seq": None, "method": method, "path": path, "status": None, "operation_type": None,
+            "operation_name": None, "root_fields": [], "mutation_kind": None, "applied": False,
+            "variables": None, "user_agent": _scrub(headers.get("user-agent"), secrets), "fault": None,
+        }
+        if path != GRAPHQL_PATH:
+            return self._record(entry, _errors_reply(404, "Not Found"))
+
+        request, problem = _decode_body(headers, body)
+        prepared = None
+        if request is not None:
+            entry["variables"] = _redact(request["variables"], secrets)
+            entry["operation_name"] = _scrub(request["operationName"], secrets)
+            prepared = self._documents.get(request["query"])
+            self._describe_operation(entry, prepared, request)
+
+        # Faults model the network and the CDN in front of the service: they
+        # hit before authentication and before the request is looked at.
+        with self._lock:
+            fault, fault_status = self._faults.draw()
+            latency_ms = self._faults.settings["latency_ms"]
+            retry_after = self._faults.settings["retry_after"]
+        if latency_ms:
+            self._sleep(latency_ms / 1000.0)
+        if fault is not None:
+            entry["fault"] = fault
+            if fault == FAULT_RESET:
+                return self._record(entry, Reply(None, [], None))
+            if fault == FAULT_429:
+                headers_429 = [
+                    ("Retry-After", str(retry_after)),
+                    ("X-RateLimit-Limit", str(RATE_LIMIT)),
+                    ("X-RateLimit-Remaining", "0"),
+                    ("X-RateLimit-Reset", str(int(time.time()) + retry_after)),
+                ]
+                return self._record(entry, _errors_reply(429, TOO_MANY_REQUESTS, headers_429))
+            return self._record(entry, _errors_reply(fault_status, GENERIC_ERROR))
+
+        if method != "POST":
+            return self._record(entry, _errors_reply(405, "Method not allowed: use POST", [("Allow", "POST")]))
+        if role is None:
+            return self._record(entry, _errors_reply(401, UNAUTHORIZED))
+        if problem is not None:
+            return self._record(entry, _errors_reply(problem[0], problem[1]))
+        if prepared.errors:
+            # Parse and validation errors: HTTP 400, errors only, no data
+            # (GraphQL over HTTP, application/json); nothing ran.
+            return self._record(entry, json_reply(400, {"errors": [e.formatted for e in prepared.errors]}))
+        return self._execute(entry, prepared, request, read_only=role == "read_only")
+
+    def _describe_operation(self, entry, prepared, request):
+        if prepared.document is None:
+            return
+        operation = _select_operation(prepared.document, request["operationName"])
+        if operation is None:
+            return
+        entry["operation_type"] = operation.operation.value
+        entry["operation_name"] = entry["operation_name"] or (operation.name.value if operation.name else None)
+        fields = _root_fields(operation.selection_set, prepared.fragments, set())
+        entry["root_fields"] = list(collections.OrderedDict.fromkeys(f.name.value for f in fields))
+        if entry["operation_type"] == "mutation":
+            kinds = [k for k in (_mutation_kind(f, request["variables"] or {}) for f in fields) if k]
+            entry["mutation_kind"] = kinds[0] if kinds else None
+
+    def _execute(self, entry, prepared, request, read_only):
+        context = _Context(read_only)
+        with self._lock:
+            result = execute_sync(
+                self.schema, prepared.document, root_value=self._root(context), context_value=context,
+                variable_values=request["variables"], operation_name=request["operationName"],
+            )
+            if context.kinds:
+                # What the resolvers saw beats the guess from the document.
+                entry["mutation_kind"] = context.kinds[0]
+            entry["applied"] = bool(context.applied_kinds)
+            drop = False
+            if context.applied_kinds:
+                self._persist()
+                drops = [self._faults.take_drop(kind) for kind in collections.OrderedDict.fromkeys(context.applied_kinds)]
+                drop = any(drops)
+        if drop:
+            # Applied, then the connection dies: the client never learns.
+            entry["fault"] = FAULT_DROP
+            return self._record(entry, Reply(None, [], None), refused=context.refused)
+        if result.data is None:
+            # Request errors (variable coercion, unknown operationName): no
+            # execution happened, same treatment as validation errors.
+            return self._record(entry, json_reply(400, {"errors": [e.formatted for e in result.errors]}))
+        return self._record(entry, json_reply(200, result.formatted), refused=context.refused)
+
+    def _root(self, context):
+        """Root value: graphql-core's default resolver calls these with (info, **args)."""
+        store = self.store
+
+        def myself(_info):
+            if self._faults.settings["myself_null"]:
+                return None
+            return {
+                "id": USER_ID,
+                "endpoints": lambda _info: store.list_endpoints(),
+                "endpoint": lambda _info, **args: store.get_endpoint(args["id"]),
+                "serverlessDiscount": copy.deepcopy(self._config["discount"]),
+            }
+
+        def mutate(kind, action):
+            context.kinds.append(kind)
+            if context.read_only:
+                context.refused = True
+                raise GraphQLError(UNAUTHORIZED)
+            try:
+                result = action()
+            except ApiError as error:
+                raise GraphQLError(str(error)) from error
+            context.applied_kinds.append(kind)
+            return result
+
+        def save_endpoint(_info, **args):
+            fields = args["input"]
+            return mutate("update" if fields.get("id") is not None else "create", lambda: store.save_endpoint(fields))
+
+        def delete_endpoint(_info, **args):
+            # Falls through to None: deleteEndpoint answers null on success (observed).
+            mutate("delete", lambda: store.delete_endpoint(args["id"]))
+
+        return {"myself": myself, "saveEndpoint": save_endpoint, "deleteEndpoint": delete_endpoint}
+
+    # -- control paths -----------------------------------------------------
+
+    def handle_control(self, method, path, body):
+        """Answer a /_emulator/... request. No key needed; none is ever echoed."""
+        routes = {
+            ("GET", "/health"): lambda payload: {"ok": True},
+            ("GET", "/state"): lambda payload: self.state(),
+            ("GET", "/log"): lambda payload: self.log(),
+            ("POST", "/log/clear"): lambda payload: self.clear_log() or {"ok": True},
+            ("POST", "/reset"): lambda payload: self.reset() or {"ok": True},
+            ("GET", "/config"): lambda payload: self.config(),
+            ("POST", "/config"): lambda payload: self.configure(**payload),
+            ("GET", "/faults"): lambda payload: self.faults(),
+            ("POST", "/faults"): lambda payload: self.set_faults(**payload),
+            ("POST", "/seed"): self._control_seed,
+        }
+        sub_path = path[len(CONTROL_PREFIX):]
+        handler = routes.get((method, sub_path))
+        if handler is None:
+            if any(route_path == sub_path for _method, route_path in routes):
+                allowed = ", ".join(sorted(m for m, route_path in routes if route_path == sub_path))
+                return json_reply(405, {"error": "method not allowed"}, [("Allow", allowed)])
+            return json_reply(404, {"error": "no such control path"})
+        payload = {}
+        if method == "POST" and body and body.strip():
+            try:
+                payload = json.loads(body.decode("utf-8"))
+            except ValueError:
+                return json_reply(400, {"error": "body must be JSON"})
+            if not isinstance(payload, dict):
+                return json_reply(400, {"error": "body must be a JSON object"})
+        try:
+            return json_reply(200, handler(payload))
+        except (ValueError, TypeError) as error:
+            return json_reply(400, {"error": str(error)})
+
+    def _control_seed(self, payload):
+        if set(payload) != {"endpoints"}:
+            raise ValueError('expected {"endpoints": [...]}')
+        return {"endpoints": self.seed_endpoints(payload["endpoints"])}
+
+
+def _decode_body(headers, body):
+    """(request dict, None) or (None, (status, message)) for a /graphql POST body."""
+    content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return None, (415, "Content-Type must be application/json")
+    try:
+        data = json.loads((body or b"").decode("utf-8"))
+    except ValueError:
+        return None, (400, "Body must be a JSON object")
+    if not isinstance(data, dict):
+        return None, (400, "Body must be a JSON object")
+    query = data.get("query")
+    if not isinstance(query, str) or not query.strip():
+        return None, (400, "Must provide query string.")
+    variables = data.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        return None, (400, "Variables must be an object.")
+    operation_name = data.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        return None, (400, "operationName must be a string.")
+    return {"query": query, "variables": variables, "operationName": operation_name}, None
+
+
+def _check_config(changes):
+    """Validate configuration changes; returns them normalised."""
+    known = ("api_keys", "read_only_keys", "drain_seconds", "worker_quota", "templates", "discount")
+    unknown = set(changes) - set(known)
+    if unknown:
+        raise ValueError("unknown config key(s): %s" % ", ".join(sorted(unknown)))
+    checked = {}
+    for key in ("api_keys", "read_only_keys"):
+        if key in changes:
+            value = changes[key]
+            if not isinstance(value, list) or not all(isinstance(k, str) and k for k in value):
+                raise ValueError("%s must be a list of non-empty strings" % key)
+            checked[key] = list(value)
+    if "drain_seconds" in changes:
+        value = changes["drain_seconds"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError("drain_seconds must be a number >= 0")
+        checked["drain_seconds"] = value
+    if "worker_quota" in changes:
+        value = changes["worker_quota"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("worker_quota must be an integer >= 0")
+        checked["worker_quota"] = value
+    if "templates" in changes:
+        value = changes["templates"]
+        if value is not None and (not isinstance(value, list) or not all(isinstance(t, str) for t in value)):
+            raise ValueError("templates must be a list of strings or null")
+        checked["templates"] = None if value is None else list(value)
+    if "discount" in changes:
+        value = changes["discount"]
+        if value is not None:
+            if not isinstance(value, dict) or set(value) - {"discountFactor", "type", "expirationDate"}:
+                raise ValueError("discount must be null or an object with discountFactor, type, expirationDate")
+            factor = value.get("discountFactor")
+            if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float))):
+                raise ValueError("discountFactor must be a number or null")
+            for key in ("type", "expirationDate"):
+                if value.get(key) is not None and not isinstance(value[key], str):
+                    raise ValueError("%s must be a string or null" % key)
+            value = dict((key, value.get(key)) for key in ("discountFactor", "type", "expirationDate"))
+        checked["discount"] = value
+    return checked

@@ -1,0 +1,75 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+# The fixtures live in the emulator package so other test folders can import them too.
+from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator, emulator_factory  # noqa: F401 pylint: disable=unused-import
+
+ENDPOINT_SELECTION = (
+    "id name templateId gpuIds idleTimeout locations networkVolumeId scalerType scalerValue "
+    "workersMin workersMax clusters { id desiredStatus }"
+)
+SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { %s } }" % ENDPOINT_SELECTION
+DELETE = "mutation Delete($id: String!) { deleteEndpoint(id: $id) }"
+LIST = "query List { myself { endpoints { %s } } }" % ENDPOINT_SELECTION
+GET = "query Get($id: String!) { myself { endpoint(id: $id) { %s } } }" % ENDPOINT_SELECTION
+
+VALID = {"name": "my-endpoint", "templateId": "tmpl0000000001", "gpuIds": "AMPERE_48,ADA_48_PRO"}
+
+
+class Api:
+    """Thin GraphQL helpers over EmulatorServer.call, with variables (as clients must)."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def save(self, **fields):
+        return self.server.call(SAVE, {"input": fields})
+
+    def create(self, **fields):
+        """Create with VALID defaults; returns the stored endpoint (asserts success)."""
+        payload = dict(VALID)
+        payload.update(fields)
+        status, _headers, body = self.save(**payload)
+        assert status == 200 and "errors" not in body, body
+        return body["data"]["saveEndpoint"]
+
+    def update(self, **fields):
+        status, _headers, body = self.save(**fields)
+        assert status == 200 and "errors" not in body, body
+        return body["data"]["saveEndpoint"]
+
+    def save_error(self, **fields):
+        """The single business error of a refused save (asserts HTTP 200, data null)."""
+        status, _headers, body = self.save(**fields)
+        assert status == 200, body
+        assert body["data"] == {"saveEndpoint": None}, body
+        assert len(body["errors"]) == 1 and body["errors"][0]["path"] == ["saveEndpoint"], body
+        return body["errors"][0]["message"]
+
+    def delete(self, endpoint_id):
+        return self.server.call(DELETE, {"id": endpoint_id})
+
+    def delete_error(self, endpoint_id):
+        status, _headers, body = self.delete(endpoint_id)
+        assert status == 200 and body["data"] == {"deleteEndpoint": None}, body
+        assert body["errors"][0]["path"] == ["deleteEndpoint"], body
+        return body["errors"][0]["message"]
+
+    def endpoints(self):
+        status, _headers, body = self.server.call(LIST)
+        assert status == 200 and "errors" not in body, body
+        return body["data"]["myself"]["endpoints"]
+
+    def get(self, endpoint_id):
+        status, _headers, body = self.server.call(GET, {"id": endpoint_id})
+        assert status == 200 and "errors" not in body, body
+        return body["data"]["myself"]["endpoint"]
+
+
+@pytest.fixture
+def api(emulator):  # pylint: disable=redefined-outer-name
+    return Api(emulator)

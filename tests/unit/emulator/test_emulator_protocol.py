@@ -1,0 +1,136 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# The HTTP/GraphQL protocol: what is rejected before anything runs.
+
+import http.client
+import json
+
+import pytest
+import requests
+
+VALID = {"name": "proto", "templateId": "tmpl", "gpuIds": "AMPERE_16"}
+
+
+def raw(emulator, method="POST", path=None, body=None, headers=None):
+    """One request with full control over method, path, body and headers."""
+    connection = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
+    try:
+        request_headers = {"Content-Type": "application/json"}
+        request_headers.update(headers or {})
+        connection.request(method, path or "/graphql?api_key=" + emulator.api_key, body=body, headers=request_headers)
+        response = connection.getresponse()
+        text = response.read()
+        return response.status, dict(response.getheaders()), json.loads(text) if text else None
+    finally:
+        connection.close()
+
+
+# Message fragments that graphql-core 3.2 and 3.3 both produce (their wording differs).
+@pytest.mark.parametrize("query, fragments", [
+    ("{ myself { nosuchfield } }", ["cannot query field 'nosuchfield' on type 'user'."]),
+    ('mutation { saveEndpoint(input: {name: "abc", gpuCount: 1}) { id } }', ["gpucount", "endpointinput"]),
+    ('mutation { saveEndpoint(input: {name: "abc", workersMax: "3"}) { id } }', ["int cannot represent"]),
+    ("{ myself { endpoint { id } } }", ["argument", "id", "'string!'", "required"]),
+    ("mutation { saveEndpoint { id } }", ["argument", "input", "'endpointinput!'", "required"]),
+    ("mutation { deleteEndpoint }", ["argument", "id", "'string!'", "required"]),
+    ("{ myself { endpoints } }", ["must have a selection of subfields"]),
+    ("{ myself { id ", ["syntax error"]),
+    ("subscription { myself { id } }", ["subscription"]),
+])
+def test_parse_and_validation_errors_are_400_without_data(emulator, query, fragments):
+    status, _headers, body = emulator.call(query)
+    assert status == 400
+    assert set(body) == {"errors"}
+    message = body["errors"][0]["message"].lower()
+    assert all(fragment in message for fragment in fragments), message
+    assert emulator.state() == {"endpoints": []}
+
+
+def test_variable_coercion_errors_are_400_without_data(emulator):
+    query = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id } }"
+    for variables in ({"input": dict(VALID, workersMax="3")}, {"input": dict(VALID, gpuCount=1)}, {}):
+        status, _headers, body = emulator.call(query, variables)
+        assert status == 400 and set(body) == {"errors"}, body
+    assert emulator.state() == {"endpoints": []}
+    assert emulator.log()["counters"]["applied_mutations"] == 0
+
+
+def test_operation_name_selects_the_operation(emulator):
+    document = "query A { myself { id } } query B { myself { endpoints { id } } }"
+    status, _headers, body = emulator.call(document, operation_name="B")
+    assert (status, body) == (200, {"data": {"myself": {"endpoints": []}}})
+    status, _headers, body = emulator.call(document)
+    assert status == 400 and "operation name" in body["errors"][0]["message"]
+    status, _headers, body = emulator.call(document, operation_name="C")
+    assert status == 400 and set(body) == {"errors"}
+
+
+@pytest.mark.parametrize("body, message", [
+    ("not json", "Body must be a JSON object"),
+    ("[1, 2]", "Body must be a JSON object"),
+    ("{}", "Must provide query string."),
+    ('{"query": 5}', "Must provide query string."),
+    ('{"query": "{ myself { id } }", "variables": [1]}', "Variables must be an object."),
+    ('{"query": "{ myself { id } }", "operationName": 1}', "operationName must be a string."),
+])
+def test_malformed_bodies_are_400(emulator, body, message):
+    status, _headers, payload = raw(emulator, body=body)
+    assert (status, payload) == (400, {"errors": [{"message": message}]})
+
+
+def test_content_type_must_be_json(emulator):
+    status, _headers, body = raw(emulator, body='{"query": "{ myself { id } }"}', headers={"Content-Type": "text/plain"})
+    assert (status, body) == (415, {"errors": [{"message": "Content-Type must be application/json"}]})
+    status, _headers, body = raw(emulator, body='{"query": "{ myself { id } }"}',
+                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    assert status == 200 and body["data"]["myself"]["id"]
+
+
+def test_only_post_and_only_graphql_path(emulator):
+    status, headers, body = raw(emulator, method="GET")
+    assert status == 405 and headers["Allow"] == "POST" and "errors" in body
+    status, _headers, body = raw(emulator, path="/graphql/?api_key=" + emulator.api_key, body="{}")
+    assert status == 404
+    status, _headers, body = raw(emulator, path="/v1/endpoints", method="GET")
+    assert status == 404
+    assert [e["status"] for e in emulator.log()["requests"]] == [405, 404, 404]
+
+
+def test_keep_alive_connection_serves_many_requests(emulator):
+    connection = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
+    body = json.dumps({"query": "{ myself { id } }"})
+    try:
+        for _ in range(5):
+            connection.request("POST", "/graphql?api_key=" + emulator.api_key, body=body,
+                               headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            assert response.status == 200
+            assert response.getheader("Connection") != "close"
+            response.read()
+        first_socket = connection.sock
+        connection.request("POST", "/graphql?api_key=" + emulator.api_key, body=body, headers={"Content-Type": "application/json"})
+        connection.getresponse().read()
+        assert connection.sock is first_socket
+    finally:
+        connection.close()
+
+
+def test_requests_session_and_introspection(emulator):
+    with requests.Session() as session:
+        session.headers["Authorization"] = "Bearer " + emulator.api_key
+        response = session.post(emulator.graphql_url, json={"query": "{ __type(name: \"EndpointInput\") { inputFields { name } } }"})
+        assert response.status_code == 200
+        names = [field["name"] for field in response.json()["data"]["__type"]["inputFields"]]
+        assert names == ["id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId",
+                         "scalerType", "scalerValue", "workersMin", "workersMax"]
+
+
+def test_business_error_shape(emulator):
+    status, _headers, body = emulator.call("mutation { saveEndpoint(input: {name: \"ab\", templateId: \"t\", gpuIds: \"AMPERE_16\"}) { id } }")
+    assert status == 200
+    assert body["data"] == {"saveEndpoint": None}
+    assert body["errors"][0]["message"] == "name must be between 3 and 191 characters."
+    assert body["errors"][0]["path"] == ["saveEndpoint"]
