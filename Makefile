@@ -6,8 +6,8 @@
 #   make docs    the HTML docs site, in build/docs/build/html
 #
 # Everything is installed into project-local venvs (.venv, .venv-2.16,
-# .venv-2.21) and build/; nothing outside the work tree except ansible-test's
-# cache in ~/.ansible/test (the offline get-pip stand-in and its venvs).
+# .venv-2.21) and build/; outside the work tree only ansible-test's cache in
+# ~/.ansible/test (the offline get-pip stand-in and its venvs) and pip's cache.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -16,9 +16,13 @@ MAKEFLAGS += --no-print-directory
 
 ROOT  := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD := $(ROOT)/build
-COLL  := $(BUILD)/ansible_collections/tensorone/cloud
 TOOLS := $(ROOT)/tests/tools
 LOGS  := $(BUILD)/logs
+# ansible-test needs the collection at .../ansible_collections/<ns>/<name>:
+# COLL is the copy the static gates, docs and the tarball use; each matrix
+# version gets its own copy so the three can run side by side.
+COLL  := $(BUILD)/ansible_collections/tensorone/cloud
+coll_of = $(BUILD)/matrix/$(1)/ansible_collections/tensorone/cloud
 
 # --- Pythons and venvs ------------------------------------------------------
 PYTHON     ?= python3
@@ -34,34 +38,34 @@ CORE_PIN_2.16 := ansible-core==2.16.19
 CORE_PIN_2.21 := ansible-core==2.21.5
 BASE_PY_2.16  := $(PYTHON)
 BASE_PY_2.21  := $(PYTHON312)
-venv_of   = $(if $(filter 2.19,$(1)),$(VENV),$(ROOT)/.venv-$(1))
-pyver_of  = $(if $(filter 2.21,$(1)),3.12,3.11)
+venv_of  = $(if $(filter 2.19,$(1)),$(VENV),$(ROOT)/.venv-$(1))
+pyver_of = $(if $(filter 2.21,$(1)),3.12,3.11)
 
 # The machine's pip config points at local mirrors that lack most packages,
 # and pip warns about each one; drop that noise, keep everything else.
-PIP_NOISE := is ignored: it is neither a file nor a directory
-pip_install = $(1)/bin/python -m pip install --quiet $(2) 2> >(grep -v '$(PIP_NOISE)' >&2)
+PIP_NOISE   := is ignored: it is neither a file nor a directory
+pip_install  = $(1)/bin/python -m pip install --quiet $(2) 2> >(grep -v '$(PIP_NOISE)' >&2)
 
-# ansible-test finds Pythons by name on PATH. pyenv shims for versions that
+# ansible-test finds Pythons by name on PATH. pyenv shims of versions that
 # are not selected fail at run time, so drop the shims and put real links to
 # every installed 3.8-3.13 first (sanity then compiles/imports on all of them).
-PATH_NO_SHIMS := $(shell printf '%s' "$$PATH" | tr ':' '\n' | grep -v '/shims$$' | paste -sd: -)
-PYLINKS   := $(BUILD)/path
-TEST_PATH := $(PYLINKS):$(PATH_NO_SHIMS)
-# for tools from .venv that call other tools from .venv (ansible-doc, ...)
-VENV_PATH := $(VENV)/bin:$(PATH_NO_SHIMS)
+PATH_NO_SHIMS  := $(shell printf '%s' "$$PATH" | tr ':' '\n' | grep -v '/shims$$' | paste -sd: -)
+PYLINKS        := $(BUILD)/path
+TEST_PATH      := $(PYLINKS):$(PATH_NO_SHIMS)
+# for .venv tools that call other .venv tools (ansible-doc, ansible-lint, ...)
+VENV_PATH      := $(VENV)/bin:$(PATH_NO_SHIMS)
 SANITY_PYTHONS := 3.8 3.9 3.10 3.11 3.12 3.13
-
-GET_PIP_CACHE := $(HOME)/.ansible/test/cache
+GET_PIP_CACHE  := $(HOME)/.ansible/test/cache
 
 .PHONY: help
 help:
 	@echo "make demo       run playbooks/demo.yml against the local API emulator (no key needed)"
-	@echo "make demo-live  the same playbook against the real service (needs TENSORONE_API_KEY)"
+	@echo "make demo-live  the same playbook against the real service (needs TENSORONE_API_KEY;"
+	@echo "                DEMO_ARGS='-e tensorone_demo_template_id=...' for a template of yours)"
 	@echo "make test       every gate, as CI runs it (.ci/run)"
 	@echo "make docs       build the HTML docs site into build/docs/build/html"
 	@echo "make venv       create/update .venv (tests/requirements-dev.txt)"
-	@echo "single gates:   $(GATES)"
+	@echo "single gates:   $(GATE_NAMES)"
 	@echo "make clean      remove build/ (venvs stay; 'make distclean' removes them too)"
 
 # --- venvs ------------------------------------------------------------------
@@ -70,66 +74,80 @@ venv: $(VENV)/.installed
 venvs: $(foreach v,$(MATRIX),$(call venv_of,$(v))/.installed)
 
 $(VENV)/.installed: $(ROOT)/tests/requirements-dev.txt
-	@echo ">> installing dev tools into $(VENV)"
-	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(call pip_install,$(VENV),-r $<)
-	$(VENV)/bin/python -m pip check
-	touch $@
+	@echo ">> installing the dev tools into $(VENV)"
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(call pip_install,$(VENV),-r $<)
+	@$(VENV)/bin/python -m pip check
+	@touch $@
 
 $(ROOT)/.venv-%/.installed:
-	@test -n "$(BASE_PY_$*)" || { echo "no Python for ansible-core $* (need $(pyver_of))"; exit 1; }
+	@test -n "$(BASE_PY_$*)" || { echo "no Python $(call pyver_of,$*) for ansible-core $* under $(PYENV_ROOT)/versions"; exit 1; }
 	@echo ">> installing $(CORE_PIN_$*) into $(ROOT)/.venv-$*"
-	test -x $(ROOT)/.venv-$*/bin/python || $(BASE_PY_$*) -m venv $(ROOT)/.venv-$*
-	$(call pip_install,$(ROOT)/.venv-$*,$(CORE_PIN_$*))
-	touch $@
+	@test -x $(ROOT)/.venv-$*/bin/python || $(BASE_PY_$*) -m venv $(ROOT)/.venv-$*
+	@$(call pip_install,$(ROOT)/.venv-$*,$(CORE_PIN_$*))
+	@touch $@
 
 # Real pythonX.Y links (see TEST_PATH), shellcheck for its sanity test, and
-# the offline get-pip stand-in for every pip version our ansible-tests ask for.
+# the offline get-pip stand-in for every pip version our ansible-tests ask
+# for. Only writes what differs: parallel gates read these files.
 .PHONY: test-env
 test-env: venvs
 	@mkdir -p $(PYLINKS) $(GET_PIP_CACHE)
-	@for v in $(SANITY_PYTHONS); do \
+	@link() { [ "$$(readlink "$$2" 2>/dev/null)" = "$$1" ] || ln -sfn "$$1" "$$2"; }; \
+	for v in $(SANITY_PYTHONS); do \
 	  p=$$(ls -d $(PYENV_ROOT)/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -n1); \
-	  if [ -n "$$p" ]; then ln -sfn "$$p" $(PYLINKS)/python$$v; else echo "note: no Python $$v under $(PYENV_ROOT)"; fi; \
-	done
-	@ln -sfn $(VENV)/bin/shellcheck $(PYLINKS)/shellcheck
+	  if [ -n "$$p" ]; then link "$$p" $(PYLINKS)/python$$v; else echo "note: no Python $$v under $(PYENV_ROOT)"; fi; \
+	done; \
+	link $(VENV)/bin/shellcheck $(PYLINKS)/shellcheck
 	@for f in $(foreach v,$(MATRIX),$(call venv_of,$(v))/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py); do \
 	  for pv in $$(grep -oE "pip='[0-9.]+'" "$$f" | grep -oE '[0-9.]+'); do \
-	    cp $(TOOLS)/get_pip_standin.py $(GET_PIP_CACHE)/get_pip_$${pv//./_}.py; \
+	    dest=$(GET_PIP_CACHE)/get_pip_$${pv//./_}.py; \
+	    cmp -s $(TOOLS)/get_pip_standin.py "$$dest" || cp $(TOOLS)/get_pip_standin.py "$$dest"; \
 	  done; \
 	done
 
-# --- the collection as ansible-test wants it --------------------------------
+# --- copies of the collection and the tarball -------------------------------
 .PHONY: copy build
 copy:
-	@mkdir -p $(COLL)
 	@$(PYTHON) $(TOOLS)/sync_tree.py $(ROOT) $(COLL)
+
+copy-%:
+	@$(PYTHON) $(TOOLS)/sync_tree.py $(ROOT) $(call coll_of,$*)
 
 # The tarball users install (built from the copy: only files git would commit).
 build: copy venv
 	@rm -f $(BUILD)/tensorone-cloud-*.tar.gz
 	@cd $(COLL) && $(VENV)/bin/ansible-galaxy collection build --force --output-path $(BUILD) . >/dev/null
-	@ls $(BUILD)/tensorone-cloud-*.tar.gz
+	@echo ">> built $$(ls $(BUILD)/tensorone-cloud-*.tar.gz)"
 
 # --- make test: the gates ---------------------------------------------------
 # Cheap checks first, so a broken runtime.yml fails in seconds, not minutes.
-# Issue 6 will add `ee-check` (ansible-builder create) and `runner-check`
-# (ansible-runner): append them to EXTRA_GATES when they exist.
+# A word with '+' is a group run_gates.sh runs in parallel (output of each
+# gate shown after the group, in order). Issue 6 will add `ee-check`
+# (ansible-builder create) and `runner-check` (ansible-runner): put them in
+# EXTRA_GATES when they exist.
 EXTRA_GATES ?=
+empty :=
+space := $(empty) $(empty)
+par = $(subst $(space),+,$(strip $(1)))
 GATES := action-group changelog-lint lint docs-lint \
-	$(addprefix sanity-,$(MATRIX)) $(addprefix units-,$(MATRIX)) $(addprefix integration-,$(MATRIX)) \
+	$(call par,$(addprefix sanity-,$(MATRIX))) \
+	$(call par,$(addprefix units-,$(MATRIX))) \
+	$(call par,$(addprefix integration-,$(MATRIX))) \
 	galaxy-importer docs-build $(EXTRA_GATES)
+GATE_NAMES := $(subst +, ,$(GATES))
 
 .PHONY: test
 test:
 	@bash $(TOOLS)/run_gates.sh "$(MAKE) -C $(ROOT)" setup $(GATES)
 
+# venvs, links, get-pip stand-ins and every copy, before anything runs in parallel
 .PHONY: setup
-setup: test-env copy
+setup: test-env copy $(addprefix copy-,$(MATRIX))
 
-# A gate that has nothing to check yet says so; run_gates.sh lists it as skipped.
-SKIP_FILE := $(BUILD)/.gate-skipped
-skip = echo "SKIPPED: $(1)"; mkdir -p $(BUILD); echo "$(1)" > $(SKIP_FILE)
+# A gate with nothing to check yet says so; run_gates.sh lists it as skipped.
+GATE_DIR := $(BUILD)/gates
+skip = echo "SKIPPED: $(1)"; mkdir -p $(GATE_DIR); echo "$(1)" > $(GATE_DIR)/$@.skipped
 
 # (8) action group `all` in meta/runtime.yml == the modules in plugins/modules
 .PHONY: action-group
@@ -153,31 +171,30 @@ docs-lint: venv copy
 	cd $(COLL) && PATH="$(VENV_PATH)" $(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
 
 # (1) sanity with zero ignore files, every test that can run without Docker
-SANITY := $(addprefix sanity-,$(MATRIX))
-.PHONY: $(SANITY)
-$(SANITY): sanity-%: test-env copy
+.PHONY: $(addprefix sanity-,$(MATRIX))
+$(addprefix sanity-,$(MATRIX)): sanity-%: test-env copy-%
 	@if ls $(ROOT)/tests/sanity/ignore-*.txt >/dev/null 2>&1; then \
 	  echo "tests/sanity/ignore-*.txt must not exist: fix the code instead"; ls $(ROOT)/tests/sanity/ignore-*.txt; exit 1; fi
-	cd $(COLL) && PATH="$(TEST_PATH)" $(call venv_of,$*)/bin/ansible-test sanity --venv
+	cd $(call coll_of,$*) && PATH="$(TEST_PATH)" $(call venv_of,$*)/bin/ansible-test sanity --venv --color no
 
 # (2) unit tests (pytest, through ansible-test)
-UNITS := $(addprefix units-,$(MATRIX))
-.PHONY: $(UNITS)
-$(UNITS): units-%: test-env copy
-	@if ! find $(COLL)/tests/unit -name 'test_*.py' 2>/dev/null | grep -q .; then \
+.PHONY: $(addprefix units-,$(MATRIX))
+$(addprefix units-,$(MATRIX)): units-%: test-env copy-%
+	@if ! find $(call coll_of,$*)/tests/unit -name 'test_*.py' 2>/dev/null | grep -q .; then \
 	  $(call skip,no unit tests in tests/unit); else \
-	  cd $(COLL) && PATH="$(TEST_PATH)" $(call venv_of,$*)/bin/ansible-test units --venv --python $(call pyver_of,$*); fi
+	  set -x; cd $(call coll_of,$*) && PATH="$(TEST_PATH)" \
+	  $(call venv_of,$*)/bin/ansible-test units --venv --color no --python $(call pyver_of,$*); fi
 
-# (3) integration targets against the emulator (started/stopped per run;
-# with_emulator.py writes tests/integration/integration_config.yml)
-INTEGRATION := $(addprefix integration-,$(MATRIX))
-.PHONY: $(INTEGRATION)
-$(INTEGRATION): integration-%: test-env copy
-	@if ! ls -d $(COLL)/tests/integration/targets/*/ >/dev/null 2>&1; then \
+# (3) integration targets against the emulator, started and stopped around
+# the run; with_emulator.py writes tests/integration/integration_config.yml
+.PHONY: $(addprefix integration-,$(MATRIX))
+$(addprefix integration-,$(MATRIX)): integration-%: test-env copy-%
+	@if ! ls -d $(call coll_of,$*)/tests/integration/targets/*/ >/dev/null 2>&1; then \
 	  $(call skip,no targets in tests/integration/targets); else \
-	  mkdir -p $(LOGS); cd $(COLL) && PATH="$(TEST_PATH)" $(VENV)/bin/python $(TOOLS)/with_emulator.py \
-	    --log $(LOGS)/emulator-integration-$*.log --integration-config tests/integration/integration_config.yml -- \
-	    $(call venv_of,$*)/bin/ansible-test integration --venv --python $(call pyver_of,$*); fi
+	  mkdir -p $(LOGS); set -x; cd $(call coll_of,$*) && PATH="$(TEST_PATH)" \
+	  $(VENV)/bin/python $(TOOLS)/with_emulator.py --log $(LOGS)/emulator-integration-$*.log \
+	    --integration-config tests/integration/integration_config.yml -- \
+	  $(call venv_of,$*)/bin/ansible-test integration --venv --color no --python $(call pyver_of,$*); fi
 
 # (7) galaxy-importer on the tarball: no containers, no ansible-test; it exits
 # 0 even when it logs problems, so any WARNING/ERROR line fails the gate.
@@ -203,6 +220,33 @@ docs-build: venv copy
 
 docs: docs-build
 	@echo "docs site: $(DOCS)/build/html/index.html"
+
+# --- the demo ---------------------------------------------------------------
+# The collection as a user has it: built tarball, installed into a
+# project-local collections path that is the only one Ansible looks at.
+DEMO_COLLECTIONS := $(BUILD)/collections
+DEMO_ENV := ANSIBLE_COLLECTIONS_PATH=$(DEMO_COLLECTIONS) ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
+	ANSIBLE_HOME=$(BUILD)/ansible-home ANSIBLE_LOCAL_TEMP=$(BUILD)/tmp/ansible-local \
+	ANSIBLE_REMOTE_TMP=$(BUILD)/tmp/ansible-remote ANSIBLE_LOCALHOST_WARNING=false \
+	ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_CALLBACK_RESULT_FORMAT=yaml \
+	ANSIBLE_PYTHON_INTERPRETER=$(VENV)/bin/python PATH="$(VENV_PATH)"
+DEMO_ARGS ?=
+
+.PHONY: demo-install demo demo-live
+demo-install: build
+	@rm -rf $(DEMO_COLLECTIONS) && mkdir -p $(DEMO_COLLECTIONS) $(LOGS)
+	@$(DEMO_ENV) $(VENV)/bin/ansible-galaxy collection install --offline -p $(DEMO_COLLECTIONS) \
+	  $(BUILD)/tensorone-cloud-*.tar.gz >/dev/null
+	@echo ">> installed $$(basename $(BUILD)/tensorone-cloud-*.tar.gz) into $(DEMO_COLLECTIONS)"
+
+demo: demo-install
+	@echo ">> starting the local Tensor One API emulator (random key, loopback port)"
+	@$(DEMO_ENV) $(VENV)/bin/python $(TOOLS)/with_emulator.py --log $(LOGS)/emulator-demo.log -- \
+	  bash $(TOOLS)/demo.sh $(DEMO_ARGS)
+
+demo-live: demo-install
+	@test -n "$${TENSORONE_API_KEY:-}" || { echo "set TENSORONE_API_KEY (and DEMO_ARGS='-e tensorone_demo_template_id=...')"; exit 1; }
+	@$(DEMO_ENV) bash $(TOOLS)/demo.sh $(DEMO_ARGS)
 
 .PHONY: clean distclean
 clean:

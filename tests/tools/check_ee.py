@@ -1,0 +1,351 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# Check that the example execution environment installs tensorone.cloud and requests.
+#
+# Without a container runtime (none on CI), this checks everything up to the
+# image build:
+#
+# 1. `ansible-galaxy collection build` makes the collection tarball from this
+#    tree and `ansible-galaxy collection install --offline` unpacks it into a
+#    private collections dir (the stand-in for what the EE's galaxy stage
+#    installs into /usr/share/ansible/collections).
+# 2. `ansible-builder create` on docs/awx/execution-environment.yml writes the
+#    build context (a Containerfile, no image). It runs with the network cut
+#    off (a Python audit hook refuses every IP socket; the hook is self-tested
+#    first), and the context must hold no downloaded collection or wheel: the
+#    collection comes from Galaxy only when the image is built.
+# 3. The generated context must install the collection (its
+#    _build/requirements.yml names tensorone.cloud with a version range that
+#    admits galaxy.yml's version, and the Containerfile runs
+#    `ansible-galaxy collection install -r requirements.yml`) and requests (the
+#    Containerfile runs the context's own _build/scripts/introspect.py over the
+#    installed collections and pip-installs what it writes).
+# 4. That introspect.py, run here over the collection installed in step 1, and
+#    `ansible-builder introspect` both report requests from tensorone.cloud
+#    (read from the collection's meta/execution-environment.yml).
+# 5. docs/docsite/rst/guide_awx.rst shows the EE file verbatim.
+#
+# Tools (ansible-builder, ansible-galaxy) come from PATH; run it with the
+# project's venv first on PATH: `PATH=.venv/bin:$PATH python tests/tools/check_ee.py`.
+# Prints PASS or FAIL as its last line; the exit code is 0 only on PASS.
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EE_FILE = os.path.join(ROOT, "docs", "awx", "execution-environment.yml")
+GUIDE = os.path.join(ROOT, "docs", "docsite", "rst", "guide_awx.rst")
+COLLECTION = "tensorone.cloud"
+PYTHON_REQUIREMENT = "requests"
+# Where ansible-builder's galaxy stage installs collections, and where its
+# introspect.py looks when given no folder.
+IMAGE_COLLECTIONS_PATH = "/usr/share/ansible/collections"
+
+# Loaded through PYTHONPATH into every Python process the guarded commands
+# start (ansible-builder, ansible-galaxy): any IP connection or name lookup is
+# logged and refused.
+NETWORK_GUARD = '''\
+import ipaddress
+import os
+import socket
+import sys
+
+_LOG = os.environ.get("CHECK_EE_NETWORK_LOG")
+
+
+def _is_ip_literal(host):
+    # Resolving "127.0.0.1" needs no network (ansible-core does it at start-up).
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except (AttributeError, ValueError):
+        return host is None
+    return True
+
+
+def _refuse(event, args):
+    if event == "socket.connect":
+        if getattr(args[0], "family", None) not in (socket.AF_INET, socket.AF_INET6):
+            return
+        what = args[1]
+    elif event == "socket.getaddrinfo":
+        if _is_ip_literal(args[0]):
+            return
+        what = args[:2]
+    elif event in ("socket.gethostbyname", "socket.gethostbyname_ex"):
+        what = args
+    else:
+        return
+    if _LOG:
+        with open(_LOG, "a") as log:
+            log.write("%s %r (%s)\\n" % (event, what, " ".join(sys.argv)))
+    raise OSError("network access refused by tests/tools/check_ee.py: %s %r" % (event, what))
+
+
+sys.addaudithook(_refuse)
+'''
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check_copy_in_guide(path, guide):
+    """The guide shows the shipped file verbatim (as an indented code block)."""
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    block = "\n".join(("    " + line) if line else "" for line in lines) + "\n"
+    with open(guide) as handle:
+        if block not in handle.read():
+            raise CheckFailed("%s no longer shows %s verbatim: update its code block" % (guide, path))
+
+
+def tool(name):
+    path = shutil.which(name)
+    if not path:
+        raise CheckFailed("%s is not on PATH (put the project's .venv/bin first on PATH)" % name)
+    return path
+
+
+def run(cmd, env=None, cwd=None):
+    """Run cmd; its output, or CheckFailed with the output on failure."""
+    proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    if proc.returncode != 0:
+        raise CheckFailed("`%s` exited with %d:\n%s" % (" ".join(cmd), proc.returncode, proc.stdout))
+    return proc.stdout
+
+
+def step(message):
+    print("check_ee: %s" % message, flush=True)
+
+
+def read(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def yaml_loads(text):
+    try:
+        import yaml  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        raise CheckFailed("PyYAML is missing from %s (run this with the project's venv Python)" % sys.executable)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise CheckFailed("not valid YAML: %s\n%s" % (error, text))
+
+
+def load_yaml(path):
+    return yaml_loads(read(path))
+
+
+def guarded_env(work):
+    """Environment for commands that must not touch the network, and its log path."""
+    guard_dir = os.path.join(work, "network-guard")
+    os.makedirs(guard_dir)
+    with open(os.path.join(guard_dir, "sitecustomize.py"), "w") as handle:
+        handle.write(NETWORK_GUARD)
+    log = os.path.join(work, "network-attempts.log")
+    env = dict(os.environ, CHECK_EE_NETWORK_LOG=log,
+               PYTHONPATH=os.pathsep.join(p for p in (guard_dir, os.environ.get("PYTHONPATH")) if p))
+    # Also aim anything that honours proxies at a closed port.
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        env[name] = "http://127.0.0.1:9"
+    env.pop("no_proxy", None)
+    env.pop("NO_PROXY", None)
+    return env, log
+
+
+def self_test_guard(env, log):
+    """The guard must catch a name lookup and a connection, or it proves nothing."""
+    probe = ("import socket, urllib.request\n"
+             "for attempt in (lambda: socket.getaddrinfo('galaxy.ansible.com', 443),\n"
+             "                lambda: urllib.request.urlopen('http://127.0.0.1:9/', timeout=5)):\n"
+             "    try:\n"
+             "        attempt()\n"
+             "    except OSError:\n"
+             "        pass\n")
+    subprocess.run([sys.executable, "-c", probe], env=env, check=False)
+    caught = network_attempts(log)
+    if "socket.getaddrinfo" not in caught or "socket.connect" not in caught:
+        raise CheckFailed("the network guard missed a test lookup or connection (caught: %r); it cannot vouch for `create`" % caught)
+    os.remove(log)
+
+
+def network_attempts(log):
+    return read(log).strip() if os.path.exists(log) else ""
+
+
+def build_and_install(work, env, tarball=None):
+    """Install the collection (tarball, or one built from this tree) into a private dir."""
+    galaxy = tool("ansible-galaxy")
+    if not tarball:
+        dist = os.path.join(work, "dist")
+        run([galaxy, "collection", "build", "--force", "--output-path", dist, ROOT], env=env)
+        tarballs = [name for name in os.listdir(dist) if name.endswith(".tar.gz")]
+        if len(tarballs) != 1:
+            raise CheckFailed("expected one tarball from `ansible-galaxy collection build`, found %r" % tarballs)
+        tarball = os.path.join(dist, tarballs[0])
+    collections = os.path.join(work, "collections")
+    run([galaxy, "collection", "install", "--offline", "--no-deps", "-p", collections, tarball], env=env)
+    return collections, tarball
+
+
+def check_requirements_yml(context, version):
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # pylint: disable=import-outside-toplevel
+
+    path = os.path.join(context, "_build", "requirements.yml")
+    if not os.path.exists(path):
+        raise CheckFailed("the build context has no _build/requirements.yml: the EE installs no collection")
+    wanted = [entry for entry in (load_yaml(path) or {}).get("collections") or []
+              if isinstance(entry, dict) and entry.get("name") == COLLECTION]
+    if len(wanted) != 1:
+        raise CheckFailed("_build/requirements.yml does not name %s exactly once:\n%s" % (COLLECTION, read(path)))
+    entry = wanted[0]
+    if entry.get("type", "galaxy") != "galaxy" or entry.get("source"):
+        raise CheckFailed("expected %s from Galaxy (no type, no source), got %r" % (COLLECTION, entry))
+    spec = str(entry.get("version", "*"))
+    if spec != "*":
+        try:
+            specifiers = SpecifierSet(spec)
+        except InvalidSpecifier:
+            raise CheckFailed("%s: version %r is not a version range" % (COLLECTION, spec))
+        if not specifiers.contains(version, prereleases=True):
+            raise CheckFailed("%s: version range %r excludes this collection's version %s" % (COLLECTION, spec, version))
+    return spec
+
+
+def check_containerfile(context):
+    containerfile = read(os.path.join(context, "Containerfile"))
+    expected = [
+        ("the galaxy stage installs _build/requirements.yml",
+         r"(?m)^RUN .*ansible-galaxy collection install .*-r requirements\.yml .*--collections-path \"?%s\"?\s*$"
+         % re.escape(IMAGE_COLLECTIONS_PATH)),
+        ("the galaxy stage copies _build into its workdir", r"(?m)^COPY _build /build\s*\n+WORKDIR /build\s*$"),
+        ("the builder stage gets the installed collections",
+         r"(?m)^COPY --from=galaxy /usr/share/ansible /usr/share/ansible\s*$"),
+        ("the builder stage introspects them into a pip requirements file",
+         r"(?m)^RUN \$PYCMD /output/scripts/introspect\.py introspect .*--write-pip=/tmp/src/requirements\.txt"),
+        ("the builder stage builds the requirements", r"(?m)^RUN /output/scripts/assemble\s*$"),
+        ("the final stage installs them", r"(?m)^RUN /output/scripts/install-from-bindep( |$)"),
+        ("the final stage has the collections", r"(?m)^FROM base AS final(.*\n)*COPY --from=galaxy /usr/share/ansible /usr/share/ansible"),
+    ]
+    for what, pattern in expected:
+        if not re.search(pattern, containerfile):
+            raise CheckFailed("Containerfile: %s: no line matches %s" % (what, pattern))
+    assemble = read(os.path.join(context, "_build", "scripts", "assemble"))
+    if "-r /tmp/src/requirements.txt" not in assemble or "cp /tmp/src/requirements.txt /output/requirements.txt" not in assemble:
+        raise CheckFailed("_build/scripts/assemble no longer pip-installs /tmp/src/requirements.txt")
+    install = read(os.path.join(context, "_build", "scripts", "install-from-bindep"))
+    if "-r /output/requirements.txt" not in install:
+        raise CheckFailed("_build/scripts/install-from-bindep no longer pip-installs /output/requirements.txt")
+    introspect = read(os.path.join(context, "_build", "scripts", "introspect.py"))
+    if IMAGE_COLLECTIONS_PATH not in introspect:
+        raise CheckFailed("_build/scripts/introspect.py does not look in %s by default" % IMAGE_COLLECTIONS_PATH)
+    base = re.search(r'(?m)^ARG EE_BASE_IMAGE="?([^"\n]+)"?', containerfile)
+    return base.group(1) if base else "?"
+
+
+def check_no_downloads(context):
+    found = []
+    for dirpath, _dirnames, filenames in os.walk(context):
+        for name in filenames:
+            if name.endswith((".tar.gz", ".whl", ".zip")):
+                found.append(os.path.relpath(os.path.join(dirpath, name), context))
+    if found:
+        raise CheckFailed("`ansible-builder create` put downloaded artifacts into the context: %s" % ", ".join(found))
+
+
+def check_requirement_listed(lines, source):
+    text = "\n".join(lines)
+    names = set()
+    for line in lines:
+        requirement = line.split("#", 1)[0].strip()
+        if requirement:
+            names.add(re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower())
+    if PYTHON_REQUIREMENT not in names:
+        raise CheckFailed("%s does not list %s:\n%s" % (source, PYTHON_REQUIREMENT, text))
+    if "from collection %s" % COLLECTION not in text:
+        raise CheckFailed("%s does not attribute %s to %s:\n%s" % (source, PYTHON_REQUIREMENT, COLLECTION, text))
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Check that the example execution environment installs tensorone.cloud and requests.")
+    parser.add_argument("--workdir", help="work here (created; kept) instead of a temporary directory")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--tarball", help="use this collection tarball instead of building one from the tree")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    if args.workdir:
+        os.makedirs(args.workdir)
+        work = os.path.abspath(args.workdir)
+    else:
+        work = tempfile.mkdtemp(prefix="check-ee-")
+    try:
+        env, network_log = guarded_env(work)
+        self_test_guard(env, network_log)
+        step("network guard active (its self-test caught a name lookup and a connection)")
+
+        galaxy_meta = load_yaml(os.path.join(ROOT, "galaxy.yml"))
+        if "%s.%s" % (galaxy_meta["namespace"], galaxy_meta["name"]) != COLLECTION:
+            raise CheckFailed("galaxy.yml is not %s" % COLLECTION)
+        collections, tarball = build_and_install(work, env, args.tarball and os.path.abspath(args.tarball))
+        step("installed %s into %s" % (tarball, collections))
+
+        builder = tool("ansible-builder")
+        context = os.path.join(work, "context")
+        output = run([builder, "create", "-f", EE_FILE, "-c", context, "--output-filename", "Containerfile"], env=env)
+        attempts = network_attempts(network_log)
+        if attempts:
+            raise CheckFailed("`ansible-builder create` tried to reach the network:\n%s" % attempts)
+        check_no_downloads(context)
+        check_copy_in_guide(EE_FILE, GUIDE)
+        step("ansible-builder create wrote %s offline, nothing downloaded (%s)"
+             % (context, output.strip().splitlines()[-1] if output.strip() else "no output"))
+
+        spec = check_requirements_yml(context, str(galaxy_meta["version"]))
+        base = check_containerfile(context)
+        step("context installs %s %s from Galaxy onto %s, then pip-installs what introspect.py finds"
+             % (COLLECTION, spec, base))
+
+        # What the builder stage runs, over the collection as the galaxy stage would install it.
+        pip_file = os.path.join(work, "introspected-requirements.txt")
+        run([sys.executable, os.path.join(context, "_build", "scripts", "introspect.py"), "introspect",
+             "--write-pip=%s" % pip_file, "--write-bindep=%s" % os.path.join(work, "introspected-bindep.txt"),
+             collections], env=env)
+        # introspect.py writes no file when there is nothing to install.
+        pip_lines = read(pip_file).splitlines() if os.path.exists(pip_file) else []
+        check_requirement_listed(pip_lines, "the context's introspect.py output")
+        report = run([builder, "introspect", collections], env=env)
+        check_requirement_listed((yaml_loads(report) or {}).get("python") or [], "`ansible-builder introspect`")
+        step("introspect.py from the context and `ansible-builder introspect` report: %s"
+             % "; ".join(line.strip() for line in pip_lines if line.strip()))
+
+        attempts = network_attempts(network_log)
+        if attempts:
+            raise CheckFailed("a step tried to reach the network:\n%s" % attempts)
+    except CheckFailed as failure:
+        print("FAIL: check_ee: %s" % failure)
+        print("      (work dir kept: %s)" % work)
+        return 1
+    if not (args.workdir or args.keep):
+        shutil.rmtree(work)
+    print("PASS: check_ee: %s's build context installs %s and %s (%.1f s)"
+          % (os.path.relpath(EE_FILE, ROOT), COLLECTION, PYTHON_REQUIREMENT, time.monotonic() - started))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

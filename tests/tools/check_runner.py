@@ -1,0 +1,337 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# Run a playbook through ansible-runner the way AWX runs a job, and check that
+# the API key stays out of everything AWX shows users.
+#
+# 1. Starts the API emulator (tests/emulator) on a free loopback port with a
+#    fresh random key.
+# 2. Builds the collection (`ansible-galaxy collection build`) and installs the
+#    tarball into a private collections dir, the only entry of
+#    ANSIBLE_COLLECTIONS_PATH in the run.
+# 3. Renders the environment injectors of the shipped AWX credential type
+#    (docs/awx/tensorone_credential_type.yml) with the key and the emulator's
+#    URL, as AWX does, and writes them to the private data dir's env/envvars:
+#    ansible-runner puts them into the job's environment, like AWX does with a
+#    credential. No playbook variable, extra var or module option holds the key.
+#    (docs/docsite/rst/guide_awx.rst must show that file verbatim.)
+# 4. `ansible-runner run` plays tensorone.cloud.demo (the collection's
+#    playbooks/demo.yml), or tests/tools/runner_playbook.yml while the
+#    collection has no demo, at verbosity -vvvv.
+# 5. Asserts: the run succeeded; tensorone.cloud modules ran and the emulator
+#    got requests and no unauthorized one (the injected key worked); the key
+#    is in none of artifacts/<id>/job_events/*.json (what AWX stores and shows
+#    as the job output), not in artifacts/<id>/stdout and not in what
+#    ansible-runner printed.
+#
+# Not checked for the key, on purpose: artifacts/<id>/command and the env/
+# directory of the private data dir. They are ansible-runner's own records (it
+# writes the whole job environment, secrets included, to `command` by design)
+# and not what AWX shows users. The key must be in `command`: that proves the
+# injection reached the job and that the search below finds the key at all.
+#
+# Tools (ansible-runner, ansible-playbook, ansible-galaxy) come from PATH; run
+# it with the project's venv first on PATH:
+#   PATH=.venv/bin:$PATH python tests/tools/check_runner.py
+# The modules run with the Python running this script (it needs requests and,
+# for the emulator, graphql-core). Prints PASS or FAIL as its last line; the
+# exit code is 0 only on PASS.
+
+import argparse
+import glob
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from urllib.parse import quote, quote_plus
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CREDENTIAL_TYPE = os.path.join(ROOT, "docs", "awx", "tensorone_credential_type.yml")
+GUIDE = os.path.join(ROOT, "docs", "docsite", "rst", "guide_awx.rst")
+DEMO_PLAYBOOK = "tensorone.cloud.demo"
+FALLBACK_PLAYBOOK = os.path.join(ROOT, "tests", "tools", "runner_playbook.yml")
+START_TIMEOUT = 30
+RUN_TIMEOUT = 900
+INJECTED = ("TENSORONE_API_KEY", "TENSORONE_API_URL")
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check_copy_in_guide(path, guide):
+    """The guide shows the shipped file verbatim (as an indented code block)."""
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    block = "\n".join(("    " + line) if line else "" for line in lines) + "\n"
+    with open(guide) as handle:
+        if block not in handle.read():
+            raise CheckFailed("%s no longer shows %s verbatim: update its code block" % (guide, path))
+
+
+def step(message):
+    print("check_runner: %s" % message, flush=True)
+
+
+def tool(name):
+    path = shutil.which(name)
+    if not path:
+        raise CheckFailed("%s is not on PATH (put the project's .venv/bin first on PATH)" % name)
+    return path
+
+
+def run(cmd, env=None):
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    if proc.returncode != 0:
+        raise CheckFailed("`%s` exited with %d:\n%s" % (" ".join(cmd), proc.returncode, proc.stdout))
+    return proc.stdout
+
+
+def read_bytes(path):
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def http_json(url, method="GET"):
+    request = urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def base_env():
+    """This process's environment without any Tensor One setting the caller may have."""
+    env = dict((name, value) for name, value in os.environ.items() if not name.startswith("TENSORONE_"))
+    # A proxy from the caller's environment must not see the loopback requests.
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    return env
+
+
+class Emulator:
+    """tests/emulator on a free loopback port, accepting one key."""
+
+    def __init__(self, work, api_key):
+        self.url_file = os.path.join(work, "emulator.url")
+        self.log_path = os.path.join(work, "emulator.log")
+        self.api_key = api_key
+        self.proc = None
+        self.url = None
+
+    def start(self):
+        env = base_env()
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (os.path.join(ROOT, "tests"), env.get("PYTHONPATH")) if p)
+        # The key goes through the environment, not the command line.
+        env["TENSORONE_EMULATOR_API_KEY"] = self.api_key
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "emulator", "--port", "0", "--drain-seconds", "0", "--url-file", self.url_file],
+                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise CheckFailed("the emulator exited with %s; its log: %s" % (self.proc.returncode, self.log_path))
+            if os.path.exists(self.url_file):
+                with open(self.url_file) as handle:
+                    url = handle.read().strip().rstrip("/")
+                if url:
+                    try:
+                        http_json(url + "/_emulator/health")
+                        self.url = url
+                        return
+                    except OSError:
+                        pass
+            time.sleep(0.1)
+        raise CheckFailed("the emulator did not answer within %d s; its log: %s" % (START_TIMEOUT, self.log_path))
+
+    def counters(self):
+        return http_json(self.url + "/_emulator/log")["counters"]
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def install_collection(work, env, tarball=None):
+    """Install the collection (tarball, or one built from this tree) into a private dir."""
+    galaxy = tool("ansible-galaxy")
+    if not tarball:
+        dist = os.path.join(work, "dist")
+        run([galaxy, "collection", "build", "--force", "--output-path", dist, ROOT], env=env)
+        tarball = glob.glob(os.path.join(dist, "*.tar.gz"))[0]
+    collections = os.path.join(work, "collections")
+    run([galaxy, "collection", "install", "--offline", "--no-deps", "-p", collections, tarball], env=env)
+    return collections, tarball
+
+
+def credential_env(api_key, api_url):
+    """The environment AWX injects for a credential of the shipped type (its own rendering)."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    from jinja2.sandbox import ImmutableSandboxedEnvironment  # pylint: disable=import-outside-toplevel
+
+    with open(CREDENTIAL_TYPE) as handle:
+        credential_type = yaml.safe_load(handle)
+    fields = {field["id"]: field for field in credential_type["inputs"]["fields"]}
+    if not fields.get("api_key", {}).get("secret") or "api_key" not in credential_type["inputs"].get("required", []):
+        raise CheckFailed("%s: api_key must be a required secret field" % CREDENTIAL_TYPE)
+    injectors = credential_type["injectors"]["env"]
+    if sorted(injectors) != sorted(INJECTED):
+        raise CheckFailed("%s: injects %s, expected %s" % (CREDENTIAL_TYPE, sorted(injectors), sorted(INJECTED)))
+    sandbox = ImmutableSandboxedEnvironment()
+
+    def render(namespace):
+        return dict((name, sandbox.from_string(template).render(**namespace)) for name, template in injectors.items())
+
+    # A credential whose optional URL was left empty still gets a usable URL.
+    without_url = render({"api_key": api_key})
+    if not without_url["TENSORONE_API_URL"].startswith("https://"):
+        raise CheckFailed("%s: with api_url left empty, TENSORONE_API_URL is %r" % (CREDENTIAL_TYPE, without_url["TENSORONE_API_URL"]))
+    env = render({"api_key": api_key, "api_url": api_url})
+    if env != {"TENSORONE_API_KEY": api_key, "TENSORONE_API_URL": api_url}:
+        raise CheckFailed("%s: the injectors do not pass api_key and api_url through unchanged" % CREDENTIAL_TYPE)
+    return env
+
+
+def prepare_private_data_dir(work, collections, injected, playbook):
+    """An ansible-runner private data dir: env/envvars, inventory/hosts, project/."""
+    private = os.path.join(work, "private")
+    for sub in ("env", "inventory", "project"):
+        os.makedirs(os.path.join(private, sub))
+    envvars = dict(injected)
+    envvars.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections,
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        "ANSIBLE_HOME": os.path.join(work, "ansible-home"),
+        "ANSIBLE_LOCAL_TEMP": os.path.join(work, "ansible-tmp"),
+        "ANSIBLE_REMOTE_TMP": os.path.join(work, "ansible-tmp"),
+    })
+    with open(os.path.join(private, "env", "envvars"), "w") as handle:
+        json.dump(envvars, handle, indent=2)  # JSON is YAML; runner reads env/envvars as YAML
+    with open(os.path.join(private, "inventory", "hosts"), "w") as handle:
+        # A local connection, and the Python that has requests (no interpreter discovery).
+        handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+    if os.path.isfile(playbook):
+        shutil.copy(playbook, os.path.join(private, "project"))
+        playbook = os.path.basename(playbook)
+    return private, playbook
+
+
+def find_secret(data, api_key):
+    forms = set((api_key, quote(api_key, safe=""), quote_plus(api_key), json.dumps(api_key)[1:-1]))
+    return any(form.encode("utf-8") in data for form in forms)
+
+
+def check_artifacts(private, ident, api_key, printed):
+    artifacts = os.path.join(private, "artifacts", ident)
+    status = read_bytes(os.path.join(artifacts, "status")).decode().strip()
+    rc = read_bytes(os.path.join(artifacts, "rc")).decode().strip()
+    if status != "successful" or rc != "0":
+        raise CheckFailed("the run ended %s with rc %s; its output:\n%s" % (status, rc, printed.decode("utf-8", "replace")[-4000:]))
+
+    event_files = sorted(glob.glob(os.path.join(artifacts, "job_events", "*.json")))
+    if not event_files:
+        raise CheckFailed("no job events in %s" % artifacts)
+    leaks = [os.path.relpath(path, private) for path in event_files if find_secret(read_bytes(path), api_key)]
+    for path in (os.path.join(artifacts, "stdout"), os.path.join(artifacts, "stderr")):
+        if os.path.exists(path) and find_secret(read_bytes(path), api_key):
+            leaks.append(os.path.relpath(path, private))
+    if find_secret(printed, api_key):
+        leaks.append("ansible-runner's own stdout/stderr")
+    if leaks:
+        raise CheckFailed("the API key appears in: %s" % ", ".join(leaks))
+
+    # Positive control: runner's own record of the job environment holds the key.
+    if not find_secret(read_bytes(os.path.join(artifacts, "command")), api_key):
+        raise CheckFailed("the key is not in artifacts/%s/command either: was it injected at all?" % ident)
+
+    actions = set()
+    for path in event_files:
+        with open(path) as handle:
+            event = json.load(handle)
+        action = event.get("event_data", {}).get("task_action") or ""
+        if event.get("event") == "runner_on_ok" and action.startswith("tensorone.cloud."):
+            actions.add(action)
+    if not actions:
+        raise CheckFailed("no tensorone.cloud module ran successfully (no runner_on_ok event for one)")
+    return len(event_files), sorted(actions)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Run a playbook through ansible-runner as AWX would; check the key never shows.")
+    parser.add_argument("--playbook", help="playbook file or FQCN (default: %s, else %s)"
+                        % (DEMO_PLAYBOOK, os.path.relpath(FALLBACK_PLAYBOOK, ROOT)))
+    parser.add_argument("--tarball", help="use this collection tarball instead of building one from the tree")
+    parser.add_argument("--verbosity", type=int, default=4, choices=range(0, 6), help="ansible-runner -v count (default 4)")
+    parser.add_argument("--workdir", help="work here (created; kept) instead of a temporary directory")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    if args.workdir:
+        os.makedirs(args.workdir)
+        work = os.path.abspath(args.workdir)
+    else:
+        work = tempfile.mkdtemp(prefix="check-runner-")
+    api_key = "t1key-" + secrets.token_hex(20)
+    emulator = Emulator(work, api_key)
+    try:
+        runner = tool("ansible-runner")
+        tool("ansible-playbook")
+        env = base_env()
+        collections, tarball = install_collection(work, env, args.tarball and os.path.abspath(args.tarball))
+        step("installed %s into %s" % (os.path.basename(tarball), collections))
+
+        playbook = args.playbook
+        if not playbook:
+            has_demo = os.path.isfile(os.path.join(collections, "ansible_collections", "tensorone", "cloud", "playbooks", "demo.yml"))
+            playbook = DEMO_PLAYBOOK if has_demo else FALLBACK_PLAYBOOK
+        emulator.start()
+        injected = credential_env(api_key, emulator.url + "/graphql")
+        check_copy_in_guide(CREDENTIAL_TYPE, GUIDE)
+        private, playbook_arg = prepare_private_data_dir(work, collections, injected, playbook)
+        step("emulator at %s; credential injected through %s" % (emulator.url, os.path.join(private, "env", "envvars")))
+
+        ident = "check-runner"
+        cmd = [runner, "run", private, "-p", playbook_arg, "--ident", ident]
+        if args.verbosity:
+            cmd.append("-" + "v" * args.verbosity)
+        step("%s (playbook %s)" % (" ".join(cmd), playbook))
+        try:
+            proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            raise CheckFailed("ansible-runner did not finish within %d s" % RUN_TIMEOUT)
+        events, actions = check_artifacts(private, ident, api_key, proc.stdout)
+        counters = emulator.counters()
+        if not counters["requests"] or counters["unauthorized"]:
+            raise CheckFailed("emulator counters %r: expected requests and none unauthorized" % counters)
+        step("run successful; %d job events, modules %s; emulator: %d requests, %d mutations, 0 unauthorized"
+             % (events, ", ".join(actions), counters["requests"], counters["mutations"]))
+        step("the key is in none of the job events, nor artifacts stdout, nor runner's output "
+             "(it is in artifacts/%s/command: runner's own record of the environment)" % ident)
+    except CheckFailed as failure:
+        print("FAIL: check_runner: %s" % failure)
+        print("      (work dir kept: %s)" % work)
+        return 1
+    finally:
+        emulator.stop()
+    if not (args.workdir or args.keep):
+        shutil.rmtree(work)
+    print("PASS: check_runner: %s ran through ansible-runner with the key injected as AWX does; the key never showed (%.1f s)"
+          % (playbook, time.monotonic() - started))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
