@@ -18,8 +18,8 @@ __metaclass__ = type
 #    credential. No playbook variable, extra var or module option holds the key.
 #    (docs/docsite/rst/guide_awx.rst must show that file verbatim.)
 # 4. `ansible-runner run` plays tensorone.cloud.demo (the collection's
-#    playbooks/demo.yml), or tests/tools/runner_playbook.yml while the
-#    collection has no demo, at verbosity -vvvv.
+#    playbooks/demo.yml, found through the collections path as in a job) at
+#    verbosity -vvvv, as a job against localhost with a local connection.
 # 5. Asserts: the run succeeded; tensorone.cloud modules ran and the emulator
 #    got requests and no unauthorized one (the injected key worked); the key
 #    is in none of artifacts/<id>/job_events/*.json (what AWX stores and shows
@@ -57,7 +57,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CREDENTIAL_TYPE = os.path.join(ROOT, "docs", "awx", "tensorone_credential_type.yml")
 GUIDE = os.path.join(ROOT, "docs", "docsite", "rst", "guide_awx.rst")
 DEMO_PLAYBOOK = "tensorone.cloud.demo"
-FALLBACK_PLAYBOOK = os.path.join(ROOT, "tests", "tools", "runner_playbook.yml")
 START_TIMEOUT = 30
 RUN_TIMEOUT = 900
 INJECTED = ("TENSORONE_API_KEY", "TENSORONE_API_URL")
@@ -270,8 +269,7 @@ def check_artifacts(private, ident, api_key, printed):
 
 def main():
     parser = argparse.ArgumentParser(description="Run a playbook through ansible-runner as AWX would; check the key never shows.")
-    parser.add_argument("--playbook", help="playbook file or FQCN (default: %s, else %s)"
-                        % (DEMO_PLAYBOOK, os.path.relpath(FALLBACK_PLAYBOOK, ROOT)))
+    parser.add_argument("--playbook", default=DEMO_PLAYBOOK, help="playbook file or FQCN (default: %(default)s)")
     parser.add_argument("--tarball", help="use this collection tarball instead of building one from the tree")
     parser.add_argument("--verbosity", type=int, default=4, choices=range(0, 6), help="ansible-runner -v count (default 4)")
     parser.add_argument("--workdir", help="work here (created; kept) instead of a temporary directory")
@@ -294,9 +292,9 @@ def main():
         step("installed %s into %s" % (os.path.basename(tarball), collections))
 
         playbook = args.playbook
-        if not playbook:
-            has_demo = os.path.isfile(os.path.join(collections, "ansible_collections", "tensorone", "cloud", "playbooks", "demo.yml"))
-            playbook = DEMO_PLAYBOOK if has_demo else FALLBACK_PLAYBOOK
+        if playbook == DEMO_PLAYBOOK and not os.path.isfile(
+                os.path.join(collections, "ansible_collections", "tensorone", "cloud", "playbooks", "demo.yml")):
+            raise CheckFailed("the collection has no playbooks/demo.yml (%s)" % DEMO_PLAYBOOK)
         emulator.start()
         injected = credential_env(api_key, emulator.url + "/graphql")
         check_copy_in_guide(CREDENTIAL_TYPE, GUIDE)
