@@ -22,7 +22,7 @@ options:
     description:
       - URL of the Tensor One GraphQL API.
       - If not set, the value of the E(TENSORONE_API_URL) environment variable is used,
-        and if that is not set either, V(https://api.tensorone.ai/graphql).
+        and if that is not set either (or is empty), V(https://api.tensorone.ai/graphql).
     type: str
     default: https://api.tensorone.ai/graphql
   api_timeout:

@@ -229,6 +229,8 @@ def require_requests(module):
 def validate_api_params(module):
     """Messages for API options out of range, to fail before any request."""
     errors = []
+    # An empty URL (for example an AWX credential field left blank) means the default.
+    module.params["api_url"] = module.params["api_url"] or DEFAULT_API_URL
     if module.params["api_timeout"] < 1:
         errors.append("api_timeout must be at least 1 second, got %d" % module.params["api_timeout"])
     if module.params["api_retries"] < 0:
