@@ -62,7 +62,8 @@ help:
 	@echo "make demo       run playbooks/demo.yml against the local API emulator (no key needed)"
 	@echo "make demo-live  the same playbook against the real service (needs TENSORONE_API_KEY;"
 	@echo "                DEMO_ARGS='-e tensorone_demo_template_id=...' for a template of yours)"
-	@echo "make test       every gate, as CI runs it (.ci/run)"
+	@echo "make test       every gate, as CI runs it (.ci/run); stops at the first failure,"
+	@echo "                KEEP_GOING=1 runs them all and lists every failure"
 	@echo "make docs       build the HTML docs site into build/docs/build/html"
 	@echo "make venv       create/update .venv (tests/requirements-dev.txt)"
 	@echo "single gates:   $(GATE_NAMES)"
@@ -127,6 +128,7 @@ build: copy venv
 # (ansible-builder create) and `runner-check` (ansible-runner): put them in
 # EXTRA_GATES when they exist.
 EXTRA_GATES ?=
+KEEP_GOING ?=
 empty :=
 space := $(empty) $(empty)
 par = $(subst $(space),+,$(strip $(1)))
@@ -139,7 +141,7 @@ GATE_NAMES := $(subst +, ,$(GATES))
 
 .PHONY: test
 test:
-	@bash $(TOOLS)/run_gates.sh "$(MAKE) -C $(ROOT)" setup $(GATES)
+	@KEEP_GOING=$(KEEP_GOING) bash $(TOOLS)/run_gates.sh "$(MAKE) -C $(ROOT)" setup $(GATES)
 
 # venvs, links, get-pip stand-ins and every copy, before anything runs in parallel
 .PHONY: setup
@@ -163,7 +165,7 @@ changelog-lint: venv copy
 # (4) ansible-lint, strictest profile (config: .ansible-lint)
 .PHONY: lint
 lint: venv copy
-	cd $(COLL) && PATH="$(VENV_PATH)" $(VENV)/bin/ansible-lint --profile production
+	cd $(COLL) && PATH="$(VENV_PATH)" ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV)/bin/ansible-lint --profile production $$([ -t 1 ] || echo --nocolor)
 
 # (5) module docs and docs/docsite: exit code 3 on any broken reference
 .PHONY: docs-lint

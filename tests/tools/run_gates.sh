@@ -5,6 +5,7 @@
 # is waiting on subprocesses); each gate's output goes to a log that is shown,
 # in order, once the whole group is done.
 # Usage: run_gates.sh "MAKE-COMMAND" GATE|GROUP...   (called by `make test`)
+# KEEP_GOING=1: do not stop at a failure; run every gate, list every failure.
 set -uo pipefail
 
 make_cmd=$1
@@ -15,6 +16,7 @@ mkdir -p "$gate_dir"
 start=$SECONDS
 results=()
 passed=0
+failed=0
 skipped=0
 
 banner() {
@@ -28,14 +30,15 @@ finish() {  # finish EXIT-CODE HEADLINE
     banner "make test: $2 after $((SECONDS - start)) s"
     printf '  %s\n' "${results[@]}"
     echo
-    echo "gates: $passed passed, $(($1 != 0)) failed, $skipped skipped"
+    echo "gates: $passed passed, $failed failed, $skipped skipped"
     exit "$1"
 }
 
 record() {  # record GATE RC SECONDS
     if [ "$2" -ne 0 ]; then
         results+=("FAILED  $1 ($3 s)")
-        finish 1 "FAILED at gate '$1'"
+        failed=$((failed + 1))
+        [ -n "${KEEP_GOING:-}" ] || finish 1 "FAILED at gate '$1'"
     elif [ -s "$gate_dir/$1.skipped" ]; then
         results+=("skipped $1: $(cat "$gate_dir/$1.skipped")")
         skipped=$((skipped + 1))
@@ -87,4 +90,5 @@ for word in "$@"; do
     done
 done
 
+[ "$failed" -eq 0 ] || finish 1 "$failed gate(s) FAILED"
 finish 0 "all gates passed"
