@@ -13,10 +13,10 @@ __metaclass__ = type
 import random
 import re
 import time
+from urllib.parse import quote, quote_plus, urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
-from ansible.module_utils.six.moves.urllib.parse import quote, quote_plus, urlsplit
 
 try:
     import requests
@@ -138,10 +138,10 @@ class Client:
             except TransientError as exc:
                 if attempt > self.retries:
                     raise APIError("%s; gave up after %d attempts (api_retries=%d)" % (exc.message, attempt, self.retries),
-                                   exc.kind, status=exc.status, attempts=attempt)
+                                   exc.kind, status=exc.status, attempts=attempt) from None
                 if exc.retry_after is not None and exc.retry_after > RETRY_AFTER_MAX:
                     raise APIError("%s; the API asks to wait %d seconds before retrying" % (exc.message, exc.retry_after),
-                                   exc.kind, status=exc.status, attempts=attempt)
+                                   exc.kind, status=exc.status, attempts=attempt) from None
                 if exc.applied_maybe and not retry_safe:
                     if recover is None:
                         exc.attempts = attempt
@@ -161,20 +161,20 @@ class Client:
         try:
             response = self.session.post(self.url, json=body, timeout=self.timeout, verify=self.validate_certs)
         except requests.exceptions.ConnectTimeout:
-            raise TransientError("Timed out connecting to %s" % self._host, "timeout", applied_maybe=False)
+            raise TransientError("Timed out connecting to %s" % self._host, "timeout", applied_maybe=False) from None
         except requests.exceptions.Timeout:
             raise TransientError("No response from %s within api_timeout (%ss)" % (self._host, self.timeout),
-                                 "timeout", applied_maybe=True)
+                                 "timeout", applied_maybe=True) from None
         except requests.exceptions.SSLError as exc:
-            raise APIError("TLS error talking to %s (see validate_certs): %s" % (self._host, self._reason(exc)), "connection")
+            raise APIError("TLS error talking to %s (see validate_certs): %s" % (self._host, self._reason(exc)), "connection") from None
         except requests.exceptions.ConnectionError as exc:
             reason = getattr(exc.args[0], "reason", None) if exc.args else None
             refused = isinstance(reason, NewConnectionError)
-            raise TransientError("Could not %s %s: %s" % ("connect to" if refused else "get a response from",
-                                                            self._host, self._reason(exc)),
-                                 "connection", applied_maybe=not refused)
+            action = "connect to" if refused else "get a response from"
+            raise TransientError("Could not %s %s: %s" % (action, self._host, self._reason(exc)),
+                                 "connection", applied_maybe=not refused) from None
         except requests.exceptions.RequestException as exc:
-            raise APIError("Request to %s failed: %s" % (self._host, self._reason(exc)), "connection")
+            raise APIError("Request to %s failed: %s" % (self._host, self._reason(exc)), "connection") from None
         return self._read(response)
 
     def _reason(self, exc):

@@ -48,8 +48,6 @@ SAVE_MUTATION = "mutation TensorOneSaveEndpoint($input: EndpointInput!) { saveEn
 DELETE_MUTATION = "mutation TensorOneDeleteEndpoint($id: String!) { deleteEndpoint(id: $id) }"
 
 
-
-
 def endpoint_argument_spec():
     """Module options that describe one endpoint (shared by the single and fleet modules)."""
     return dict(
