@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The API key never leaks. Runs the scenarios of scenarios.yml (create,
-# update, check+diff, info, absent with drain; bad key, read-only key, 5xx
-# exhaustion, timeout, refused connection) at -vvvv, twice:
-#   play_env.yml              key from the TENSORONE_API_KEY environment variable
-#   play_module_defaults.yml  key from module_defaults (no such variable set)
+# The API key never leaks. Runs the scenarios of scenarios.yml at -vvvv, twice:
+#   play_env.yml              key from the TENSORONE_API_KEY environment variable:
+#                             create, update, check+diff, info, absent with drain,
+#                             5xx exhaustion, timeout, refused connection
+#   play_module_defaults.yml  key from module_defaults (no such variable set):
+#                             create, info, absent, bad key, read-only key,
+#                             5xx exhaustion, timeout, refused connection
 # then searches for the keys (the emulator's, a made-up bad one and a made-up
 # read-only one) in the whole output, in the emulator's request log and in
 # every registered result, and checks that the scenarios really ran.
@@ -79,7 +81,7 @@ for source in env module_defaults; do
 import json, sys
 data = json.load(open(sys.argv[1]))
 entries = data["emulator_log"]["requests"]
-assert len(entries) >= 10, "only %d requests in the emulator's log" % len(entries)
+assert len(entries) >= 8, "only %d requests in the emulator's log" % len(entries)
 assert "<redacted>" not in json.dumps(entries), "the emulator redacted a credential it was sent"
 results = data["results"]
 assert len(results) == 10, sorted(results)
@@ -101,4 +103,4 @@ grep -q 'gave up after 2 attempts' "$log"
 grep -q 'within api_timeout (1s)' "$log"
 grep -q 'Could not connect to 127.0.0.1:1' "$log"
 [ "$(wc -l < "$log")" -gt 300 ]
-echo "secrets: $(wc -l < "$log") lines of -vvvv output and 20 registered results searched, no key found"
+echo "secrets: $(wc -l < "$log") lines of -vvvv output, the emulator log and the registered results searched, no key found"
