@@ -330,11 +330,13 @@ class Endpoints:
         return endpoint_from_api(data["saveEndpoint"])
 
     def update(self, endpoint, desired, action=None):
-        self.actions.append(action or "update endpoint %r (%s): %s" % (
-            endpoint["name"], endpoint["id"], ", ".join(sorted(differences(endpoint, desired)))))
+        action = action or "update endpoint %r (%s): %s" % (
+            endpoint["name"], endpoint["id"], ", ".join(sorted(differences(endpoint, desired))))
         if self.check_mode:
+            self.actions.append(action)
             return apply_desired(endpoint, desired)
         data = self.client.execute(SAVE_MUTATION, {"input": build_input(endpoint, desired)})
+        self.actions.append(action)
         updated = endpoint_from_api(data["saveEndpoint"])
         not_applied = differences(updated, desired)
         if not_applied:
