@@ -304,6 +304,9 @@ class Endpoints:
     def _create(self, step):
         try:
             step.after = self.create(step.desired)
+            if differences(step.after, step.desired) and not self.check_mode:
+                # After a lost response the name lookup may find another run's endpoint: converge it too.
+                step.after = self.update(step.after, step.desired)
         except APIError as exc:
             # A refused create may mean another run created the name since our read
             # (names are unique): then converge that endpoint instead of failing.
@@ -352,8 +355,14 @@ class Endpoints:
         pending = {}
         for endpoint in endpoints:
             if endpoint["workers_min"] != 0 or endpoint["workers_max"] != 0:
-                endpoint = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
-                                       action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
+                try:
+                    endpoint = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
+                                           action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
+                except APIError as exc:
+                    # Refused because someone else deleted it since our read? Gone is what absent wants.
+                    if exc.kind != "graphql" or any(e.get("id") == endpoint["id"] for e in self.list()[0]):
+                        raise
+                    continue
             pending[endpoint["id"]] = endpoint
         if self.check_mode:
             self.actions.extend("delete endpoint %r (%s)" % (e["name"], e["id"]) for e in pending.values())

@@ -349,8 +349,6 @@ def test_two_runs_creating_the_same_names_end_with_one_endpoint_each(emulator, s
     assert emulator.log()["counters"]["applied_create"] == len(NAMES)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Endpoints.delete scales the endpoint it read to 0 with saveEndpoint and "
-                   "fails on 'Endpoint not found' when it is gone meanwhile, instead of counting it as deleted")
 def test_absent_of_an_endpoint_another_run_deletes_meanwhile_succeeds(emulator):  # pylint: disable=redefined-outer-name
     """api-notes: a delete of an endpoint that is already gone counts as success for absent.
     The run reads the endpoint (workers_max 2), another run deletes it, then this run scales it to 0."""
@@ -368,8 +366,6 @@ def test_absent_of_an_endpoint_another_run_deletes_meanwhile_succeeds(emulator):
     assert emulator.state()["endpoints"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Endpoints.create's created_meanwhile() adopts any endpoint found by name "
-                   "after an ambiguous failure and returns it as created, without comparing it with the task's options")
 def test_a_lost_create_recovered_as_another_runs_endpoint_gets_the_requested_settings(emulator):  # pylint: disable=redefined-outer-name
     """Our create fails with a 5xx before the service sees it; meanwhile another run creates the
     name with other settings. The lookup after the ambiguous failure finds that endpoint: the run
