@@ -6,8 +6,8 @@
 #   make docs    the HTML docs site, in build/docs/build/html
 #
 # Everything is installed into project-local venvs (.venv, .venv-2.16,
-# .venv-2.21) and build/; outside the work tree only ansible-test's cache in
-# ~/.ansible/test (the offline get-pip stand-in and its venvs) and pip's cache.
+# .venv-2.21) and build/ (ansible-test runs with HOME=build/matrix/<v>/home);
+# outside the work tree only pip's cache is used.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -23,6 +23,8 @@ LOGS  := $(BUILD)/logs
 # version gets its own copy so the three can run side by side.
 COLL  := $(BUILD)/ansible_collections/tensorone/cloud
 coll_of = $(BUILD)/matrix/$(1)/ansible_collections/tensorone/cloud
+# ansible-test keeps unlocked shared state in ~/.ansible/test: one HOME each
+home_of = $(BUILD)/matrix/$(1)/home
 
 # --- Pythons and venvs ------------------------------------------------------
 PYTHON     ?= python3
@@ -55,7 +57,6 @@ TEST_PATH      := $(PYLINKS):$(PATH_NO_SHIMS)
 # for .venv tools that call other .venv tools (ansible-doc, ansible-lint, ...)
 VENV_PATH      := $(VENV)/bin:$(PATH_NO_SHIMS)
 SANITY_PYTHONS := 3.8 3.9 3.10 3.11 3.12 3.13
-GET_PIP_CACHE  := $(HOME)/.ansible/test/cache
 
 .PHONY: help
 help:
@@ -89,23 +90,19 @@ $(ROOT)/.venv-%/.installed:
 	@touch $@
 
 # Real pythonX.Y links (see TEST_PATH), shellcheck for its sanity test, and
-# the offline get-pip stand-in for every pip version our ansible-tests ask
-# for. Only writes what differs: parallel gates read these files.
+# a HOME per matrix version (tests/tools/prepare_test_home.sh: offline get-pip
+# stand-in, ssh key). Only writes what is missing or differs: parallel gates
+# read these files.
 .PHONY: test-env
 test-env: venvs
-	@mkdir -p $(PYLINKS) $(GET_PIP_CACHE)
+	@mkdir -p $(PYLINKS)
 	@link() { [ "$$(readlink "$$2" 2>/dev/null)" = "$$1" ] || ln -sfn "$$1" "$$2"; }; \
 	for v in $(SANITY_PYTHONS); do \
 	  p=$$(ls -d $(PYENV_ROOT)/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -n1); \
 	  if [ -n "$$p" ]; then link "$$p" $(PYLINKS)/python$$v; else echo "note: no Python $$v under $(PYENV_ROOT)"; fi; \
 	done; \
 	link $(VENV)/bin/shellcheck $(PYLINKS)/shellcheck
-	@for f in $(foreach v,$(MATRIX),$(call venv_of,$(v))/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py); do \
-	  for pv in $$(grep -oE "pip='[0-9.]+'" "$$f" | grep -oE '[0-9.]+'); do \
-	    dest=$(GET_PIP_CACHE)/get_pip_$${pv//./_}.py; \
-	    cmp -s $(TOOLS)/get_pip_standin.py "$$dest" || cp $(TOOLS)/get_pip_standin.py "$$dest"; \
-	  done; \
-	done
+	@$(foreach v,$(MATRIX),bash $(TOOLS)/prepare_test_home.sh $(call home_of,$(v)) $(call venv_of,$(v));)
 
 # --- copies of the collection and the tarball -------------------------------
 .PHONY: copy build
@@ -177,14 +174,14 @@ docs-lint: venv copy
 $(addprefix sanity-,$(MATRIX)): sanity-%: test-env copy-%
 	@if ls $(ROOT)/tests/sanity/ignore-*.txt >/dev/null 2>&1; then \
 	  echo "tests/sanity/ignore-*.txt must not exist: fix the code instead"; ls $(ROOT)/tests/sanity/ignore-*.txt; exit 1; fi
-	cd $(call coll_of,$*) && PATH="$(TEST_PATH)" $(call venv_of,$*)/bin/ansible-test sanity --venv --color no
+	cd $(call coll_of,$*) && HOME=$(call home_of,$*) PATH="$(TEST_PATH)" $(call venv_of,$*)/bin/ansible-test sanity --venv --color no
 
 # (2) unit tests (pytest, through ansible-test)
 .PHONY: $(addprefix units-,$(MATRIX))
 $(addprefix units-,$(MATRIX)): units-%: test-env copy-%
 	@if ! find $(call coll_of,$*)/tests/unit -name 'test_*.py' 2>/dev/null | grep -q .; then \
 	  $(call skip,no unit tests in tests/unit); else \
-	  set -x; cd $(call coll_of,$*) && PATH="$(TEST_PATH)" \
+	  set -x; cd $(call coll_of,$*) && HOME=$(call home_of,$*) PATH="$(TEST_PATH)" \
 	  $(call venv_of,$*)/bin/ansible-test units --venv --color no --python $(call pyver_of,$*); fi
 
 # (3) integration targets against the emulator, started and stopped around
@@ -193,7 +190,7 @@ $(addprefix units-,$(MATRIX)): units-%: test-env copy-%
 $(addprefix integration-,$(MATRIX)): integration-%: test-env copy-%
 	@if ! ls -d $(call coll_of,$*)/tests/integration/targets/*/ >/dev/null 2>&1; then \
 	  $(call skip,no targets in tests/integration/targets); else \
-	  mkdir -p $(LOGS); set -x; cd $(call coll_of,$*) && PATH="$(TEST_PATH)" \
+	  mkdir -p $(LOGS); set -x; cd $(call coll_of,$*) && HOME=$(call home_of,$*) PATH="$(TEST_PATH)" \
 	  $(VENV)/bin/python $(TOOLS)/with_emulator.py --log $(LOGS)/emulator-integration-$*.log \
 	    --integration-config tests/integration/integration_config.yml -- \
 	  $(call venv_of,$*)/bin/ansible-test integration --venv --color no --python $(call pyver_of,$*); fi
