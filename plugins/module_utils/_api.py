@@ -136,12 +136,6 @@ class Client:
             try:
                 return self._send(document, variables)
             except TransientError as exc:
-                if attempt > self.retries:
-                    raise APIError("%s; gave up after %d attempts (api_retries=%d)" % (exc.message, attempt, self.retries),
-                                   exc.kind, status=exc.status, attempts=attempt) from None
-                if exc.retry_after is not None and exc.retry_after > RETRY_AFTER_MAX:
-                    raise APIError("%s; the API asks to wait %d seconds before retrying" % (exc.message, exc.retry_after),
-                                   exc.kind, status=exc.status, attempts=attempt) from None
                 if exc.applied_maybe and not retry_safe:
                     if recover is None:
                         exc.attempts = attempt
@@ -149,6 +143,12 @@ class Client:
                     recovered = recover()
                     if recovered is not None:
                         return recovered
+                if attempt > self.retries:
+                    raise APIError("%s; gave up after %d attempts (api_retries=%d)" % (exc.message, attempt, self.retries),
+                                   exc.kind, status=exc.status, attempts=attempt) from None
+                if exc.retry_after is not None and exc.retry_after > RETRY_AFTER_MAX:
+                    raise APIError("%s; the API asks to wait %d seconds before retrying" % (exc.message, exc.retry_after),
+                                   exc.kind, status=exc.status, attempts=attempt) from None
                 self.retries_done += 1
                 self.sleep(backoff_delay(attempt, exc.retry_after))
             except APIError as exc:
@@ -248,9 +248,21 @@ def client_from_module(module):
                   validate_certs=p["validate_certs"])
 
 
-def fail_from_api_error(module, client, exc, **result):
-    """Fail the module with a structured, key-free report of an API error."""
-    failure = exc.as_failure()
-    failure["message"] = client.redact(failure["message"])
-    failure["details"] = [client.redact(d) for d in failure["details"]]
-    module.fail_json(msg=failure["message"], failure=failure, **result)
+def api_calls(client):
+    """What a module run cost in requests, for its result."""
+    return dict(requests=client.requests_sent, retries=client.retries_done)
+
+
+def fail_with(module, client, error, **result):
+    """Fail the module for ``error`` with a key-free message; an APIError adds a structured ``failure``.
+
+    Call it after the ``except`` block, not in it: some ansible-core versions attach
+    the traceback of the exception being handled to the result.
+    """
+    result["api_calls"] = api_calls(client)
+    if isinstance(error, APIError):
+        failure = error.as_failure()
+        failure["message"] = client.redact(failure["message"])
+        failure["details"] = [client.redact(d) for d in failure["details"]]
+        result["failure"] = failure
+    module.fail_json(msg=client.redact(error), **result)

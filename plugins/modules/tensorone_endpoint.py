@@ -137,6 +137,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+api_calls:
+  description:
+    - What the task cost in API requests, to keep an eye on rate limits.
+  returned: always
+  type: dict
+  contains:
+    requests:
+      description: HTTP requests sent, retries included.
+      type: int
+    retries:
+      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      type: int
+  sample: {requests: 2, retries: 0}
 endpoint:
   description:
     - The endpoint after the task, with keys named like the options, so it can be fed back into this module.
@@ -240,7 +253,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     API_ARGUMENT_SPEC,
     APIError,
     client_from_module,
-    fail_from_api_error,
+    api_calls,
+    fail_with,
     require_requests,
     validate_api_params,
 )
@@ -265,17 +279,19 @@ def main():
 
     client = client_from_module(module)
     endpoints = Endpoints(client, check_mode=module.check_mode)
+    error = None
     try:
         step = plan_endpoint(endpoints.list()[0], module.params)
         endpoints.apply([step], module.params["wait_timeout"])
-    except APIError as exc:
-        fail_from_api_error(module, client, exc, changed=bool(endpoints.actions), actions=endpoints.actions)
-    except ModelError as exc:
-        module.fail_json(msg=client.redact(exc), changed=bool(endpoints.actions), actions=endpoints.actions)
+    except (APIError, ModelError) as exc:
+        error = exc
+    if error is not None:
+        fail_with(module, client, error, changed=bool(endpoints.actions), actions=endpoints.actions)
 
     for warning in endpoints.warnings:
         module.warn(warning)
-    result = dict(changed=step.changed, endpoint=step.after, actions=endpoints.actions)
+    result = dict(changed=step.changed, endpoint=step.after, actions=endpoints.actions,
+                  api_calls=api_calls(client))
     if module._diff:
         result["diff"] = dict(before=diff_view(step.before), after=diff_view(step.after))
     module.exit_json(**result)

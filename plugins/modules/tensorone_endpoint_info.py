@@ -59,6 +59,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+api_calls:
+  description:
+    - What the task cost in API requests, to keep an eye on rate limits.
+  returned: always
+  type: dict
+  contains:
+    requests:
+      description: HTTP requests sent, retries included.
+      type: int
+    retries:
+      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      type: int
+  sample: {requests: 2, retries: 0}
 endpoints:
   description:
     - The endpoints found, each shaped like the C(endpoint) that M(tensorone.cloud.tensorone_endpoint) returns.
@@ -140,6 +153,12 @@ serverless_discount:
       description: When the discount ends.
       type: str
   sample: null
+failure:
+  description: Structured details of an API failure, as M(tensorone.cloud.tensorone_endpoint) returns them.
+  returned: failed, when the API or the way to it failed
+  type: dict
+  sample: {message: "Authentication failed (HTTP 401): check api_key (or the TENSORONE_API_KEY environment variable)",
+           kind: auth, status: 401, attempts: 1, details: [Unauthorized]}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -148,7 +167,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     API_ARGUMENT_SPEC,
     APIError,
     client_from_module,
-    fail_from_api_error,
+    api_calls,
+    fail_with,
     require_requests,
     validate_api_params,
 )
@@ -168,10 +188,13 @@ def main():
         module.fail_json(msg="; ".join(errors))
 
     client = client_from_module(module)
+    error = None
     try:
         api_endpoints, discount = Endpoints(client).list(with_discount=True)
     except APIError as exc:
-        fail_from_api_error(module, client, exc)
+        error = exc
+    if error is not None:
+        fail_with(module, client, error)
 
     wanted_id, wanted_name = module.params["id"], module.params["name"]
     endpoints = [endpoint_from_api(e) for e in api_endpoints
@@ -180,7 +203,7 @@ def main():
     if discount:
         serverless_discount = dict(discount_factor=discount.get("discountFactor"), type=discount.get("type"),
                                    expiration_date=discount.get("expirationDate"))
-    module.exit_json(changed=False, endpoints=endpoints, serverless_discount=serverless_discount)
+    module.exit_json(changed=False, endpoints=endpoints, serverless_discount=serverless_discount, api_calls=api_calls(client))
 
 
 if __name__ == "__main__":

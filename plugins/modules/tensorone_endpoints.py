@@ -141,6 +141,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+api_calls:
+  description:
+    - What the task cost in API requests, to keep an eye on rate limits.
+  returned: always
+  type: dict
+  contains:
+    requests:
+      description: HTTP requests sent, retries included.
+      type: int
+    retries:
+      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      type: int
+  sample: {requests: 2, retries: 0}
 endpoints:
   description:
     - The declared endpoints that exist after the task (predicted in check mode), in list order, each shaped like
@@ -172,7 +185,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     API_ARGUMENT_SPEC,
     APIError,
     client_from_module,
-    fail_from_api_error,
+    api_calls,
+    fail_with,
     require_requests,
     validate_api_params,
 )
@@ -204,18 +218,19 @@ def main():
 
     client = client_from_module(module)
     endpoints = Endpoints(client, check_mode=module.check_mode)
+    error = None
     try:
         steps = plan_fleet(endpoints.list()[0], module.params)
         endpoints.apply(steps, module.params["wait_timeout"])
-    except APIError as exc:
-        fail_from_api_error(module, client, exc, changed=bool(endpoints.actions), actions=endpoints.actions)
-    except ModelError as exc:
-        module.fail_json(msg=client.redact(exc), changed=bool(endpoints.actions), actions=endpoints.actions)
+    except (APIError, ModelError) as exc:
+        error = exc
+    if error is not None:
+        fail_with(module, client, error, changed=bool(endpoints.actions), actions=endpoints.actions)
 
     for warning in endpoints.warnings:
         module.warn(warning)
     changed_steps = [step for step in steps if step.changed]
-    result = dict(changed=bool(changed_steps), actions=endpoints.actions,
+    result = dict(changed=bool(changed_steps), actions=endpoints.actions, api_calls=api_calls(client),
                   endpoints=[step.after for step in steps if step.after])
     if module._diff:
         result["diff"] = [dict(before_header=(step.before or step.after)["name"], after_header=(step.after or step.before)["name"],
