@@ -162,7 +162,8 @@ changelog-lint: venv copy
 # (4) ansible-lint, strictest profile (config: .ansible-lint)
 .PHONY: lint
 lint: venv copy
-	cd $(COLL) && PATH="$(VENV_PATH)" ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV)/bin/ansible-lint --profile production $$([ -t 1 ] || echo --nocolor)
+	cd $(COLL) && PATH="$(VENV_PATH)" ANSIBLE_COLLECTIONS_PATH=$(BUILD) \
+	  ANSIBLE_ROLES_PATH=$(COLL)/tests/integration/targets $(VENV)/bin/ansible-lint --profile production $$([ -t 1 ] || echo --nocolor)
 
 # (5) module docs and docs/docsite: exit code 3 on any broken reference
 .PHONY: docs-lint
