@@ -66,6 +66,7 @@ help:
 	@echo "make test       every gate, as CI runs it (.ci/run); stops at the first failure,"
 	@echo "                KEEP_GOING=1 runs them all and lists every failure"
 	@echo "make docs       build the HTML docs site into build/docs/build/html"
+	@echo "make build      build the collection tarball into build/ (from the files git would commit)"
 	@echo "make venv       create/update .venv (tests/requirements-dev.txt)"
 	@echo "single gates:   $(GATE_NAMES)"
 	@echo "make clean      remove build/ (venvs stay; 'make distclean' removes them too)"
@@ -206,6 +207,8 @@ galaxy-importer: build
 	  $(VENV)/bin/python -m galaxy_importer.main $(BUILD)/tensorone-cloud-*.tar.gz 2>&1 | tee $(LOGS)/galaxy-importer.log
 	@if grep -nE '(^|[^A-Za-z])(WARNING|ERROR)([^A-Za-z]|$$)' $(LOGS)/galaxy-importer.log; then \
 	  echo "galaxy-importer reported the WARNING/ERROR lines above"; exit 1; fi
+	@grep -q 'Importer processing completed successfully' $(LOGS)/galaxy-importer.log || \
+	  { echo "galaxy-importer did not finish its import"; exit 1; }
 
 # (9) the HTML docs site, offline, Sphinx warnings are errors
 DOCS := $(BUILD)/docs
