@@ -64,7 +64,8 @@ help:
 	@echo "make demo-live  the same playbook against the real service (needs TENSORONE_API_KEY;"
 	@echo "                DEMO_ARGS='-e tensorone_demo_template_id=...' for a template of yours)"
 	@echo "make test       every gate, as CI runs it (.ci/run); stops at the first failure,"
-	@echo "                KEEP_GOING=1 runs them all and lists every failure"
+	@echo "                KEEP_GOING=1 runs them all and lists every failure; SERIAL=1 runs"
+	@echo "                the three ansible-core versions one after the other, not in parallel"
 	@echo "make docs       build the HTML docs site into build/docs/build/html"
 	@echo "make build      build the collection tarball into build/ (from the files git would commit)"
 	@echo "make venv       create/update .venv (tests/requirements-dev.txt)"
@@ -127,6 +128,7 @@ build: copy venv
 # EXTRA_GATES when they exist.
 EXTRA_GATES ?=
 KEEP_GOING ?=
+SERIAL ?=
 empty :=
 space := $(empty) $(empty)
 par = $(subst $(space),+,$(strip $(1)))
@@ -139,7 +141,7 @@ GATE_NAMES := $(subst +, ,$(GATES))
 
 .PHONY: test
 test:
-	@KEEP_GOING=$(KEEP_GOING) bash $(TOOLS)/run_gates.sh "$(MAKE) -C $(ROOT)" setup $(GATES)
+	@KEEP_GOING=$(KEEP_GOING) SERIAL=$(SERIAL) bash $(TOOLS)/run_gates.sh "$(MAKE) -C $(ROOT)" setup $(GATES)
 
 # venvs, links, get-pip stand-ins and every copy, before anything runs in parallel
 .PHONY: setup

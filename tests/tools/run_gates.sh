@@ -6,6 +6,8 @@
 # in order, once the whole group is done.
 # Usage: run_gates.sh "MAKE-COMMAND" GATE|GROUP...   (called by `make test`)
 # KEEP_GOING=1: do not stop at a failure; run every gate, list every failure.
+# SERIAL=1: run the gates of a group one after the other (slower; for
+# telling a timing-sensitive failure from a real one).
 set -uo pipefail
 
 make_cmd=$1
@@ -48,7 +50,12 @@ record() {  # record GATE RC SECONDS
     fi
 }
 
-for word in "$@"; do
+words=("$@")
+if [ -n "${SERIAL:-}" ]; then
+    IFS=' ' read -r -a words <<<"${*//+/ }"
+fi
+
+for word in "${words[@]}"; do
     IFS=+ read -r -a group <<<"$word"
     for gate in "${group[@]}"; do rm -f "$gate_dir/$gate.skipped"; done
     t0=$SECONDS
