@@ -68,6 +68,7 @@ help:
 	@echo "                the three ansible-core versions one after the other, not in parallel"
 	@echo "make docs       build the HTML docs site into build/docs/build/html"
 	@echo "make build      build the collection tarball into build/ (from the files git would commit)"
+	@echo "make release-notes  changelog fragments -> changelog for the version in galaxy.yml"
 	@echo "make venv       create/update .venv (tests/requirements-dev.txt)"
 	@echo "single gates:   $(GATE_NAMES)"
 	@echo "make clean      remove build/ (venvs stay; 'make distclean' removes them too)"
@@ -252,6 +253,13 @@ demo: demo-install
 demo-live: demo-install
 	@test -n "$${TENSORONE_API_KEY:-}" || { echo "set TENSORONE_API_KEY (and DEMO_ARGS='-e tensorone_demo_template_id=...')"; exit 1; }
 	@$(DEMO_ENV) bash $(TOOLS)/demo.sh $(DEMO_ARGS)
+
+# --- releasing ----------------------------------------------------------------
+# Turns changelogs/fragments into changelogs/changelog.yaml + CHANGELOG.rst for
+# the version in galaxy.yml; new modules are found through the copy in build/.
+.PHONY: release-notes
+release-notes: venv copy
+	cd $(ROOT) && PATH="$(VENV_PATH)" ANSIBLE_COLLECTIONS_PATH=$(BUILD) $(VENV)/bin/antsibull-changelog release
 
 .PHONY: clean distclean
 clean:
