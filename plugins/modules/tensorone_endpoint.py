@@ -18,7 +18,7 @@ description:
     current value for each option the task does not set. Nothing the task does not mention is lost.
   - O(state=absent) scales the workers to 0, waits for them to drain and deletes the endpoint, as the API requires.
 author:
-  - Tensor One collection contributors
+  - Tensor One collection contributors (@tensorone)
 extends_documentation_fragment:
   - tensorone.cloud.api
   - tensorone.cloud.api.ATTRIBUTES

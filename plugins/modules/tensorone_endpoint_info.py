@@ -14,7 +14,7 @@ description:
   - Lists the Serverless Endpoints of a Tensor One account, optionally only the one with an ID or name,
     and the account's serverless discount, in one API request.
 author:
-  - Tensor One collection contributors
+  - Tensor One collection contributors (@tensorone)
 extends_documentation_fragment:
   - tensorone.cloud.api
   - tensorone.cloud.api.ATTRIBUTES

@@ -21,7 +21,7 @@ description:
   - With O(prune=true), every endpoint of the account that the list does not name is deleted too, optionally only
     those whose name starts with O(prune_prefix).
 author:
-  - Tensor One collection contributors
+  - Tensor One collection contributors (@tensorone)
 extends_documentation_fragment:
   - tensorone.cloud.api
   - tensorone.cloud.api.ATTRIBUTES

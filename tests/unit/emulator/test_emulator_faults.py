@@ -158,7 +158,7 @@ def test_faults_are_deterministic_from_the_seed(emulator_factory):
 
 def test_rates_are_roughly_honoured(emulator):
     emulator.set_faults(rate_429=0.25, seed=1)
-    statuses = [emulator.call(QUERY)[0] for _ in range(200)]
+    statuses = [emulator.call(QUERY)[0] for _attempt in range(200)]
     assert 30 <= statuses.count(429) <= 70
 
 

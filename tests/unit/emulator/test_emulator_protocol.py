@@ -103,7 +103,7 @@ def test_keep_alive_connection_serves_many_requests(emulator):
     connection = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
     body = json.dumps({"query": "{ myself { id } }"})
     try:
-        for _ in range(5):
+        for _attempt in range(5):
             connection.request("POST", "/graphql?api_key=" + emulator.api_key, body=body,
                                headers={"Content-Type": "application/json"})
             response = connection.getresponse()

@@ -78,7 +78,7 @@ show_log() {  # the tail of a log, the key masked
     set -x
 }
 
-rm -f "$out_dir"/race-*.json "$out_dir"/absent-*.json
+rm -rf "$out_dir"/race-*.json "$out_dir"/absent-*.json "$out_dir"/barrier-*
 checks=0
 
 # --- 1. two runs on the same 5 names ---------------------------------------------

@@ -26,8 +26,8 @@ class FakeResponse:
 
 def make_client(outcomes, retries=3):
     """A client whose session answers with ``outcomes`` in turn (responses or exceptions)."""
-    client = _api.Client("https://api.example.test/graphql", KEY, retries=retries, sleep=lambda s: slept.append(s))
     slept = []
+    client = _api.Client("https://api.example.test/graphql", KEY, retries=retries, sleep=slept.append)
     client.slept = slept
     queue = list(outcomes)
 

@@ -39,7 +39,7 @@ def stored(server):
 def test_update_of_one_option_keeps_every_other_field(emulator):  # pylint: disable=redefined-outer-name
     converge(emulator, FULL)
     before = stored(emulator)["ep-one"]
-    step, _ = converge(emulator, dict(state="present", name="ep-one", workers_max=6))
+    step = converge(emulator, dict(state="present", name="ep-one", workers_max=6))[0]
     after = stored(emulator)["ep-one"]
     assert step.action == "update"
     assert after["workersMax"] == 6
