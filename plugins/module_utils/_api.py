@@ -105,7 +105,7 @@ class Client:
         self.sleep = sleep
         self.requests_sent = 0
         self.retries_done = 0
-        self._secrets = [s for s in {api_key, quote(api_key, safe=""), quote_plus(api_key)} if s]
+        self._secrets = sorted(set([api_key, quote(api_key, safe=""), quote_plus(api_key)]) - set([""]), key=len, reverse=True)
         self._host = urlsplit(url).netloc or url
         self.session = requests.Session()
         self.session.headers.update({

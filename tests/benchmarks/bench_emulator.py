@@ -140,14 +140,14 @@ def main():
         seed_endpoints(url, args.endpoints)
         query, close = (make_requests_query if args.client == "requests" else make_http_client_query)(url)
         try:
-            for _ in range(50):  # warm-up: connection, document cache
+            for _warmup in range(50):  # warm-up: connection, document cache
                 query()
             expected = len(json.loads(query().decode("utf-8"))["data"]["myself"]["endpoints"])
             if expected != args.endpoints:
                 raise SystemExit("expected %d endpoints, got %d" % (args.endpoints, expected))
             cpu_before = cpu_seconds(pid) if pid else None
             started = time.perf_counter()
-            for _ in range(args.queries):
+            for _query in range(args.queries):
                 query()
             elapsed = time.perf_counter() - started
             if cpu_before is not None:

@@ -111,7 +111,7 @@ class Store:
         for workers in self._workers.values():
             taken.update(w.id for w in workers)
         while True:
-            candidate = "".join(self._rng.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+            candidate = "".join(self._rng.choice(ID_ALPHABET) for _position in range(ID_LENGTH))
             if candidate not in taken:
                 return candidate
 
@@ -129,7 +129,7 @@ class Store:
         target = self._records[endpoint_id].get("workersMin") or 0
         active = [w for w in workers if w.drain_until is None]
         if len(active) < target:
-            for _ in range(target - len(active)):
+            for _worker in range(target - len(active)):
                 workers.append(_Worker(self._new_id()))
         elif len(active) > target:
             surplus = active[target:]

@@ -38,7 +38,7 @@ def test_429_with_retry_after_and_rate_limit_headers(emulator):
 def test_5xx_statuses_and_generic_text(emulator):
     emulator.set_faults(rate_5xx=1.0, seed=3)
     seen = set()
-    for _ in range(30):
+    for _attempt in range(30):
         status, _headers, body = emulator.call(SAVE, {"input": VALID})
         assert status in (502, 503, 504)
         assert body == {"errors": [{"message": GENERIC}]}
@@ -124,7 +124,7 @@ def test_myself_null(api, emulator):
 
 def outcomes(server, count=40):
     results = []
-    for _ in range(count):
+    for _index in range(count):
         try:
             results.append(server.call(QUERY)[0])
         except CONNECTION_DROPPED:
