@@ -124,10 +124,9 @@ build: copy venv
 # --- make test: the gates ---------------------------------------------------
 # Cheap checks first, so a broken runtime.yml fails in seconds, not minutes.
 # A word with '+' is a group run_gates.sh runs in parallel (output of each
-# gate shown after the group, in order). Issue 6 will add `ee-check`
-# (ansible-builder create) and `runner-check` (ansible-runner): put them in
-# EXTRA_GATES when they exist.
-EXTRA_GATES ?=
+# gate shown after the group, in order). ee-check and runner-check run one
+# after the other: both rebuild the tarball.
+EXTRA_GATES ?= ee-check runner-check
 KEEP_GOING ?=
 SERIAL ?=
 empty :=
@@ -212,6 +211,16 @@ galaxy-importer: build
 	  echo "galaxy-importer reported the WARNING/ERROR lines above"; exit 1; fi
 	@grep -q 'Importer processing completed successfully' $(LOGS)/galaxy-importer.log || \
 	  { echo "galaxy-importer did not finish its import"; exit 1; }
+
+# (10) the AWX example EE: `ansible-builder create` offline; its context installs the collection and requests
+.PHONY: ee-check
+ee-check: build
+	PATH="$(VENV_PATH)" $(VENV)/bin/python $(TOOLS)/check_ee.py --tarball "$$(ls $(BUILD)/tensorone-cloud-*.tar.gz)"
+
+# (11) tensorone.cloud.demo through ansible-runner, key injected as AWX does; the key in no job event or stdout
+.PHONY: runner-check
+runner-check: build
+	PATH="$(VENV_PATH)" $(VENV)/bin/python $(TOOLS)/check_runner.py --tarball "$$(ls $(BUILD)/tensorone-cloud-*.tar.gz)"
 
 # (9) the HTML docs site, offline, Sphinx warnings are errors
 DOCS := $(BUILD)/docs
