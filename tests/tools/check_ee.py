@@ -41,6 +41,8 @@ import sys
 import tempfile
 import time
 
+from checks_common import CheckFailed, check_copy_in_guide  # the sibling file; scripts run from this folder
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EE_FILE = os.path.join(ROOT, "docs", "awx", "execution-environment.yml")
 GUIDE = os.path.join(ROOT, "docs", "docsite", "rst", "guide_awx.rst")
@@ -94,20 +96,6 @@ def _refuse(event, args):
 
 sys.addaudithook(_refuse)
 '''
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check_copy_in_guide(path, guide):
-    """The guide shows the shipped file verbatim (as an indented code block)."""
-    with open(path) as handle:
-        lines = handle.read().splitlines()
-    block = "\n".join(("    " + line) if line else "" for line in lines) + "\n"
-    with open(guide) as handle:
-        if block not in handle.read():
-            raise CheckFailed("%s no longer shows %s verbatim: update its code block" % (guide, path))
 
 
 def tool(name):

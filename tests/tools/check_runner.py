@@ -53,6 +53,8 @@ import time
 import urllib.request
 from urllib.parse import quote, quote_plus
 
+from checks_common import CheckFailed, check_copy_in_guide  # the sibling file; scripts run from this folder
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CREDENTIAL_TYPE = os.path.join(ROOT, "docs", "awx", "tensorone_credential_type.yml")
 GUIDE = os.path.join(ROOT, "docs", "docsite", "rst", "guide_awx.rst")
@@ -60,20 +62,6 @@ DEMO_PLAYBOOK = "tensorone.cloud.demo"
 START_TIMEOUT = 30
 RUN_TIMEOUT = 900
 INJECTED = ("TENSORONE_API_KEY", "TENSORONE_API_URL")
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check_copy_in_guide(path, guide):
-    """The guide shows the shipped file verbatim (as an indented code block)."""
-    with open(path) as handle:
-        lines = handle.read().splitlines()
-    block = "\n".join(("    " + line) if line else "" for line in lines) + "\n"
-    with open(guide) as handle:
-        if block not in handle.read():
-            raise CheckFailed("%s no longer shows %s verbatim: update its code block" % (guide, path))
 
 
 def step(message):
