@@ -14,28 +14,32 @@ options:
   api_key:
     description:
       - The Tensor One API key.
-      - If not set, the value of the E(TENSORONE_API_KEY) environment variable is used.
-      - It is sent as the documented C(api_key) query parameter and never appears in any output.
+      - If not set (or V(null)), the value of the E(TENSORONE_API_KEY) environment variable is used.
+        An empty string is refused.
+      - It is sent as the documented C(api_key) query parameter. The modules never print it; see the notes for what
+        Ansible itself may still show.
     type: str
     required: true
   api_url:
     description:
       - URL of the Tensor One GraphQL API.
-      - If not set, the value of the E(TENSORONE_API_URL) environment variable is used,
+      - If not set, empty or V(null), the value of the E(TENSORONE_API_URL) environment variable is used,
         and if that is not set either (or is empty), V(https://api.tensorone.ai/graphql).
+      - Treated as a secret (it may carry credentials): messages name only its host.
+        A URL with an C(api_key) query parameter is refused; set O(api_key) instead.
     type: str
-    default: https://api.tensorone.ai/graphql
   api_timeout:
     description:
-      - Seconds to wait for each API request.
+      - Seconds to wait for each API request, 1 to 600.
       - If not set, the value of the E(TENSORONE_API_TIMEOUT) environment variable is used.
     type: int
     default: 30
   api_retries:
     description:
-      - How many times a request that failed transiently is sent again
+      - How many times a request that failed transiently is sent again, 0 to 20
         (connection errors, timeouts, HTTP 429, 502, 503 and 504), with exponential backoff and jitter.
-      - HTTP 429 waits as long as the C(Retry-After) header asks.
+        The result's RV(ignore:api_calls) counts the requests and the retries.
+      - HTTP 429 waits as long as the C(Retry-After) header asks (up to 120 seconds; a longer wait fails at once).
       - A create is never sent again blindly; after an ambiguous failure the module first looks
         the endpoint up by name and carries on with it if the create was applied.
       - If not set, the value of the E(TENSORONE_API_RETRIES) environment variable is used.
@@ -50,6 +54,10 @@ requirements:
   - requests
 notes:
   - The modules talk to the API from the host they run on, usually C(localhost) with a local connection.
+  - The modules never print O(api_key), nor O(api_url) (messages name its host only), at any verbosity.
+    Ansible itself may still show a value that is written literally in the playbook, for example when it quotes
+    the offending line of a YAML or templating error, or every argument with E(ANSIBLE_DISPLAY_ARGS_TO_STDOUT).
+    Keep the key in a vault variable or the environment, never literally in a task.
 """
 
     ATTRIBUTES = r"""

@@ -13,9 +13,9 @@ __metaclass__ = type
 import random
 import re
 import time
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
 
 try:
@@ -25,6 +25,7 @@ try:
 except ImportError:
     HAS_REQUESTS = False
 
+# The collection's version: tests/unit holds it equal to galaxy.yml.
 COLLECTION_VERSION = "1.0.0"
 USER_AGENT = "tensorone.cloud/%s (ansible-core %s)" % (COLLECTION_VERSION, ANSIBLE_CORE_VERSION)
 DEFAULT_API_URL = "https://api.tensorone.ai/graphql"
@@ -36,9 +37,17 @@ BACKOFF_MAX = 30.0
 RETRY_AFTER_MAX = 120.0
 RETRYABLE_STATUSES = (502, 503, 504)
 
+# Upper bounds: a larger value is a slip, and would block a play for hours.
+API_TIMEOUT_MAX = 600
+API_RETRIES_MAX = 20
+
+# api_url has no argspec default and no fallback: an empty or null value means
+# "not set" and the runner fills it (environment, then DEFAULT_API_URL) the
+# same way on every ansible-core version. It is no_log: a URL can carry
+# credentials, and messages name its host only.
 API_ARGUMENT_SPEC = dict(
     api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["TENSORONE_API_KEY"])),
-    api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["TENSORONE_API_URL"])),
+    api_url=dict(type="str", no_log=True),
     api_timeout=dict(type="int", default=30, fallback=(env_fallback, ["TENSORONE_API_TIMEOUT"])),
     api_retries=dict(type="int", default=5, fallback=(env_fallback, ["TENSORONE_API_RETRIES"])),
     validate_certs=dict(type="bool", default=True),
@@ -59,6 +68,9 @@ class APIError(Exception):
         self.details = details or []
         self.status = status
         self.attempts = attempts
+
+    def __str__(self):
+        return self.message
 
     def as_failure(self):
         return dict(message=self.message, kind=self.kind, status=self.status,
@@ -105,8 +117,8 @@ class Client:
         self.sleep = sleep
         self.requests_sent = 0
         self.retries_done = 0
-        self._secrets = sorted(set([api_key, quote(api_key, safe=""), quote_plus(api_key)]) - set([""]), key=len, reverse=True)
-        self._host = urlsplit(url).netloc or url
+        self.redact = redactor(api_key, url)
+        self._host = url_host(url)
         self.session = requests.Session()
         self.session.headers.update({
             "User-Agent": USER_AGENT,
@@ -116,19 +128,13 @@ class Client:
         # The documented way to pass the key; the URL that carries it is never printed.
         self.session.params = {"api_key": api_key}
 
-    def redact(self, text):
-        text = str(text)
-        for secret in self._secrets:
-            text = text.replace(secret, "********")
-        return re.sub(r"(api_key=)[^&\s'\")]*", r"\1********", text)
-
-    def execute(self, document, variables=None, retry_safe=True, recover=None):
+    def execute(self, document, variables=None, retry_safe=True, applied=None):
         """Send one GraphQL operation and return its ``data``, retrying transient failures.
 
         ``retry_safe=False`` marks an operation that must not run twice (a create).
-        After a failure that may have been applied, ``recover()`` is asked whether it
-        was: a non-None answer is returned as the result; None means it was not, and
-        the operation is sent again.
+        After a failure that may have been applied, ``applied()`` is asked whether it
+        was: if so, ``execute`` returns None (the caller reads the result itself);
+        if not, the operation is sent again.
         """
         attempt = 0
         while True:
@@ -137,12 +143,11 @@ class Client:
                 return self._send(document, variables)
             except TransientError as exc:
                 if exc.applied_maybe and not retry_safe:
-                    if recover is None:
+                    if applied is None:
                         exc.attempts = attempt
                         raise
-                    recovered = recover()
-                    if recovered is not None:
-                        return recovered
+                    if applied():
+                        return None
                 if attempt > self.retries:
                     raise APIError("%s; gave up after %d attempts (api_retries=%d)" % (exc.message, attempt, self.retries),
                                    exc.kind, status=exc.status, attempts=attempt) from None
@@ -221,48 +226,60 @@ def _joined(messages):
     return ": " + "; ".join(messages) if messages else ""
 
 
-def require_requests(module):
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"))
+def url_host(url):
+    """host[:port] of a URL, never its credentials; for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or "the API"
+    if ":" in host:
+        host = "[%s]" % host
+    return "%s:%d" % (host, parts.port) if parts.port else host
 
 
-def validate_api_params(module):
-    """Messages for API options out of range, to fail before any request."""
+def redactor(api_key, api_url):
+    """A function that masks the key (as given and URL-encoded) and a URL's credentials in a text."""
+    secrets = set([api_key or "", quote(api_key or "", safe=""), quote_plus(api_key or "")])
+    try:
+        parts = urlsplit(api_url or "")
+        secrets.update([parts.username or "", parts.password or ""])
+    except ValueError:
+        pass
+    secrets = sorted((s for s in secrets if len(s) > 0), key=len, reverse=True)
+
+    def redact(text):
+        text = str(text)
+        for secret in secrets:
+            text = text.replace(secret, "********")
+        return re.sub(r"(api_key=)[^&\s'\")]*", r"\1********", text)
+    return redact
+
+
+def check_api_params(params):
+    """Messages, each naming its option, for API options the module cannot use; never the values."""
     errors = []
-    # An empty URL (for example an AWX credential field left blank) means the default.
-    module.params["api_url"] = module.params["api_url"] or DEFAULT_API_URL
-    if module.params["api_timeout"] < 1:
-        errors.append("api_timeout must be at least 1 second, got %d" % module.params["api_timeout"])
-    if module.params["api_retries"] < 0:
-        errors.append("api_retries must be 0 or more, got %d" % module.params["api_retries"])
-    if not module.params["api_url"].lower().startswith(("https://", "http://")):
-        errors.append("api_url must be an http(s) URL")
-    if not module.params["api_key"]:
+    if not 1 <= params["api_timeout"] <= API_TIMEOUT_MAX:
+        errors.append("api_timeout must be between 1 and %d seconds, got %d" % (API_TIMEOUT_MAX, params["api_timeout"]))
+    if not 0 <= params["api_retries"] <= API_RETRIES_MAX:
+        errors.append("api_retries must be between 0 and %d, got %d" % (API_RETRIES_MAX, params["api_retries"]))
+    errors.extend(_url_errors(params["api_url"]))
+    if not params["api_key"]:
         errors.append("api_key must not be empty (set it or the TENSORONE_API_KEY environment variable)")
     return errors
 
 
-def client_from_module(module):
-    p = module.params
-    return Client(p["api_url"], p["api_key"], timeout=p["api_timeout"], retries=p["api_retries"],
-                  validate_certs=p["validate_certs"])
+def _url_errors(url):
+    try:
+        parts = urlsplit(url)
+        parts.port  # pylint: disable=pointless-statement  # raises ValueError for a port out of range
+    except ValueError:
+        return ["api_url is not a valid URL"]
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ["api_url must be an http(s) URL with a host"]
+    if any(name.lower() == "api_key" for name, _value in parse_qsl(parts.query, keep_blank_values=True)):
+        return ["api_url must not carry an api_key query parameter: set the api_key option "
+                "(or the TENSORONE_API_KEY environment variable) instead"]
+    return []
 
 
 def api_calls(client):
     """What a module run cost in requests, for its result."""
     return dict(requests=client.requests_sent, retries=client.retries_done)
-
-
-def fail_with(module, client, error, **result):
-    """Fail the module for ``error`` with a key-free message; an APIError adds a structured ``failure``.
-
-    Call it after the ``except`` block, not in it: some ansible-core versions attach
-    the traceback of the exception being handled to the result.
-    """
-    result["api_calls"] = api_calls(client)
-    if isinstance(error, APIError):
-        failure = error.as_failure()
-        failure["message"] = client.redact(failure["message"])
-        failure["details"] = [client.redact(d) for d in failure["details"]]
-        result["failure"] = failure
-    module.fail_json(msg=client.redact(error), **result)

@@ -6,14 +6,18 @@
 # at any time, without notice, and is not meant to be used by anything else.
 
 """The Serverless Endpoint model: field mapping, normalisation, comparison,
-GraphQL documents, and the steps that converge one endpoint."""
+GraphQL documents, validation, the planner and the steps that carry a plan out.
+
+Everything here speaks the model's view of an endpoint (option names, normal
+forms, converted once when read): ``endpoint_from_api()`` is the only place
+that reads the API's spelling, ``build_input()`` the only place that writes it.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import time
-
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
 
 # (module option, GraphQL field, kind). kind says how values normalise:
 #   str  - compared as given
@@ -35,6 +39,10 @@ FIELDS = (
 OPTIONS = tuple(option for option, _field, _kind in FIELDS)
 KINDS = dict((option, kind) for option, _field, kind in FIELDS)
 REQUIRED_ON_CREATE = ("name", "template_id", "gpu_ids")
+# What a create without the option stores (the service's create defaults);
+# check mode predicts a create with them.
+CREATE_DEFAULTS = dict(idle_timeout=5, scaler_type="QUEUE_DELAY", scaler_value=4, workers_min=0, workers_max=3,
+                       locations=[], network_volume_id=None)
 SCALER_TYPES = ("QUEUE_DELAY", "REQUEST_COUNT")
 # Worker states that no longer hold the endpoint back from deletion.
 STOPPED_WORKER_STATES = ("EXITED", "TERMINATED")
@@ -93,6 +101,14 @@ def normalise(option, value):
     return value
 
 
+def discount_from_api(api_discount):
+    """The account's serverless discount with option-style names, or None."""
+    if not api_discount:
+        return None
+    return dict(discount_factor=api_discount.get("discountFactor"), type=api_discount.get("type"),
+                expiration_date=api_discount.get("expirationDate"))
+
+
 def endpoint_from_api(api_endpoint):
     """The module's view of an API endpoint: option names, normalised values, and its workers."""
     endpoint = {"id": api_endpoint.get("id")}
@@ -118,14 +134,11 @@ def differences(endpoint, desired):
 
 
 def apply_desired(endpoint, desired):
-    """The endpoint as it will be once ``desired`` is applied (None: a new one)."""
+    """The endpoint as it will be once ``desired`` is applied (None: a new one, with the create defaults)."""
     predicted = dict((option, None) for option in OPTIONS)
     predicted.update({"id": None, "workers": []})
-    if endpoint:
-        predicted.update(endpoint)
+    predicted.update(endpoint or CREATE_DEFAULTS)
     predicted.update(desired)
-    if predicted["locations"] is None:
-        predicted["locations"] = []
     return predicted
 
 
@@ -135,7 +148,7 @@ def build_input(endpoint, desired):
     An update REPLACES the endpoint: the API resets any omitted field to its
     default, so every field is sent, the current value where the user set none.
     """
-    values = apply_desired(endpoint, desired)
+    values = apply_desired(endpoint, desired) if endpoint else desired
     api_input = {}
     if endpoint:
         api_input["id"] = endpoint["id"]
@@ -165,11 +178,16 @@ def running_workers(endpoint):
 # --- validation before any API call ----------------------------------------
 
 def validate_params(params):
-    """Messages, each naming its option, for values the API would refuse."""
+    """Messages, each naming its option, for values of one endpoint's options the API would refuse."""
     errors = []
     name = params.get("name")
-    if name is not None and not 3 <= len(name) <= 191:
+    if name is not None and not name.strip():
+        errors.append("name must not be blank")
+    elif name is not None and not 3 <= len(name) <= 191:
         errors.append("name must be 3 to 191 characters long, got %d" % len(name))
+    endpoint_id = params.get("id")
+    if endpoint_id is not None and not endpoint_id.strip():
+        errors.append("id must not be empty (an empty id is usually a lookup that found nothing)")
     for option in ("gpu_ids", "locations"):
         items = params.get(option)
         if items is None:
@@ -178,19 +196,37 @@ def validate_params(params):
             errors.append("gpu_ids must list at least one GPU pool id")
         if any(not token.strip() for item in items for token in str(item).split(",")):
             errors.append("%s must not contain empty items, got %r" % (option, items))
-    ranges = (("idle_timeout", 1, 3600), ("scaler_value", 1, None), ("workers_min", 0, None),
-              ("workers_max", 0, None), ("wait_timeout", 0, None))
+    ranges = (("idle_timeout", 1, 3600), ("scaler_value", 1, INT32_MAX), ("workers_min", 0, INT32_MAX),
+              ("workers_max", 0, INT32_MAX), ("wait_timeout", 0, INT32_MAX))
     for option, low, high in ranges:
         value = params.get(option)
         if value is None:
             continue
-        if value < low or (high is not None and value > high):
-            limit = "between %d and %d" % (low, high) if high is not None else "at least %d" % low
+        if value < low or value > high:
+            if high != INT32_MAX:
+                limit = "between %d and %d" % (low, high)
+            elif value > high:
+                limit = "at most %d (the API's largest integer)" % high
+            else:
+                limit = "at least %d" % low
             errors.append("%s must be %s, got %d" % (option, limit, value))
     if params.get("template_id") is not None and not params["template_id"].strip():
         errors.append("template_id must not be empty")
     errors.extend(validate_workers(params.get("workers_min"), params.get("workers_max")))
     return errors
+
+
+def validate_endpoint(params):
+    """validate_params for tensorone_endpoint: also one of id or name, not null."""
+    errors = validate_params(params)
+    if params.get("id") is None and params.get("name") is None:
+        errors.insert(0, "one of id or name is required")
+    return errors
+
+
+def validate_info(params):
+    """tensorone_endpoint_info: an empty id is refused (it would silently list nothing)."""
+    return validate_params(dict(id=params.get("id")))
 
 
 def validate_workers(workers_min, workers_max, current=None):
@@ -204,102 +240,211 @@ def validate_workers(workers_min, workers_max, current=None):
     return ["workers_min (%d) must not exceed workers_max (%d)%s" % (workers_min, workers_max, source)]
 
 
-# --- talking to the API --------------------------------------------------------
+def item_label(index, item):
+    return "endpoints[%d] (%s)" % (index, item.get("name"))
 
-class ModelError(Exception):
-    """A request that cannot be carried out as asked (not an API failure)."""
 
+def validate_fleet(params):
+    """validate_params for every item of a fleet, each message naming its item; names and ids must be unique."""
+    errors = []
+    names, ids = {}, {}
+    for index, item in enumerate(params["endpoints"]):
+        where = item_label(index, item)
+        if item.get("name") is None:
+            errors.append("endpoints[%d]: name is required" % index)
+            continue
+        errors.extend("%s: %s" % (where, error) for error in validate_params(item))
+        if item["name"] in names:
+            errors.append("%s: the name appears more than once in endpoints (also %s)" % (where, names[item["name"]]))
+        names.setdefault(item["name"], where)
+        if item.get("id") is not None:
+            if item["id"] in ids:
+                errors.append("%s and %s: both select the endpoint with id %r" % (ids[item["id"]], where, item["id"]))
+            ids.setdefault(item["id"], where)
+    for option, value in (("wait_timeout", params.get("wait_timeout")), ("prune_max", params.get("prune_max"))):
+        if value is not None and not 0 <= value <= INT32_MAX:
+            errors.append("%s must be between 0 and %d, got %d" % (option, INT32_MAX, value))
+    return errors
+
+
+def name_warnings(items):
+    return ["The endpoint name %r starts or ends with white space; the API keeps it as given" % item["name"]
+            for item in items if item.get("name") and item["name"] != item["name"].strip()]
+
+
+# --- planning ------------------------------------------------------------------
 
 class Step:
-    """One endpoint's planned change: action is create, update, delete or none."""
+    """One endpoint's planned change: action is create, update, delete or none.
+    ``where`` names the task item the step comes from (empty for a single endpoint)."""
 
-    def __init__(self, action, before, desired=None):
+    def __init__(self, action, before, desired=None, where=""):
         self.action = action
         self.before = before
         self.desired = desired or {}
+        self.where = where
         self.after = before if action == "none" else None
 
     @property
     def changed(self):
         return self.action != "none"
 
+    @property
+    def raises_workers(self):
+        """True for a create, and for an update that raises workers_max (it needs worker quota)."""
+        if self.action == "create":
+            return True
+        wanted = self.desired.get("workers_max")
+        return self.action == "update" and wanted is not None and wanted > (self.before.get("workers_max") or 0)
 
-def plan_endpoint(api_endpoints, params):
+
+def _refused(where, message):
+    return ModelError("%s: %s" % (where, message) if where else message)
+
+
+def plan_endpoint(account, params, where=""):
     """The Step that brings the endpoint ``params`` describe to ``params["state"]``.
 
-    ``params`` are one endpoint's options; ``api_endpoints`` the account's endpoints as read.
+    ``params`` are one endpoint's options; ``account`` the account's endpoints as read.
     """
     desired = desired_from_params(params)
-    current = find_endpoint(api_endpoints, params.get("id"), params.get("name"))
+    endpoint_id, name = params.get("id"), params.get("name")
+    current = find_endpoint(account, endpoint_id, name, where)
     if params.get("state", "present") == "absent":
-        return Step("delete" if current else "none", current)
+        if current and endpoint_id is not None and name is not None and current["name"] != name:
+            raise _refused(where, "The endpoint with id %r is named %r, not %r: nothing was deleted (correct the name, "
+                                  "or leave it out to delete by id)" % (endpoint_id, current["name"], name))
+        return Step("delete" if current else "none", current, where=where)
     if current is None:
-        if params.get("id") is not None:
-            raise ModelError("No endpoint with id %r exists; id only selects an existing endpoint "
-                             "(leave it out to create one by name)" % params["id"])
+        if endpoint_id is not None:
+            raise _refused(where, "No endpoint with id %r exists; id only selects an existing endpoint "
+                                  "(leave it out to create one by name)" % endpoint_id)
         missing = [option for option in REQUIRED_ON_CREATE if option not in desired]
         if missing:
-            raise ModelError("Endpoint %r does not exist; creating it needs %s" % (params.get("name"), ", ".join(missing)))
-        return Step("create", None, desired)
+            raise _refused(where, "Endpoint %r does not exist; creating it needs %s" % (name, ", ".join(missing)))
+        errors = validate_workers(desired.get("workers_min"), desired.get("workers_max", CREATE_DEFAULTS["workers_max"]))
+        if errors:
+            raise _refused(where, "%s (workers_max defaults to %d on create: set it)" % (errors[0], CREATE_DEFAULTS["workers_max"]))
+        return Step("create", None, desired, where)
+    if name is not None and name != current["name"]:
+        holders = [e for e in account if e.get("name") == name and e.get("id") != current["id"]]
+        if holders:
+            raise _refused(where, "Cannot rename endpoint %r (%s) to %r: endpoint %s already has that name"
+                                  % (current["name"], current["id"], name, holders[0]["id"]))
     errors = validate_workers(desired.get("workers_min"), desired.get("workers_max"), current)
     if errors:
-        raise ModelError("%s: %s" % (current["name"], "; ".join(errors)))
-    return Step("update" if differences(current, desired) else "none", current, desired)
+        raise _refused(where, "%s: %s" % (current["name"], "; ".join(errors)))
+    return Step("update" if differences(current, desired) else "none", current, desired, where)
 
 
-def validate_fleet(params):
-    """validate_params for every item of a fleet, each message naming its item; names must be unique."""
-    errors = []
-    seen = set()
-    for index, item in enumerate(params["endpoints"]):
-        where = "endpoints[%d] (%s)" % (index, item["name"])
-        errors.extend("%s: %s" % (where, error) for error in validate_params(item))
-        if item["name"] in seen:
-            errors.append("%s: the name appears more than once in endpoints" % where)
-        seen.add(item["name"])
-    if params.get("wait_timeout") is not None and params["wait_timeout"] < 0:
-        errors.append("wait_timeout must be at least 0, got %d" % params["wait_timeout"])
-    return errors
+def plan_fleet(account, params):
+    """A Step per declared endpoint, in order, then a delete per pruned one.
 
-
-def plan_fleet(api_endpoints, params):
-    """A Step per declared endpoint, in order, then a delete per pruned one."""
-    steps = [plan_endpoint(api_endpoints, item) for item in params["endpoints"]]
+    Refuses (before any mutation) two items that select one endpoint, and a
+    prune that could empty the account by a slip (see prune_candidates).
+    """
+    steps = [plan_endpoint(account, item, item_label(index, item)) for index, item in enumerate(params["endpoints"])]
+    claimed = {}
+    for step in steps:
+        if step.before:
+            if step.before["id"] in claimed:
+                raise ModelError("%s and %s select the same endpoint %r (%s): declare each endpoint once"
+                                 % (claimed[step.before["id"]], step.where, step.before["name"], step.before["id"]))
+            claimed[step.before["id"]] = step.where
     if params.get("prune"):
-        declared_ids = set(step.before["id"] for step in steps if step.before)
-        declared_names = set(item["name"] for item in params["endpoints"])
-        prefix = params.get("prune_prefix") or ""
-        steps.extend(Step("delete", endpoint_from_api(e)) for e in api_endpoints
-                     if e.get("id") not in declared_ids and e.get("name") not in declared_names
-                     and (e.get("name") or "").startswith(prefix))
+        steps.extend(Step("delete", endpoint, where="prune") for endpoint in prune_candidates(account, params, steps))
     return steps
 
 
+def prune_candidates(account, params, steps):
+    """The endpoints a prune deletes: every one the list does not declare (by id or
+    name), limited to names starting with ``prune_prefix`` when it is set.
+
+    A prune that keeps no declared endpoint present and has no prefix would
+    delete the whole account (an empty list is usually a variable that came out
+    empty): it runs only with ``prune_all``. ``prune_max`` caps the count.
+    """
+    declared_ids = set(step.before["id"] for step in steps if step.before)
+    declared_names = set(item["name"] for item in params["endpoints"])
+    prefix = params.get("prune_prefix") or ""
+    candidates = [e for e in account if e["id"] not in declared_ids and e["name"] not in declared_names
+                  and (e["name"] or "").startswith(prefix)]
+    listing = ", ".join("%r (%s)" % (e["name"], e["id"]) for e in candidates) or "none"
+    keeps_some = any(item.get("state", "present") == "present" for item in params["endpoints"])
+    if not prefix and not keeps_some and not params.get("prune_all") and candidates:
+        raise ModelError("prune refused: endpoints declares no endpoint to keep and prune_prefix is not set, so prune "
+                         "would delete every endpoint of the account (%d: %s). If that is meant, set prune_all: true; "
+                         "otherwise check the list (an empty variable?) or set prune_prefix" % (len(candidates), listing))
+    if params.get("prune_max") is not None and len(candidates) > params["prune_max"]:
+        raise ModelError("prune refused: it would delete %d endpoints, more than prune_max (%d): %s"
+                         % (len(candidates), params["prune_max"], listing))
+    return candidates
+
+
+def find_endpoint(account, endpoint_id=None, name=None, where=""):
+    """The one endpoint with this id (preferred) or name; None if none.
+
+    More than one with the name is an error that lists their ids.
+    """
+    if endpoint_id is not None:
+        matches = [e for e in account if e["id"] == endpoint_id]
+    else:
+        matches = [e for e in account if e["name"] == name]
+    if len(matches) > 1:
+        raise _refused(where, "Found %d endpoints named %r (ids: %s): set id to choose one"
+                              % (len(matches), name, ", ".join(str(e["id"]) for e in matches)))
+    return matches[0] if matches else None
+
+
+# --- carrying a plan out -------------------------------------------------------
+
 class Endpoints:
-    """Reads endpoints and applies planned Steps through a transport client, honouring check mode."""
+    """Reads endpoints and carries out planned Steps for one module run (``_runner.Run``), honouring check mode."""
 
-    def __init__(self, client, check_mode=False, sleep=time.sleep, clock=time.monotonic):
-        self.client = client
-        self.check_mode = check_mode
-        self.sleep = sleep
-        self.clock = clock
-        self.actions = []
-        self.warnings = []
+    def __init__(self, run):
+        self.run = run
+        self.client = run.client
+        self.check_mode = run.check_mode
+        self.actions = run.actions
+        self.warnings = run.warnings
+        self.discount = None
 
-    def list(self, with_discount=False):
-        """All endpoints of the account (API dicts), and the discount when asked: one request."""
+    def read(self, with_discount=False):
+        """All endpoints of the account (the model's view), and the discount when asked: one request."""
         data = self.client.execute(LIST_WITH_DISCOUNT_QUERY if with_discount else LIST_QUERY)
-        myself = _myself(data)
-        return myself.get("endpoints") or [], myself.get("serverlessDiscount")
+        myself = data.get("myself")
+        if myself is None:
+            raise APIError("The API returned no account for this key (myself is null): check api_key "
+                           "(or the TENSORONE_API_KEY environment variable)", "auth")
+        if with_discount:
+            self.discount = discount_from_api(myself.get("serverlessDiscount"))
+        return [endpoint_from_api(e) for e in myself.get("endpoints") or []]
 
     def apply(self, steps, wait_timeout):
-        """Carry out the steps: creates and updates in order, then all deletes together."""
+        """Carry the steps out in the order that frees worker quota before using it:
+        1. updates that do not raise workers_max, and the scale to 0 before each delete;
+        2. creates, and updates that raise workers_max;
+        3. the drain waits and the deletes (creates never wait for a drain).
+        """
+        deadline = self.run.clock() + wait_timeout
         for step in steps:
-            if step.action == "create":
-                self._create(step)
-            elif step.action == "update":
-                step.after = self.update(step.before, step.desired)
-        self.delete([step.before for step in steps if step.action == "delete"], wait_timeout)
+            if step.action == "update" and not step.raises_workers:
+                self._carry_out(step, self._update)
+        draining = [step for step in steps if step.action == "delete" and self._carry_out(step, self._scale_down)]
+        for step in steps:
+            if step.raises_workers:
+                self._carry_out(step, self._create if step.action == "create" else self._update)
+        self._delete_drained(draining, deadline, wait_timeout)
+
+    def _carry_out(self, step, how):
+        """how(step), with the failure's message naming the step's task item."""
+        try:
+            return how(step)
+        except (APIError, ModelError) as exc:
+            raise _naming(step, exc)
+
+    def _update(self, step):
+        step.after = self.update(step.before, step.desired)
 
     def _create(self, step):
         try:
@@ -310,7 +455,7 @@ class Endpoints:
         except APIError as exc:
             # A refused create may mean another run created the name since our read
             # (names are unique): then converge that endpoint instead of failing.
-            taken = exc.kind == "graphql" and find_endpoint(self.list()[0], name=step.desired["name"])
+            taken = exc.kind == "graphql" and find_endpoint(self.read(), name=step.desired["name"])
             if not taken:
                 raise
             step.before = taken
@@ -318,19 +463,22 @@ class Endpoints:
             step.after = self.update(taken, step.desired) if step.action == "update" else taken
 
     def create(self, desired):
+        action = "create endpoint %r" % desired["name"]
         if self.check_mode:
-            self.actions.append("create endpoint %r" % desired["name"])
+            self.actions.append(action)
             return apply_desired(None, desired)
+        found = []
 
         def created_meanwhile():
             # The create may have been applied before its response was lost.
-            matches = [e for e in self.list()[0] if e.get("name") == desired["name"]]
-            return {"saveEndpoint": matches[0]} if len(matches) == 1 else None
+            matches = [e for e in self.read() if e["name"] == desired["name"]]
+            found[:] = matches
+            return len(matches) == 1
 
         data = self.client.execute(SAVE_MUTATION, {"input": build_input(None, desired)},
-                                   retry_safe=False, recover=created_meanwhile)
-        self.actions.append("create endpoint %r" % desired["name"])
-        return endpoint_from_api(data["saveEndpoint"])
+                                   retry_safe=False, applied=created_meanwhile)
+        self.actions.append(action)
+        return found[0] if data is None else endpoint_from_api(data["saveEndpoint"])
 
     def update(self, endpoint, desired, action=None):
         action = action or "update endpoint %r (%s): %s" % (
@@ -347,59 +495,70 @@ class Endpoints:
                                  % (", ".join(sorted(not_applied)), updated["name"]))
         return updated
 
-    def delete(self, endpoints, wait_timeout):
-        """Delete endpoints as the API requires: scale all to 0, wait for every drain
-        together within ``wait_timeout``, delete each as soon as it is idle.
-        One already gone counts as deleted."""
-        deadline = self.clock() + wait_timeout
-        pending = {}
-        for endpoint in endpoints:
-            if endpoint["workers_min"] != 0 or endpoint["workers_max"] != 0:
-                try:
-                    endpoint = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
-                                           action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
-                except APIError as exc:
-                    # Refused because someone else deleted it since our read? Gone is what absent wants.
-                    if exc.kind != "graphql" or any(e.get("id") == endpoint["id"] for e in self.list()[0]):
-                        raise
-                    continue
-            pending[endpoint["id"]] = endpoint
+    def _scale_down(self, step):
+        """Scale the endpoint of a delete step to 0 workers; False if it turned out to be gone already."""
+        endpoint = step.before
+        if endpoint["workers_min"] != 0 or endpoint["workers_max"] != 0:
+            try:
+                step.before = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
+                                          action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
+            except APIError as exc:
+                # Refused because someone else deleted it since our read? Gone is what absent wants.
+                if exc.kind != "graphql" or any(e["id"] == endpoint["id"] for e in self.read()):
+                    raise
+                return False
+        return True
+
+    def _delete_drained(self, steps, deadline, wait_timeout):
+        """Delete each endpoint as soon as its workers are gone, all drains waited for
+        together until ``deadline``. One already gone counts as deleted."""
+        pending = dict((step.before["id"], step) for step in steps)
         if self.check_mode:
-            self.actions.extend("delete endpoint %r (%s)" % (e["name"], e["id"]) for e in pending.values())
+            self.actions.extend("delete endpoint %r (%s)" % (s.before["name"], s.before["id"]) for s in pending.values())
             return
         poll = 0.5
         while pending:
             refusals = {}
-            for endpoint_id, endpoint in list(pending.items()):
-                if running_workers(endpoint):
+            for endpoint_id, step in list(pending.items()):
+                if running_workers(step.before):
                     continue
                 try:
                     self.client.execute(DELETE_MUTATION, {"id": endpoint_id})
                 except APIError as exc:
                     if exc.kind != "graphql":
-                        raise
+                        raise _naming(step, exc)
                     refusals[endpoint_id] = exc.message  # not drained yet, or already gone: read again
                     continue
-                self.actions.append("delete endpoint %r (%s)" % (endpoint["name"], endpoint_id))
+                self.actions.append("delete endpoint %r (%s)" % (step.before["name"], endpoint_id))
                 del pending[endpoint_id]
             if not pending:
                 return
-            if self.clock() >= deadline:
-                raise ModelError(" ".join(_drain_timeout_message(e, wait_timeout, refusals.get(i)) for i, e in pending.items()))
-            self.sleep(min(poll, max(0.1, deadline - self.clock())))
+            if self.run.clock() >= deadline:
+                raise ModelError(" ".join(_drain_timeout_message(s, wait_timeout, refusals.get(i)) for i, s in pending.items()))
+            self.run.sleep(min(poll, max(0.1, deadline - self.run.clock())))
             poll = min(poll * 1.5, 5.0)
-            current = dict((e["id"], e) for e in self.list()[0])
-            for endpoint_id, endpoint in list(pending.items()):
+            current = dict((e["id"], e) for e in self.read())
+            for endpoint_id, step in list(pending.items()):
                 if endpoint_id in current:
-                    pending[endpoint_id] = endpoint_from_api(current[endpoint_id])
+                    step.before = current[endpoint_id]
                 else:
                     # gone: deleted by a request whose response was lost, or by someone else
-                    self.actions.append("delete endpoint %r (%s)" % (endpoint["name"], endpoint_id))
+                    self.actions.append("delete endpoint %r (%s)" % (step.before["name"], endpoint_id))
                     del pending[endpoint_id]
 
 
-def _drain_timeout_message(endpoint, wait_timeout, refusal):
+def _naming(step, error):
+    """``error`` with its message naming the task item of ``step``."""
+    if step.where:
+        error.message = "%s: %s" % (step.where, error.message)
+    return error
+
+
+def _drain_timeout_message(step, wait_timeout, refusal):
+    endpoint = step.before
     what = "endpoint %r (%s)" % (endpoint["name"], endpoint["id"])
+    if step.where:
+        what = "%s: %s" % (step.where, what)
     workers = running_workers(endpoint)
     if workers:
         return ("Timed out after %ss (wait_timeout) waiting for %s to drain: %d worker(s) still running (%s). "
@@ -407,24 +566,52 @@ def _drain_timeout_message(endpoint, wait_timeout, refusal):
     return "Could not delete %s within %ss (wait_timeout): %s. Run again to continue." % (what, wait_timeout, refusal)
 
 
-def _myself(data):
-    myself = data.get("myself")
-    if myself is None:
-        raise APIError("The API returned no account for this key (myself is null): check api_key "
-                       "(or the TENSORONE_API_KEY environment variable)", "auth")
-    return myself
+# --- what the modules run --------------------------------------------------------
 
+def converge(run, params, plan=plan_fleet):
+    """Read, plan and apply: the one path of both endpoint modules and of the unit tests.
 
-def find_endpoint(api_endpoints, endpoint_id=None, name=None):
-    """The one endpoint with this id (preferred) or name, as the module sees it; None if none.
-
-    More than one with the name is an error that lists their ids.
+    ``params`` are the fleet module's (``endpoints``, ``prune``...); returns the Steps.
     """
-    if endpoint_id is not None:
-        matches = [e for e in api_endpoints if e.get("id") == endpoint_id]
-    else:
-        matches = [e for e in api_endpoints if e.get("name") == name]
-    if len(matches) > 1:
-        raise ModelError("Found %d endpoints named %r (ids: %s): set id to choose one"
-                         % (len(matches), name, ", ".join(str(e.get("id")) for e in matches)))
-    return endpoint_from_api(matches[0]) if matches else None
+    endpoints = Endpoints(run)
+    run.warnings.extend(name_warnings(params["endpoints"]))
+    steps = plan(endpoints.read(), params)
+    run.steps = steps
+    endpoints.apply(steps, params["wait_timeout"])
+    return steps
+
+
+def _plan_single(account, params):
+    return [plan_endpoint(account, params["endpoints"][0])]
+
+
+def converge_endpoint(run):
+    """The work of tensorone_endpoint."""
+    step = converge(run, dict(endpoints=[run.params], wait_timeout=run.params["wait_timeout"]), plan=_plan_single)[0]
+    result = dict(changed=step.changed, endpoint=step.after)
+    if run.diff:
+        result["diff"] = dict(before=diff_view(step.before), after=diff_view(step.after))
+    return result
+
+
+def converge_fleet(run):
+    """The work of tensorone_endpoints; a failure returns the endpoints as far as known."""
+    run.steps = []
+    run.partial_result = lambda: dict(endpoints=[step.after or step.before for step in run.steps
+                                                 if step.where != "prune" and (step.after or step.before)])
+    steps = converge(run, run.params)
+    changed = [step for step in steps if step.changed]
+    result = dict(changed=bool(changed), endpoints=[step.after for step in steps if step.after])
+    if run.diff:
+        result["diff"] = [dict(before_header=(step.before or step.after)["name"], after_header=(step.after or step.before)["name"],
+                               before=diff_view(step.before), after=diff_view(step.after)) for step in changed]
+    return result
+
+
+def read_endpoints(run):
+    """The work of tensorone_endpoint_info."""
+    endpoints = Endpoints(run)
+    wanted_id, wanted_name = run.params.get("id"), run.params.get("name")
+    listed = [e for e in endpoints.read(with_discount=True)
+              if (wanted_id is None or e["id"] == wanted_id) and (wanted_name is None or e["name"] == wanted_name)]
+    return dict(changed=False, endpoints=listed, serverless_discount=endpoints.discount)

@@ -24,7 +24,11 @@ extends_documentation_fragment:
   - tensorone.cloud.api.ATTRIBUTES
 attributes:
   check_mode:
-    description: Reports what would change, with the predicted endpoint, and sends no mutation.
+    description:
+      - Reports what would change, with the predicted endpoint, and sends no mutation. A predicted create shows the
+        values the create will store (the service's defaults for options the task does not set).
+      - Check mode knows the collection's own checks, not every refusal of the API (for example the account's
+        worker limit): C(changed) in check mode says what the task would try.
     support: full
   diff_mode:
     description: Returns the managed fields before and after, for create, update and delete.
@@ -40,14 +44,17 @@ options:
   id:
     description:
       - ID of an existing endpoint. When set, it selects the endpoint instead of O(name), and a different
-        O(name) renames it.
+        O(name) renames it (a name another endpoint has is refused).
       - An unknown ID fails with O(state=present); it never creates another endpoint.
+      - With O(state=absent), a O(name) that is not the endpoint's own fails and deletes nothing.
+      - An empty string is refused (it is usually a lookup that found nothing).
     type: str
   name:
     description:
-      - Name of the endpoint, 3 to 191 characters, unique in the account.
+      - Name of the endpoint, 3 to 191 characters, unique in the account. A blank name is refused; leading or
+        trailing white space is kept, as the API keeps it, with a warning.
       - Selects the endpoint when O(id) is not set. If two endpoints carry the name, the task fails and lists their IDs.
-      - Required to create an endpoint.
+      - Required to create an endpoint. One of O(id) and O(name) is required (V(null) counts as not set).
     type: str
   template_id:
     description:
@@ -85,7 +92,7 @@ options:
   workers_min:
     description:
       - Always-on workers, 0 or more, at most O(workers_max) (or the endpoint's current maximum when
-        O(workers_max) is not set).
+        O(workers_max) is not set, or 3, the create default, for a new endpoint).
     type: int
   workers_max:
     description:
@@ -98,7 +105,11 @@ options:
     type: int
     default: 300
 notes:
-  - Options that are not set keep the endpoint's current values, and are left to the API's defaults on create.
+  - Options that are not set keep the endpoint's current values, and are left to the API's defaults on create
+    (O(idle_timeout=5), O(scaler_type=QUEUE_DELAY), O(scaler_value=4), O(workers_min=0), O(workers_max=3)).
+  - Empty values that mean something are kept as settings, O(network_volume_id="") detaches the volume and
+    O(locations=[]) means anywhere. Everywhere else an empty or V(null) value means "not set", and an empty
+    O(id) or O(api_key) is refused.
 seealso:
   - module: tensorone.cloud.tensorone_endpoint_info
 """
@@ -247,54 +258,18 @@ failure:
            details: [Endpoint not found]}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
-    API_ARGUMENT_SPEC,
-    APIError,
-    client_from_module,
-    api_calls,
-    fail_with,
-    require_requests,
-    validate_api_params,
-)
 from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import (
-    Endpoints,
-    ModelError,
-    diff_view,
+    converge_endpoint,
     endpoint_argument_spec,
-    plan_endpoint,
-    validate_params,
+    validate_endpoint,
 )
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import run_module
 
 
 def main():
     argument_spec = endpoint_argument_spec()
-    argument_spec.update(wait_timeout=dict(type="int", default=300), **API_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, required_one_of=[("id", "name")], supports_check_mode=True)
-    require_requests(module)
-    errors = validate_api_params(module) + validate_params(module.params)
-    if errors:
-        module.fail_json(msg="; ".join(errors))
-
-    client = client_from_module(module)
-    endpoints = Endpoints(client, check_mode=module.check_mode)
-    error = None
-    try:
-        step = plan_endpoint(endpoints.list()[0], module.params)
-        endpoints.apply([step], module.params["wait_timeout"])
-    except (APIError, ModelError) as exc:
-        error = exc
-    if error is not None:
-        fail_with(module, client, error, changed=bool(endpoints.actions), actions=endpoints.actions)
-
-    for warning in endpoints.warnings:
-        module.warn(warning)
-    result = dict(changed=step.changed, endpoint=step.after, actions=endpoints.actions,
-                  api_calls=api_calls(client))
-    if module._diff:
-        result["diff"] = dict(before=diff_view(step.before), after=diff_view(step.after))
-    module.exit_json(**result)
+    argument_spec.update(wait_timeout=dict(type="int", default=300))
+    run_module(argument_spec, converge_endpoint, check=validate_endpoint, required_one_of=[("id", "name")])
 
 
 if __name__ == "__main__":

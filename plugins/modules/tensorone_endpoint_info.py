@@ -161,49 +161,12 @@ failure:
            kind: auth, status: 401, attempts: 1, details: [Unauthorized]}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
-    API_ARGUMENT_SPEC,
-    APIError,
-    client_from_module,
-    api_calls,
-    fail_with,
-    require_requests,
-    validate_api_params,
-)
-from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import Endpoints, endpoint_from_api
+from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import read_endpoints, validate_info
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import run_module
 
 
 def main():
-    argument_spec = dict(
-        id=dict(type="str"),
-        name=dict(type="str"),
-    )
-    argument_spec.update(API_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    require_requests(module)
-    errors = validate_api_params(module)
-    if errors:
-        module.fail_json(msg="; ".join(errors))
-
-    client = client_from_module(module)
-    error = None
-    try:
-        api_endpoints, discount = Endpoints(client).list(with_discount=True)
-    except APIError as exc:
-        error = exc
-    if error is not None:
-        fail_with(module, client, error)
-
-    wanted_id, wanted_name = module.params["id"], module.params["name"]
-    endpoints = [endpoint_from_api(e) for e in api_endpoints
-                 if (wanted_id is None or e.get("id") == wanted_id) and (wanted_name is None or e.get("name") == wanted_name)]
-    serverless_discount = None
-    if discount:
-        serverless_discount = dict(discount_factor=discount.get("discountFactor"), type=discount.get("type"),
-                                   expiration_date=discount.get("expirationDate"))
-    module.exit_json(changed=False, endpoints=endpoints, serverless_discount=serverless_discount, api_calls=api_calls(client))
+    run_module(dict(id=dict(type="str"), name=dict(type="str")), read_endpoints, check=validate_info)
 
 
 if __name__ == "__main__":

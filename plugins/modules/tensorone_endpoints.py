@@ -16,8 +16,13 @@ description:
     where needed. A converged fleet costs one API request.
   - Each item is handled exactly like M(tensorone.cloud.tensorone_endpoint) handles its options. Only the options an
     item sets are compared, and an update sends the full endpoint.
-  - Deletes drain in parallel. Every endpoint to delete is scaled to 0 first, then all drains are waited for
-    together within O(wait_timeout), so deleting many endpoints takes about one drain time.
+  - Changes run in the order that frees worker quota before using it, so a fleet converges in one run where an
+    order exists. First the updates that do not raise O(endpoints[].workers_max) and the scale to 0 before each
+    delete, then the creates and the updates that raise workers, then the drain waits and the deletes.
+  - Deletes drain in parallel. All drains are waited for together within O(wait_timeout), so deleting many
+    endpoints takes about one drain time, and creates never wait for a drain.
+  - A failure names the item (for example C(endpoints[2] (mid-3\): ...)) and returns RV(actions) and the
+    RV(endpoints) as far as they are known.
   - With O(prune=true), every endpoint of the account that the list does not name is deleted too, optionally only
     those whose name starts with O(prune_prefix).
 author:
@@ -36,7 +41,8 @@ options:
   endpoints:
     description:
       - The endpoints, each with the options of M(tensorone.cloud.tensorone_endpoint).
-      - Names must be unique in the list.
+      - Names must be unique in the list, and no two items may select the same endpoint (by name and by
+        O(endpoints[].id), or the same ID twice). Such a list fails before any change, naming both items.
     type: list
     elements: dict
     required: true
@@ -50,6 +56,8 @@ options:
       id:
         description:
           - ID of an existing endpoint; selects it instead of O(endpoints[].name), and a different name renames it.
+          - With O(endpoints[].state=absent), a name that is not the endpoint's own fails and deletes nothing.
+          - An empty string is refused (it is usually a lookup that found nothing).
         type: str
       name:
         description:
@@ -97,14 +105,29 @@ options:
         type: int
   prune:
     description:
-      - Also delete (with drain) every endpoint of the account that O(endpoints) does not name.
-      - Limited to names starting with O(prune_prefix) when that is set.
+      - Also delete (with drain) every endpoint of the account that O(endpoints) does not declare, neither by
+        name nor by O(endpoints[].id); only those whose name starts with O(prune_prefix) when that is set.
+      - A prune that would keep no endpoint (O(endpoints) is empty, or every item has O(endpoints[].state=absent))
+        and has no O(prune_prefix) would delete the whole account. It is refused, listing what it would delete,
+        unless O(prune_all=true). An empty list is most often a variable that came out empty.
+      - Check mode lists the endpoints a prune would delete in RV(actions).
     type: bool
     default: false
   prune_prefix:
     description:
-      - With O(prune=true), only endpoints whose names start with this are deleted.
+      - With O(prune=true), only endpoints whose names start with this are deleted. An empty string means no prefix.
     type: str
+  prune_all:
+    description:
+      - With O(prune=true), allow a prune that keeps no endpoint and has no O(prune_prefix), that is, one that
+        deletes every endpoint of the account.
+    type: bool
+    default: false
+  prune_max:
+    description:
+      - With O(prune=true), the most endpoints one run may prune. A prune that would delete more is refused,
+        listing them, and deletes nothing.
+    type: int
   wait_timeout:
     description:
       - Seconds to wait, for all deletes together, for the workers to drain.
@@ -158,6 +181,7 @@ endpoints:
   description:
     - The declared endpoints that exist after the task (predicted in check mode), in list order, each shaped like
       the C(endpoint) that M(tensorone.cloud.tensorone_endpoint) returns.
+    - On failure, the declared endpoints as far as they are known.
   returned: always
   type: list
   elements: dict
@@ -179,63 +203,25 @@ failure:
            status: 429, attempts: 6, details: []}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
-    API_ARGUMENT_SPEC,
-    APIError,
-    client_from_module,
-    api_calls,
-    fail_with,
-    require_requests,
-    validate_api_params,
-)
 from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import (
-    Endpoints,
-    ModelError,
-    diff_view,
+    converge_fleet,
     endpoint_argument_spec,
-    plan_fleet,
     validate_fleet,
 )
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import run_module
 
 
 def main():
     item_spec = endpoint_argument_spec()
     item_spec["name"]["required"] = True
-    argument_spec = dict(
+    run_module(dict(
         endpoints=dict(type="list", elements="dict", options=item_spec, required=True),
         prune=dict(type="bool", default=False),
         prune_prefix=dict(type="str"),
+        prune_all=dict(type="bool", default=False),
+        prune_max=dict(type="int"),
         wait_timeout=dict(type="int", default=300),
-    )
-    argument_spec.update(API_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    require_requests(module)
-    errors = validate_api_params(module) + validate_fleet(module.params)
-    if errors:
-        module.fail_json(msg="; ".join(errors))
-
-    client = client_from_module(module)
-    endpoints = Endpoints(client, check_mode=module.check_mode)
-    error = None
-    try:
-        steps = plan_fleet(endpoints.list()[0], module.params)
-        endpoints.apply(steps, module.params["wait_timeout"])
-    except (APIError, ModelError) as exc:
-        error = exc
-    if error is not None:
-        fail_with(module, client, error, changed=bool(endpoints.actions), actions=endpoints.actions)
-
-    for warning in endpoints.warnings:
-        module.warn(warning)
-    changed_steps = [step for step in steps if step.changed]
-    result = dict(changed=bool(changed_steps), actions=endpoints.actions, api_calls=api_calls(client),
-                  endpoints=[step.after for step in steps if step.after])
-    if module._diff:
-        result["diff"] = [dict(before_header=(step.before or step.after)["name"], after_header=(step.after or step.before)["name"],
-                               before=diff_view(step.before), after=diff_view(step.after)) for step in changed_steps]
-    module.exit_json(**result)
+    ), converge_fleet, check=validate_fleet)
 
 
 if __name__ == "__main__":

@@ -116,22 +116,21 @@ def test_api_messages_are_carried():
 def test_lost_create_is_recovered_not_resent():
     lost = url_error(requests.exceptions.ConnectionError, ProtocolError("Connection aborted."))
     client = make_client([lost])
-    found = {"saveEndpoint": {"id": "e1"}}
-    assert client.execute("mutation", retry_safe=False, recover=lambda: found) is found
+    assert client.execute("mutation", retry_safe=False, applied=lambda: True) is None
     assert client.requests_sent == 1
 
 
 def test_lost_create_not_applied_is_sent_again():
     client = make_client([FakeResponse(502), ok({"saveEndpoint": {"id": "e2"}})])
-    assert client.execute("mutation", retry_safe=False, recover=lambda: None) == {"saveEndpoint": {"id": "e2"}}
+    assert client.execute("mutation", retry_safe=False, applied=lambda: False) == {"saveEndpoint": {"id": "e2"}}
     assert client.requests_sent == 2
 
 
 def test_rate_limited_create_is_retried_without_lookup():
-    def recover():
+    def applied():
         raise AssertionError("a 429 was not applied: no lookup needed")
     client = make_client([FakeResponse(429), ok({"saveEndpoint": {}})])
-    client.execute("mutation", retry_safe=False, recover=recover)
+    client.execute("mutation", retry_safe=False, applied=applied)
 
 
 @pytest.mark.parametrize("exc", [

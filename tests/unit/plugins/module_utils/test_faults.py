@@ -4,8 +4,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 # The transport (_api.Client) and the endpoint steps (_endpoint.Endpoints)
-# against the in-process emulator with its faults switched on (issue 5, items
-# 1-5): many seeds of transient 5xx/429/resets, lost responses, persistent
+# against the in-process emulator with its faults switched on : many seeds of transient 5xx/429/resets, lost responses, persistent
 # failures, timeouts and two clients racing. Each "run" below is what one
 # module run does: a fresh Client, one read, a plan, the mutations.
 # Backoff sleeps are recorded, not slept, except in the timing tests.
@@ -20,8 +19,9 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     BACKOFF_BASE, BACKOFF_MAX, RETRY_AFTER_MAX, APIError, Client,
 )
 from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import (
-    Endpoints, plan_endpoint,
+    Endpoints, converge_endpoint, plan_endpoint,
 )
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator  # noqa: F401 pylint: disable=unused-import
 
 SEEDS = range(20)
@@ -62,11 +62,10 @@ class Runs:
         """One module run: returns its Step; APIError/ModelError propagate, as the module reports them."""
         client = Client(self.server.graphql_url, self.server.api_key, timeout=self.timeout, retries=self.retries,
                         sleep=self.slept.append)
-        endpoints = Endpoints(client, sleep=lambda seconds: None)
+        run = Run(client, dict(params, wait_timeout=wait_timeout), sleep=lambda seconds: None)
         try:
-            step = plan_endpoint(endpoints.list()[0], params)
-            endpoints.apply([step], wait_timeout)
-            return step
+            converge_endpoint(run)
+            return run.steps[0]
         finally:
             self.requests_sent += client.requests_sent
             self.retries_done += client.retries_done
@@ -274,7 +273,7 @@ def test_responses_slower_than_api_timeout_fail_clearly_within_the_budget(emulat
     client = Client(emulator.graphql_url, emulator.api_key, timeout=0.2, retries=2)
     started = time.monotonic()
     with pytest.raises(APIError) as info:
-        Endpoints(client).list()
+        Endpoints(Run(client)).read()
     elapsed = time.monotonic() - started
     client.session.close()
     assert info.value.kind == "timeout" and info.value.attempts == 3
@@ -288,8 +287,8 @@ def test_a_create_that_times_out_is_applied_late_and_found_by_the_rerun(emulator
     """The timeout hits after the service has the create: the create may still be applied.
     The run must not send it again blindly; the re-run finds it."""
     client = Client(emulator.graphql_url, emulator.api_key, timeout=0.3, retries=0, sleep=lambda s: None)
-    endpoints = Endpoints(client)
-    step = plan_endpoint(endpoints.list()[0], create_params("late", 0))
+    endpoints = Endpoints(Run(client))
+    step = plan_endpoint(endpoints.read(), create_params("late", 0))
     emulator.set_faults(latency_ms=600)
     with pytest.raises(APIError, match=r"^No response from .* within api_timeout \(0\.3s\); gave up after 1 attempts"):
         endpoints.apply([step], 30)
@@ -355,8 +354,8 @@ def test_absent_of_an_endpoint_another_run_deletes_meanwhile_succeeds(emulator):
     The run reads the endpoint (workers_max 2), another run deletes it, then this run scales it to 0."""
     Runs(emulator).run(create_params("shared", 0))
     client = Client(emulator.graphql_url, emulator.api_key, sleep=lambda s: None)
-    endpoints = Endpoints(client, sleep=lambda s: None)
-    step = plan_endpoint(endpoints.list()[0], dict(state="absent", name="shared"))
+    endpoints = Endpoints(Run(client, sleep=lambda s: None))
+    step = plan_endpoint(endpoints.read(), dict(state="absent", name="shared"))
     Runs(emulator).run(dict(state="absent", name="shared"))  # the other run
     try:
         endpoints.apply([step], 30)
@@ -372,17 +371,17 @@ def test_a_lost_create_recovered_as_another_runs_endpoint_gets_the_requested_set
     name with other settings. The lookup after the ambiguous failure finds that endpoint: the run
     must then converge it to its own settings (as it does after a refused duplicate), not adopt it as is."""
     client = Client(emulator.graphql_url, emulator.api_key, retries=3, sleep=lambda s: None)
-    endpoints = Endpoints(client)
-    step = plan_endpoint(endpoints.list()[0], create_params("contested", 0))
-    original_list = endpoints.list
+    endpoints = Endpoints(Run(client))
+    step = plan_endpoint(endpoints.read(), create_params("contested", 0))
+    original_read = endpoints.read
 
-    def list_after_the_other_run(*args, **kwargs):
+    def read_after_the_other_run(*args, **kwargs):
         emulator.set_faults()  # the 5xx was a one-off
         Runs(emulator).run(dict(create_params("contested", 0), idle_timeout=999, workers_max=1))
-        endpoints.list = original_list
-        return original_list(*args, **kwargs)
+        endpoints.read = original_read
+        return original_read(*args, **kwargs)
 
-    endpoints.list = list_after_the_other_run
+    endpoints.read = read_after_the_other_run
     emulator.set_faults(rate_5xx=1.0)
     endpoints.apply([step], 30)
     client.session.close()

@@ -12,24 +12,25 @@ import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import Client
 from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import (
-    Endpoints, ModelError, plan_endpoint, plan_fleet,
+    Endpoints, converge, converge_endpoint, plan_endpoint,
 )
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError, Run
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator, emulator_factory  # noqa: F401 pylint: disable=unused-import
 
 FULL = dict(state="present", name="ep-one", template_id="tpl", gpu_ids=["AMPERE_48", "ADA_48_PRO"], locations=["US"],
             idle_timeout=60, scaler_type="REQUEST_COUNT", scaler_value=2, workers_min=1, workers_max=4, network_volume_id="vol-1")
 
 
-def endpoints_for(server, check_mode=False):
+def run_for(server, params=None, check_mode=False):
     client = Client(server.graphql_url, server.api_key, timeout=5, retries=2, sleep=lambda s: None)
-    return Endpoints(client, check_mode=check_mode)
+    return Run(client, params, check_mode=check_mode, sleep=lambda s: None)
 
 
-def converge(server, params, check_mode=False, wait_timeout=30):
-    endpoints = endpoints_for(server, check_mode)
-    step = plan_endpoint(endpoints.list()[0], params)
-    endpoints.apply([step], wait_timeout)
-    return step, endpoints
+def converge_one(server, params, check_mode=False, wait_timeout=30):
+    """What one tensorone_endpoint run does: the module's own work function."""
+    run = run_for(server, dict(params, wait_timeout=wait_timeout), check_mode)
+    result = converge_endpoint(run)
+    return run.steps[0], run, result
 
 
 def stored(server):
@@ -37,9 +38,9 @@ def stored(server):
 
 
 def test_update_of_one_option_keeps_every_other_field(emulator):  # pylint: disable=redefined-outer-name
-    converge(emulator, FULL)
+    converge_one(emulator, FULL)
     before = stored(emulator)["ep-one"]
-    step = converge(emulator, dict(state="present", name="ep-one", workers_max=6))[0]
+    step = converge_one(emulator, dict(state="present", name="ep-one", workers_max=6))[0]
     after = stored(emulator)["ep-one"]
     assert step.action == "update"
     assert after["workersMax"] == 6
@@ -47,15 +48,16 @@ def test_update_of_one_option_keeps_every_other_field(emulator):  # pylint: disa
 
 
 def test_check_mode_sends_no_mutation(emulator):  # pylint: disable=redefined-outer-name
-    step, endpoints = converge(emulator, FULL, check_mode=True)
+    step, run, result = converge_one(emulator, FULL, check_mode=True)
     assert step.action == "create" and step.after["id"] is None
-    assert endpoints.actions == ["create endpoint 'ep-one'"]
+    assert result["changed"] and result["endpoint"] == step.after
+    assert run.actions == ["create endpoint 'ep-one'"]
     assert emulator.log()["counters"]["mutations"] == 0 and emulator.state()["endpoints"] == []
 
 
 def test_a_name_taken_by_a_concurrent_run_is_converged_not_failed(emulator):  # pylint: disable=redefined-outer-name
-    endpoints = endpoints_for(emulator)
-    step = plan_endpoint(endpoints.list()[0], FULL)  # reads an empty account
+    endpoints = Endpoints(run_for(emulator))
+    step = plan_endpoint(endpoints.read(), FULL)  # reads an empty account
     emulator.call("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
                   {"i": {"name": "ep-one", "templateId": "tpl", "gpuIds": "AMPERE_48,ADA_48_PRO", "workersMax": 2}})
     endpoints.apply([step], 30)
@@ -68,12 +70,11 @@ def test_delete_drains_every_endpoint_together(emulator_factory):  # pylint: dis
     server = emulator_factory(drain_seconds=0.6, worker_quota=100)
     names = ["ep-%d" % i for i in range(4)]
     for name in names:
-        converge(server, dict(FULL, name=name, workers_min=2, workers_max=2))
-    endpoints = endpoints_for(server)
-    endpoints.sleep = time.sleep
-    steps = plan_fleet(endpoints.list()[0], dict(endpoints=[dict(state="absent", name=n) for n in names]))
+        converge_one(server, dict(FULL, name=name, workers_min=2, workers_max=2))
+    run = run_for(server)
+    run.sleep = time.sleep
     started = time.monotonic()
-    endpoints.apply(steps, 30)
+    converge(run, dict(endpoints=[dict(state="absent", name=n) for n in names], wait_timeout=30))
     elapsed = time.monotonic() - started
     assert server.state()["endpoints"] == []
     assert elapsed < 0.6 * len(names)  # one drain time, not one per endpoint
@@ -83,10 +84,10 @@ def test_delete_drains_every_endpoint_together(emulator_factory):  # pylint: dis
 
 def test_drain_timeout_names_the_workers_and_a_rerun_finishes(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory(drain_seconds=1.0)
-    converge(server, dict(FULL, workers_min=2))
+    converge_one(server, dict(FULL, workers_min=2))
     with pytest.raises(ModelError, match=r"waiting for endpoint 'ep-one' \(\w+\) to drain: 2 worker\(s\) still running"):
-        converge(server, dict(state="absent", name="ep-one"), wait_timeout=0)
+        converge_one(server, dict(state="absent", name="ep-one"), wait_timeout=0)
     assert stored(server)["ep-one"]["workersMax"] == 0  # the scale-down happened
-    step, endpoints = converge(server, dict(state="absent", name="ep-one"), wait_timeout=30)
-    assert step.action == "delete" and endpoints.actions == ["delete endpoint 'ep-one' (%s)" % step.before["id"]]
+    step, run, _result = converge_one(server, dict(state="absent", name="ep-one"), wait_timeout=30)
+    assert step.action == "delete" and run.actions == ["delete endpoint 'ep-one' (%s)" % step.before["id"]]
     assert server.state()["endpoints"] == []

@@ -110,7 +110,7 @@ def test_workers_checked_against_current_values():
 
 
 def test_find_endpoint_by_name_fails_on_duplicates_listing_ids():
-    endpoints = [dict(API_ENDPOINT, id="a1"), dict(API_ENDPOINT, id="b2")]
+    endpoints = [model.endpoint_from_api(dict(API_ENDPOINT, id=i)) for i in ("a1", "b2")]
     with pytest.raises(model.ModelError, match="Found 2 endpoints named 'llm' \\(ids: a1, b2\\)"):
         model.find_endpoint(endpoints, name="llm")
     assert model.find_endpoint(endpoints, endpoint_id="b2")["id"] == "b2"

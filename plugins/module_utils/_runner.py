@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils is PRIVATE to the tensorone.cloud collection: it may change
+# at any time, without notice, and is not meant to be used by anything else.
+
+"""The one way every module of the collection runs.
+
+A module hands ``run_module()`` its argument spec and a ``work(run)`` function.
+The runner checks what Ansible's argument spec cannot (values Ansible converts
+silently, explicit nulls, the API options), makes the client, calls ``work``,
+and turns its result or its failure into the module's result, with
+``actions``, warnings and ``api_calls`` the same way for every module.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import time
+
+from ansible.module_utils import basic
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
+    API_ARGUMENT_SPEC,
+    DEFAULT_API_URL,
+    HAS_REQUESTS,
+    APIError,
+    Client,
+    api_calls,
+    check_api_params,
+    redactor,
+)
+
+# The API's Int is a signed 32-bit integer.
+INT32_MAX = 2 ** 31 - 1
+
+
+class ModelError(Exception):
+    """A request the collection refuses, or cannot carry out as asked (not an API failure)."""
+
+    def __init__(self, message):
+        super(ModelError, self).__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+class Run:
+    """What one module run shares: its options, the client, check and diff mode,
+    and the record of what it did (``actions``) and what it warns about."""
+
+    def __init__(self, client, params=None, check_mode=False, diff=False, sleep=time.sleep, clock=time.monotonic):
+        self.client = client
+        self.params = params or {}
+        self.check_mode = check_mode
+        self.diff = diff
+        self.sleep = sleep
+        self.clock = clock
+        self.actions = []
+        self.warnings = []
+        # The planned steps, as the resource's planner made them (for a failure's result).
+        self.steps = []
+        # Called on failure for the result keys known so far (for example the endpoints a fleet run reached).
+        self.partial_result = dict
+
+
+def _type_name(value):
+    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else type(value).__name__
+
+
+def raw_type_errors(argument_spec, raw, where=""):
+    """Values Ansible would convert silently: a list or mapping given to a string option
+    (it becomes its Python text), a boolean given to an integer option (it becomes 0 or 1).
+
+    ``raw`` are the task's arguments as sent, before Ansible's conversion.
+    """
+    errors = []
+    if not isinstance(raw, dict):
+        return errors
+    for option, rule in argument_spec.items():
+        value = raw.get(option)
+        if value is None:
+            continue
+        name = where + option
+        kind = rule.get("type", "str")
+        if kind == "str" and isinstance(value, (list, dict)):
+            errors.append("%s must be a string, got %s" % (name, _type_name(value)))
+        elif kind == "int" and isinstance(value, bool):
+            errors.append("%s must be an integer, got a boolean" % name)
+        elif kind == "list" and isinstance(value, list):
+            for index, item in enumerate(value):
+                item_name = "%s[%d]" % (name, index)
+                if rule.get("elements") == "str" and isinstance(item, (list, dict)):
+                    errors.append("%s must be a string, got %s" % (item_name, _type_name(item)))
+                elif rule.get("elements") == "dict" and rule.get("options"):
+                    errors.extend(raw_type_errors(rule["options"], item, item_name + "."))
+    return errors
+
+
+def _fill_api_params(module):
+    """An empty or null api_url or api_key means "not set": take the environment's, then the default."""
+    params = module.params
+    for option, variable, default in (("api_url", "TENSORONE_API_URL", DEFAULT_API_URL),
+                                      ("api_key", "TENSORONE_API_KEY", None)):
+        if params.get(option) is None or (option == "api_url" and params[option] == ""):
+            from_env = os.environ.get(variable) or None
+            if from_env:
+                module.no_log_values.add(from_env)
+            params[option] = from_env or default
+
+
+def run_module(argument_spec, work, check=None, **module_options):
+    """Run a module of the collection: ``work(run)`` returns the result keys of a
+    successful run; ``check(params)`` returns messages for invalid options."""
+    spec = dict(argument_spec, **API_ARGUMENT_SPEC)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_options)
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"))
+    _fill_api_params(module)
+    params = module.params
+    errors = raw_type_errors(spec, basic._load_params())  # pylint: disable=protected-access
+    errors.extend(check_api_params(params))
+    if check is not None and not errors:
+        errors.extend(check(params))
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+
+    redact = redactor(params["api_key"], params["api_url"])
+    run = Run(Client(params["api_url"], params["api_key"], timeout=params["api_timeout"],
+                     retries=params["api_retries"], validate_certs=params["validate_certs"]),
+              params, check_mode=module.check_mode, diff=module._diff)
+    result = error = None
+    try:
+        result = work(run)
+    except (APIError, ModelError) as exc:
+        error = exc
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        # A bug of the collection still ends in a clean, key-free failure, never a traceback.
+        error = ModelError("Unexpected error in the tensorone.cloud collection (please report it): %s: %s"
+                           % (type(exc).__name__, exc))
+    for warning in run.warnings:
+        module.warn(redact(warning))
+    # fail_json outside the except block: some ansible-core versions attach the
+    # traceback of the exception being handled to the result.
+    if error is not None:
+        failed = dict(run.partial_result(), changed=bool(run.actions), actions=run.actions,
+                      api_calls=api_calls(run.client))
+        if isinstance(error, APIError):
+            failure = error.as_failure()
+            failure["message"] = redact(failure["message"])
+            failure["details"] = [redact(detail) for detail in failure["details"]]
+            failed["failure"] = failure
+        module.fail_json(msg=redact(error.message), **failed)
+    result.update(actions=run.actions, api_calls=api_calls(run.client))
+    module.exit_json(**result)
