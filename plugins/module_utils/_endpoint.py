@@ -219,7 +219,8 @@ def validate_params(params):
 def validate_endpoint(params):
     """validate_params for tensorone_endpoint: also one of id or name, not null."""
     errors = validate_params(params)
-    if params.get("id") is None and params.get("name") is None:
+    if not params.get("id") and not params.get("name"):
+        # null, or "" (what ansible-core 2.16 templates an undefined-ish null into)
         errors.insert(0, "one of id or name is required")
     return errors
 

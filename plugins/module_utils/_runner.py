@@ -127,7 +127,7 @@ def run_module(argument_spec, work, check=None, **module_options):
     if check is not None and not errors:
         errors.extend(check(params))
     if errors:
-        module.fail_json(msg="; ".join(errors))
+        module.fail_json(msg="; ".join(errors), api_calls=dict(requests=0, retries=0))
 
     redact = redactor(params["api_key"], params["api_url"])
     run = Run(Client(params["api_url"], params["api_key"], timeout=params["api_timeout"],

@@ -115,6 +115,7 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The examples run in this order as one sequence; the collection's tests run them against the local emulator.
 - name: Create or update an endpoint (the key comes from TENSORONE_API_KEY)
   tensorone.cloud.tensorone_endpoint:
     name: llm-inference
@@ -124,6 +125,7 @@ EXAMPLES = r"""
     workers_min: 0
     workers_max: 3
     idle_timeout: 5
+  register: created
 
 - name: Scale one option; every other field keeps its value
   tensorone.cloud.tensorone_endpoint:
@@ -135,9 +137,9 @@ EXAMPLES = r"""
     group/tensorone.cloud.all:
       api_key: "{{ vault_tensorone_api_key }}"
   block:
-    - name: Rename an endpoint by its ID
+    - name: Rename the endpoint by its ID
       tensorone.cloud.tensorone_endpoint:
-        id: jpnw0v75y3qoql
+        id: "{{ created.endpoint.id }}"
         name: llm-inference-v2
 
 - name: Drain the workers and delete the endpoint

@@ -45,12 +45,12 @@ EXAMPLES = r"""
 
 - name: Look one up by name
   tensorone.cloud.tensorone_endpoint_info:
-    name: llm-inference
+    name: team-a-llm
   register: found
 
 - name: Feed what was read back into the endpoint module (here, to copy its settings to a new endpoint)
   tensorone.cloud.tensorone_endpoint:
-    name: llm-inference-copy
+    name: team-a-llm-copy
     template_id: "{{ found.endpoints[0].template_id }}"
     gpu_ids: "{{ found.endpoints[0].gpu_ids }}"
     locations: "{{ found.endpoints[0].locations }}"

@@ -62,8 +62,8 @@ options:
       name:
         description:
           - Name of the endpoint, 3 to 191 characters, unique in the account.
+          - Required in every item; an item without it (or with V(null)) fails before any request.
         type: str
-        required: true
       template_id:
         description:
           - ID of the template the workers run. Required to create an endpoint.
@@ -212,8 +212,10 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._runner import run
 
 
 def main():
+    # name is required in every item; the collection checks that itself
+    # (validate_fleet), since a null passes or breaks Ansible's own check
+    # depending on the ansible-core version.
     item_spec = endpoint_argument_spec()
-    item_spec["name"]["required"] = True
     run_module(dict(
         endpoints=dict(type="list", elements="dict", options=item_spec, required=True),
         prune=dict(type="bool", default=False),
