@@ -25,7 +25,7 @@ options:
       - URL of the Tensor One GraphQL API.
       - If not set, empty or V(null), the value of the E(TENSORONE_API_URL) environment variable is used,
         and if that is not set either (or is empty), V(https://api.tensorone.ai/graphql).
-      - Treated as a secret (it may carry credentials): messages name only its host.
+      - Treated as a secret, since it may carry credentials. Messages name only its host.
         A URL with an C(api_key) query parameter is refused; set O(api_key) instead.
     type: str
   api_timeout:

@@ -28,7 +28,7 @@ attributes:
       - Reports what would change, with the predicted endpoint, and sends no mutation. A predicted create shows the
         values the create will store (the service's defaults for options the task does not set).
       - Check mode knows the collection's own checks, not every refusal of the API (for example the account's
-        worker limit): C(changed) in check mode says what the task would try.
+        worker limit). C(changed) in check mode says what the task would try.
     support: full
   diff_mode:
     description: Returns the managed fields before and after, for create, update and delete.

@@ -21,7 +21,7 @@ description:
     delete, then the creates and the updates that raise workers, then the drain waits and the deletes.
   - Deletes drain in parallel. All drains are waited for together within O(wait_timeout), so deleting many
     endpoints takes about one drain time, and creates never wait for a drain.
-  - A failure names the item (for example C(endpoints[2] (mid-3\): ...)) and returns RV(actions) and the
+  - A failure names the item, for example C(endpoints[2] (mid-3\)), and returns RV(actions) and the
     RV(endpoints) as far as they are known.
   - With O(prune=true), every endpoint of the account that the list does not name is deleted too, optionally only
     those whose name starts with O(prune_prefix).
