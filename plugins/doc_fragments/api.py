@@ -56,7 +56,7 @@ notes:
   - The modules talk to the API from the host they run on, usually C(localhost) with a local connection.
   - The modules never print O(api_key), nor O(api_url) (messages name its host only), at any verbosity.
     Ansible itself may still show a value that is written literally in the playbook, for example when it quotes
-    the offending line of a YAML or templating error, or every argument with E(ANSIBLE_DISPLAY_ARGS_TO_STDOUT).
+    the offending line of a YAML or templating error, or every argument with C(ANSIBLE_DISPLAY_ARGS_TO_STDOUT).
     Keep the key in a vault variable or the environment, never literally in a task.
 """
 
