@@ -16,44 +16,74 @@ that reads the API's spelling, ``build_input()`` the only place that writes it.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import Field, Selection, split_csv
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
 
-# (module option, GraphQL field, kind). kind says how values normalise:
-#   str  - compared as given
-#   int  - integers
-#   csv  - a comma-separated string in the API, a list in the module; order kept
-#   none - an optional string where "" and null both mean "none"
+# Every field of an endpoint the collection reads or writes. An update
+# REPLACES the endpoint (the service resets every optional field it is not
+# sent), so each writable field the endpoint has is sent again on every
+# update: the task's value where it sets one, the value as read otherwise.
+# Never sent: the inline template, bindEndpoint, hubReleaseId and modelName
+# (actions, not settings) and the read-only fields.
+# An endpoint's own environment overrides: they may hold values set in the console.
+ENV = Field(None, "env", "env", read="env { key value }")
 FIELDS = (
-    ("name", "name", "str"),
-    ("template_id", "templateId", "str"),
-    ("gpu_ids", "gpuIds", "csv"),
-    ("idle_timeout", "idleTimeout", "int"),
-    ("locations", "locations", "csv"),
-    ("network_volume_id", "networkVolumeId", "none"),
-    ("scaler_type", "scalerType", "str"),
-    ("scaler_value", "scalerValue", "int"),
-    ("workers_min", "workersMin", "int"),
-    ("workers_max", "workersMax", "int"),
+    Field("name", "name", documented=True),
+    Field("template_id", "templateId", documented=True),
+    Field("gpu_ids", "gpuIds", "csv", documented=True),
+    Field("idle_timeout", "idleTimeout", "int", documented=True),
+    Field("locations", "locations", "csv", documented=True),
+    Field("network_volume_id", "networkVolumeId", "none", documented=True),
+    Field("scaler_type", "scalerType", documented=True),
+    Field("scaler_value", "scalerValue", "int", documented=True),
+    Field("workers_min", "workersMin", "int", documented=True),
+    Field("workers_max", "workersMax", "int", documented=True),
+    Field("gpu_count", "gpuCount", "int"),
+    Field("execution_timeout_ms", "executionTimeoutMs", "int"),
+    Field("flashboot", "flashBootType", "bool", true_value="FLASHBOOT", false_value="OFF"),
+    Field("allowed_cuda_versions", "allowedCudaVersions", "csvset"),
+    Field("min_cuda_version", "minCudaVersion"),
+    Field("endpoint_type", "type", create_only=True),
+    Field("network_volume_ids", "networkVolumeIds", "idlist", key="networkVolumeId",
+          read="networkVolumeIds { networkVolumeId dataCenterId }"),
+    Field("instance_ids", "instanceIds", "list"),
+    # Kept as they are: set in the console or by other tools, not managed here.
+    ENV,
+    Field(None, "modelReferences", "list"),
+    Field(None, "workersPFBTarget", "int"),
 )
-OPTIONS = tuple(option for option, _field, _kind in FIELDS)
-KINDS = dict((option, kind) for option, _field, kind in FIELDS)
-REQUIRED_ON_CREATE = ("name", "template_id", "gpu_ids")
+OPTION_FIELDS = tuple(f for f in FIELDS if f.option)
+OPTIONS = tuple(f.option for f in OPTION_FIELDS)
+FIELD_OF = dict((f.option, f) for f in OPTION_FIELDS)
+DOCUMENTED_FIELDS = tuple(f for f in FIELDS if f.documented)
+SCALER_TYPES = ("QUEUE_DELAY", "REQUEST_COUNT")
+ENDPOINT_TYPES = ("QB", "LB")
 # What a create without the option stores (the service's create defaults);
 # check mode predicts a create with them.
 CREATE_DEFAULTS = dict(idle_timeout=5, scaler_type="QUEUE_DELAY", scaler_value=4, workers_min=0, workers_max=3,
                        locations=[], network_volume_id=None)
-SCALER_TYPES = ("QUEUE_DELAY", "REQUEST_COUNT")
-# Worker states that no longer hold the endpoint back from deletion.
-STOPPED_WORKER_STATES = ("EXITED", "TERMINATED")
+# Workers that hold an endpoint back from deletion (other states do not).
+LIVE_WORKER_STATES = ("CREATED", "RUNNING", "RESTARTING")
+# The most endpoints the service lists (no pagination): a list this long may be incomplete.
+LIST_CAP = 400
+CUDA_VERSION = re.compile(r"^\d+\.\d+$")
 
-ENDPOINT_SELECTION = ("id name templateId gpuIds idleTimeout locations networkVolumeId "
-                      "scalerType scalerValue workersMin workersMax clusters { id desiredStatus }")
-LIST_QUERY = "query TensorOneEndpoints { myself { endpoints { %s } } }" % ENDPOINT_SELECTION
-LIST_WITH_DISCOUNT_QUERY = ("query TensorOneEndpointsInfo { myself { endpoints { %s } "
-                            "serverlessDiscount { discountFactor type expirationDate } } }" % ENDPOINT_SELECTION)
-SAVE_MUTATION = "mutation TensorOneSaveEndpoint($input: EndpointInput!) { saveEndpoint(input: $input) { %s } }" % ENDPOINT_SELECTION
+WORKERS_SELECTION = "clusters { id desiredStatus }"
+LIST_QUERY = "query TensorOneEndpoints { myself { endpoints { id %s %s } } }"
+LIST_WITH_DISCOUNT_QUERY = ("query TensorOneEndpointsInfo { myself { endpoints { id %s %s } "
+                            "serverlessDiscount { discountFactor type expirationDate } } }")
+SAVE_MUTATION = "mutation TensorOneSaveEndpoint($input: EndpointInput!) { saveEndpoint(input: $input) { id %s %s } }"
 DELETE_MUTATION = "mutation TensorOneDeleteEndpoint($id: String!) { deleteEndpoint(id: $id) }"
+
+
+def by_id_query(count, selection):
+    """One query that reads ``count`` endpoints by id (variables id0, id1, ...)."""
+    variables = ", ".join("$id%d: String!" % i for i in range(count))
+    reads = " ".join("e%d: endpoint(id: $id%d) { id %s %s }" % (i, i, selection, WORKERS_SELECTION) for i in range(count))
+    return "query TensorOneEndpointsById(%s) { myself { %s } }" % (variables, reads)
 
 
 def endpoint_argument_spec():
@@ -64,41 +94,29 @@ def endpoint_argument_spec():
         name=dict(type="str"),
         template_id=dict(type="str"),
         gpu_ids=dict(type="list", elements="str"),
+        instance_ids=dict(type="list", elements="str"),
         idle_timeout=dict(type="int"),
         locations=dict(type="list", elements="str"),
         network_volume_id=dict(type="str"),
+        network_volume_ids=dict(type="list", elements="str"),
         scaler_type=dict(type="str", choices=list(SCALER_TYPES)),
         scaler_value=dict(type="int"),
         workers_min=dict(type="int"),
         workers_max=dict(type="int"),
+        gpu_count=dict(type="int"),
+        execution_timeout_ms=dict(type="int"),
+        flashboot=dict(type="bool"),
+        allowed_cuda_versions=dict(type="list", elements="str"),
+        min_cuda_version=dict(type="str"),
+        endpoint_type=dict(type="str", choices=list(ENDPOINT_TYPES)),
     )
 
 
 # --- normalisation and comparison -------------------------------------------
 
-def split_csv(value):
-    """A list of stripped, non-empty tokens, order kept, from a list or a comma string."""
-    if value is None:
-        return []
-    items = value if isinstance(value, (list, tuple)) else [value]
-    tokens = []
-    for item in items:
-        tokens.extend(token.strip() for token in str(item).split(","))
-    return [token for token in tokens if token]
-
-
 def normalise(option, value):
     """The canonical form of a value of ``option``; equal forms mean equal settings."""
-    kind = KINDS[option]
-    if kind == "csv":
-        return split_csv(value)
-    if value is None:
-        return None
-    if kind == "int":
-        return int(value)
-    if kind == "none":
-        return value or None
-    return value
+    return FIELD_OF[option].normalise(value)
 
 
 def discount_from_api(api_discount):
@@ -110,13 +128,15 @@ def discount_from_api(api_discount):
 
 
 def endpoint_from_api(api_endpoint):
-    """The module's view of an API endpoint: option names, normalised values, and its workers."""
+    """The module's view of an API endpoint: option names, normalised values (of the fields
+    read), and its workers."""
     endpoint = {"id": api_endpoint.get("id")}
-    for option, field, _kind in FIELDS:
-        endpoint[option] = normalise(option, api_endpoint.get(field))
+    for field in OPTION_FIELDS:
+        if field.api in api_endpoint:
+            endpoint[field.option] = field.view(api_endpoint[field.api])
     endpoint["workers"] = [
         {"id": cluster.get("id"), "desired_status": cluster.get("desiredStatus")}
-        for cluster in (api_endpoint.get("clusters") or [])
+        for cluster in (api_endpoint.get("clusters") or []) if cluster
     ]
     return endpoint
 
@@ -135,44 +155,50 @@ def differences(endpoint, desired):
 
 def apply_desired(endpoint, desired):
     """The endpoint as it will be once ``desired`` is applied (None: a new one, with the create defaults)."""
-    predicted = dict((option, None) for option in OPTIONS)
+    predicted = dict((f.option, None) for f in DOCUMENTED_FIELDS)
     predicted.update({"id": None, "workers": []})
     predicted.update(endpoint or CREATE_DEFAULTS)
     predicted.update(desired)
     return predicted
 
 
-def build_input(endpoint, desired):
-    """The full EndpointInput for a create (endpoint None) or an update.
+def build_input(current, desired, selection=None):
+    """The full EndpointInput for a create (``current`` None) or an update.
 
-    An update REPLACES the endpoint: the API resets any omitted field to its
-    default, so every field is sent, the current value where the user set none.
+    ``current`` is the endpoint as the API returned it (the round-trip read):
+    an update REPLACES the endpoint, so every writable field it has is sent,
+    the task's value where it sets one, the value as read otherwise. Fields
+    the service lacks (``selection``) are never sent.
     """
-    values = apply_desired(endpoint, desired) if endpoint else desired
-    api_input = {}
-    if endpoint:
-        api_input["id"] = endpoint["id"]
-    for option, field, kind in FIELDS:
-        value = values.get(option)
-        if kind == "csv":
-            value = ",".join(value) if value else None
-        if value is None and not endpoint:
-            continue  # a create leaves unset fields to the service's defaults
-        api_input[field] = value
+    has = selection.has if selection is not None else (lambda field: True)
+    if current is None:
+        return dict((f.api, f.write(desired[f.option])) for f in OPTION_FIELDS
+                    if f.option in desired and has(f) and f.write(desired[f.option]) is not None)
+    api_input = {"id": current["id"]}
+    for field in FIELDS:
+        if not field.writable or field.create_only or not has(field):
+            continue
+        if field.option in desired:
+            api_input[field.api] = field.write(desired[field.option])
+        elif field.api in current:
+            api_input[field.api] = field.write_back(current[field.api])
+    if api_input.get("name") is None:
+        raise ModelError("Endpoint %s has no name in the API's answer; set name to update it" % current["id"])
     return api_input
 
 
 def diff_view(endpoint):
-    """The managed fields of an endpoint, for diff output ({} when there is none)."""
+    """The managed fields of an endpoint as read, for diff output ({} when there is none)."""
     if not endpoint:
         return {}
-    view = dict((option, endpoint.get(option)) for option in OPTIONS)
+    view = dict((option, endpoint[option]) for option in OPTIONS if option in endpoint)
     view["id"] = endpoint.get("id")
     return view
 
 
 def running_workers(endpoint):
-    return [w for w in endpoint.get("workers") or [] if w.get("desired_status") not in STOPPED_WORKER_STATES]
+    """The workers that still hold a delete back (a status the API did not give counts as live)."""
+    return [w for w in endpoint.get("workers") or [] if w.get("desired_status") in LIVE_WORKER_STATES + (None,)]
 
 
 # --- validation before any API call ----------------------------------------
@@ -188,16 +214,21 @@ def validate_params(params):
     endpoint_id = params.get("id")
     if endpoint_id is not None and not endpoint_id.strip():
         errors.append("id must not be empty (an empty id is usually a lookup that found nothing)")
-    for option in ("gpu_ids", "locations"):
+    for option in ("gpu_ids", "locations", "instance_ids", "network_volume_ids", "allowed_cuda_versions"):
         items = params.get(option)
         if items is None:
             continue
         if option == "gpu_ids" and not items:
             errors.append("gpu_ids must list at least one GPU pool id")
+        if option == "allowed_cuda_versions":
+            bad = [v for v in split_csv(items) if not CUDA_VERSION.match(v)]
+            if bad:
+                errors.append("allowed_cuda_versions must list major.minor versions such as 12.4, got %r" % bad)
         if any(not token.strip() for item in items for token in str(item).split(",")):
             errors.append("%s must not contain empty items, got %r" % (option, items))
     ranges = (("idle_timeout", 1, 3600), ("scaler_value", 1, INT32_MAX), ("workers_min", 0, INT32_MAX),
-              ("workers_max", 0, INT32_MAX), ("wait_timeout", 0, INT32_MAX))
+              ("workers_max", 0, INT32_MAX), ("wait_timeout", 0, INT32_MAX), ("gpu_count", 1, INT32_MAX),
+              ("execution_timeout_ms", 0, INT32_MAX))
     for option, low, high in ranges:
         value = params.get(option)
         if value is None:
@@ -212,6 +243,12 @@ def validate_params(params):
             errors.append("%s must be %s, got %d" % (option, limit, value))
     if params.get("template_id") is not None and not params["template_id"].strip():
         errors.append("template_id must not be empty")
+    if params.get("min_cuda_version") is not None and not CUDA_VERSION.match(params["min_cuda_version"]):
+        errors.append("min_cuda_version must be a major.minor version such as 12.4, got %r" % params["min_cuda_version"])
+    for one, other, why in (("network_volume_id", "network_volume_ids", ""),
+                            ("gpu_ids", "instance_ids", " (instance_ids makes a CPU endpoint, gpu_ids a GPU endpoint)")):
+        if params.get(one) is not None and params.get(other):
+            errors.append("%s and %s are mutually exclusive%s" % (one, other, why))
     errors.extend(validate_workers(params.get("workers_min"), params.get("workers_max")))
     return errors
 
@@ -320,13 +357,23 @@ def plan_endpoint(account, params, where=""):
         if endpoint_id is not None:
             raise _refused(where, "No endpoint with id %r exists; id only selects an existing endpoint "
                                   "(leave it out to create one by name)" % endpoint_id)
-        missing = [option for option in REQUIRED_ON_CREATE if option not in desired]
+        if not getattr(account, "complete", True):
+            raise _refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
+                                  "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP))
+        missing = [option for option in ("template_id", "gpu_ids") if option not in desired]
+        if "instance_ids" in desired:
+            missing.remove("gpu_ids")  # a CPU endpoint
         if missing:
             raise _refused(where, "Endpoint %r does not exist; creating it needs %s" % (name, ", ".join(missing)))
         errors = validate_workers(desired.get("workers_min"), desired.get("workers_max", CREATE_DEFAULTS["workers_max"]))
         if errors:
             raise _refused(where, "%s (workers_max defaults to %d on create: set it)" % (errors[0], CREATE_DEFAULTS["workers_max"]))
         return Step("create", None, desired, where)
+    if current["id"] is None:
+        raise _refused(where, "The API lists endpoint %r without an id: it cannot be changed" % current["name"])
+    if "endpoint_type" in desired and current.get("endpoint_type") not in (None, desired["endpoint_type"]):
+        raise _refused(where, "endpoint_type of endpoint %r (%s) is %s: the type is fixed at creation, so %s needs a "
+                              "new endpoint" % (current["name"], current["id"], current["endpoint_type"], desired["endpoint_type"]))
     if name is not None and name != current["name"]:
         holders = [e for e in account if e.get("name") == name and e.get("id") != current["id"]]
         if holders:
@@ -338,12 +385,13 @@ def plan_endpoint(account, params, where=""):
     return Step("update" if differences(current, desired) else "none", current, desired, where)
 
 
-def plan_fleet(account, params):
+def plan_fleet(account, params, warnings=None):
     """A Step per declared endpoint, in order, then a delete per pruned one.
 
     Refuses (before any mutation) two items that select one endpoint, and a
     prune that could empty the account by a slip (see prune_candidates).
     """
+    warnings = [] if warnings is None else warnings
     steps = [plan_endpoint(account, item, item_label(index, item)) for index, item in enumerate(params["endpoints"])]
     claimed = {}
     for step in steps:
@@ -353,11 +401,11 @@ def plan_fleet(account, params):
                                  % (claimed[step.before["id"]], step.where, step.before["name"], step.before["id"]))
             claimed[step.before["id"]] = step.where
     if params.get("prune"):
-        steps.extend(Step("delete", endpoint, where="prune") for endpoint in prune_candidates(account, params, steps))
+        steps.extend(Step("delete", endpoint, where="prune") for endpoint in prune_candidates(account, params, steps, warnings))
     return steps
 
 
-def prune_candidates(account, params, steps):
+def prune_candidates(account, params, steps, warnings):
     """The endpoints a prune deletes: every one the list does not declare (by id or
     name), limited to names starting with ``prune_prefix`` when it is set.
 
@@ -365,11 +413,21 @@ def prune_candidates(account, params, steps):
     delete the whole account (an empty list is usually a variable that came out
     empty): it runs only with ``prune_all``. ``prune_max`` caps the count.
     """
+    if not getattr(account, "complete", True):
+        raise ModelError("prune refused: the account's list came back with %d endpoints, the most the API lists, so "
+                         "the account is not fully known" % LIST_CAP)
     declared_ids = set(step.before["id"] for step in steps if step.before)
     declared_names = set(item["name"] for item in params["endpoints"])
     prefix = params.get("prune_prefix") or ""
-    candidates = [e for e in account if e["id"] not in declared_ids and e["name"] not in declared_names
-                  and (e["name"] or "").startswith(prefix)]
+    candidates = []
+    for endpoint in account:
+        if endpoint["id"] in declared_ids or endpoint["name"] in declared_names:
+            continue
+        if endpoint["id"] is None or endpoint["name"] is None:
+            warnings.append("prune skipped an endpoint the API lists without %s (%s)" % (
+                "an id" if endpoint["id"] is None else "a name", endpoint["id"] or endpoint["name"]))
+        elif endpoint["name"].startswith(prefix):
+            candidates.append(endpoint)
     listing = ", ".join("%r (%s)" % (e["name"], e["id"]) for e in candidates) or "none"
     keeps_some = any(item.get("state", "present") == "present" for item in params["endpoints"])
     if not prefix and not keeps_some and not params.get("prune_all") and candidates:
@@ -390,7 +448,7 @@ def find_endpoint(account, endpoint_id=None, name=None, where=""):
     if endpoint_id is not None:
         matches = [e for e in account if e["id"] == endpoint_id]
     else:
-        matches = [e for e in account if e["name"] == name]
+        matches = [e for e in account if e["name"] == name and name is not None]
     if len(matches) > 1:
         raise _refused(where, "Found %d endpoints named %r (ids: %s): set id to choose one"
                               % (len(matches), name, ", ".join(str(e["id"]) for e in matches)))
@@ -399,27 +457,73 @@ def find_endpoint(account, endpoint_id=None, name=None, where=""):
 
 # --- carrying a plan out -------------------------------------------------------
 
-class Endpoints:
-    """Reads endpoints and carries out planned Steps for one module run (``_runner.Run``), honouring check mode."""
+class Account(list):
+    """The account's endpoints as read (the model's view). ``complete`` is False when the
+    list came back at the service's cap (LIST_CAP): endpoints beyond it are not listed."""
 
-    def __init__(self, run):
+    def __init__(self, endpoints, complete=True):
+        super(Account, self).__init__(endpoints)
+        self.complete = complete
+
+
+class Endpoints:
+    """Reads endpoints and carries out planned Steps for one module run (``_runner.Run``), honouring check mode.
+
+    The comparison read selects the documented fields and those of the options
+    the task sets (``options``), so a converged run costs one request on any
+    service. Before it saves, it reads every field of the endpoints it changes
+    (one request), so that an update sends them all back.
+    """
+
+    def __init__(self, run, options=()):
         self.run = run
         self.client = run.client
         self.check_mode = run.check_mode
         self.actions = run.actions
         self.warnings = run.warnings
+        self.selection = Selection(FIELDS)
+        self.wanted = tuple(FIELD_OF[o] for o in sorted(set(options)) if not FIELD_OF[o].documented)
+        self.compared = DOCUMENTED_FIELDS + self.wanted
         self.discount = None
+        self.current = {}  # id -> the endpoint as last read in full (API spelling), for updates
 
-    def read(self, with_discount=False):
-        """All endpoints of the account (the model's view), and the discount when asked: one request."""
-        data = self.client.execute(LIST_WITH_DISCOUNT_QUERY if with_discount else LIST_QUERY)
-        myself = data.get("myself")
-        if myself is None:
-            raise APIError("The API returned no account for this key (myself is null): check api_key "
-                           "(or the TENSORONE_API_KEY environment variable)", "auth")
+    def _execute(self, document, variables=None, fields=None):
+        fields = self.compared if fields is None else fields
+        return self.selection.execute(self.client, lambda sel: document % (sel.select(fields), WORKERS_SELECTION),
+                                      variables, wanted=self.wanted)
+
+    def read(self, with_discount=False, every_field=False):
+        """All endpoints of the account (an Account of model views), and the discount when asked: one request."""
+        fields = OPTION_FIELDS if every_field else None
+        data = self._execute(LIST_WITH_DISCOUNT_QUERY if with_discount else LIST_QUERY, fields=fields)
+        myself = _myself(data)
         if with_discount:
             self.discount = discount_from_api(myself.get("serverlessDiscount"))
-        return [endpoint_from_api(e) for e in myself.get("endpoints") or []]
+        listed = myself.get("endpoints") or []
+        return Account([endpoint_from_api(e) for e in listed if e], complete=len(listed) < LIST_CAP)
+
+    def read_by_id(self, endpoint_ids, fields=None):
+        """{id: API endpoint or None} for these ids, in one request (``fields``: the comparison selection)."""
+        endpoint_ids = list(endpoint_ids)
+        if not endpoint_ids:
+            return {}
+        fields = self.compared if fields is None else fields
+        variables = dict(("id%d" % i, endpoint_id) for i, endpoint_id in enumerate(endpoint_ids))
+        data = self.selection.execute(self.client, lambda sel: by_id_query(len(endpoint_ids), sel.select(fields)),
+                                      variables, wanted=self.wanted)
+        myself = _myself(data)
+        return dict((endpoint_id, myself.get("e%d" % i)) for i, endpoint_id in enumerate(endpoint_ids))
+
+    def read_for_update(self, endpoint_ids):
+        """Read every field of these endpoints, fresh, right before they are saved."""
+        wanted = [i for i in endpoint_ids if i is not None]
+        if self.check_mode or not wanted:
+            return
+        for endpoint_id, api_endpoint in self.read_by_id(wanted, FIELDS).items():
+            if api_endpoint:
+                self.current[endpoint_id] = api_endpoint
+            else:
+                self.current.pop(endpoint_id, None)
 
     def apply(self, steps, wait_timeout):
         """Carry the steps out in the order that frees worker quota before using it:
@@ -428,6 +532,8 @@ class Endpoints:
         3. the drain waits and the deletes (creates never wait for a drain).
         """
         deadline = self.run.clock() + wait_timeout
+        self.read_for_update(step.before["id"] for step in steps if step.action in ("update", "delete")
+                             and (step.action == "update" or _has_workers_set(step.before)))
         for step in steps:
             if step.action == "update" and not step.raises_workers:
                 self._carry_out(step, self._update)
@@ -476,10 +582,13 @@ class Endpoints:
             found[:] = matches
             return len(matches) == 1
 
-        data = self.client.execute(SAVE_MUTATION, {"input": build_input(None, desired)},
+        data = self.client.execute(self._save_document(self.selection), {"input": build_input(None, desired, self.selection)},
                                    retry_safe=False, applied=created_meanwhile)
         self.actions.append(action)
         return found[0] if data is None else endpoint_from_api(data["saveEndpoint"])
+
+    def _save_document(self, selection):
+        return SAVE_MUTATION % (selection.select(self.compared), WORKERS_SELECTION)
 
     def update(self, endpoint, desired, action=None):
         action = action or "update endpoint %r (%s): %s" % (
@@ -487,8 +596,16 @@ class Endpoints:
         if self.check_mode:
             self.actions.append(action)
             return apply_desired(endpoint, desired)
-        data = self.client.execute(SAVE_MUTATION, {"input": build_input(endpoint, desired)})
+        if endpoint["id"] not in self.current:
+            self.read_for_update([endpoint["id"]])
+        current = self.current.get(endpoint["id"])
+        if current is None:
+            raise ModelError("Endpoint %r (%s) is gone: it was deleted since this run read it" % (endpoint["name"], endpoint["id"]))
+        # An error that echoes the input must not show the endpoint's environment values.
+        self.run.secrets.extend(value for value in ENV.view(current.get("env")).values() if value)
+        data = self.selection.execute(self.client, self._save_document, {"input": build_input(current, desired, self.selection)})
         self.actions.append(action)
+        self.current.pop(endpoint["id"], None)  # read again before another save
         updated = endpoint_from_api(data["saveEndpoint"])
         not_applied = differences(updated, desired)
         if not_applied:
@@ -499,7 +616,7 @@ class Endpoints:
     def _scale_down(self, step):
         """Scale the endpoint of a delete step to 0 workers; False if it turned out to be gone already."""
         endpoint = step.before
-        if endpoint["workers_min"] != 0 or endpoint["workers_max"] != 0:
+        if _has_workers_set(endpoint):
             try:
                 step.before = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
                                           action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
@@ -508,6 +625,10 @@ class Endpoints:
                 if exc.kind != "graphql" or any(e["id"] == endpoint["id"] for e in self.read()):
                     raise
                 return False
+            except ModelError:
+                if endpoint["id"] in self.current:
+                    raise
+                return False  # gone before the round-trip read: nothing to delete
         return True
 
     def _delete_drained(self, steps, deadline, wait_timeout):
@@ -548,6 +669,18 @@ class Endpoints:
                     del pending[endpoint_id]
 
 
+def _has_workers_set(endpoint):
+    return endpoint.get("workers_min") != 0 or endpoint.get("workers_max") != 0
+
+
+def _myself(data):
+    myself = data.get("myself")
+    if myself is None:
+        raise APIError("The API returned no account for this key (myself is null): check api_key "
+                       "(or the TENSORONE_API_KEY environment variable)", "auth")
+    return myself
+
+
 def _naming(step, error):
     """``error`` with its message naming the task item of ``step``."""
     if step.where:
@@ -569,14 +702,23 @@ def _drain_timeout_message(step, wait_timeout, refusal):
 
 # --- what the modules run --------------------------------------------------------
 
-def converge(run, params, plan=plan_fleet):
+def converge(run, params, plan=None):
     """Read, plan and apply: the one path of both endpoint modules and of the unit tests.
 
     ``params`` are the fleet module's (``endpoints``, ``prune``...); returns the Steps.
     """
-    endpoints = Endpoints(run)
-    run.warnings.extend(name_warnings(params["endpoints"]))
-    steps = plan(endpoints.read(), params)
+    items = params["endpoints"]
+    endpoints = Endpoints(run, options=[o for item in items for o in OPTIONS if item.get(o) is not None])
+    run.warnings.extend(name_warnings(items))
+    account = endpoints.read()
+    if not account.complete:
+        # Endpoints beyond the list's cap: those the task names by id are read by id.
+        unlisted = [item["id"] for item in items if item.get("id") and not any(e["id"] == item["id"] for e in account)]
+        account.extend(endpoint_from_api(e) for e in endpoints.read_by_id(unlisted).values() if e)
+    if plan is None:
+        steps = plan_fleet(account, params, run.warnings)
+    else:
+        steps = plan(account, params)
     run.steps = steps
     endpoints.apply(steps, params["wait_timeout"])
     return steps
@@ -597,7 +739,6 @@ def converge_endpoint(run):
 
 def converge_fleet(run):
     """The work of tensorone_endpoints; a failure returns the endpoints as far as known."""
-    run.steps = []
     run.partial_result = lambda: dict(endpoints=[step.after or step.before for step in run.steps
                                                  if step.where != "prune" and (step.after or step.before)])
     steps = converge(run, run.params)
@@ -610,9 +751,9 @@ def converge_fleet(run):
 
 
 def read_endpoints(run):
-    """The work of tensorone_endpoint_info."""
+    """The work of tensorone_endpoint_info: every field the service has."""
     endpoints = Endpoints(run)
     wanted_id, wanted_name = run.params.get("id"), run.params.get("name")
-    listed = [e for e in endpoints.read(with_discount=True)
+    listed = [e for e in endpoints.read(with_discount=True, every_field=True)
               if (wanted_id is None or e["id"] == wanted_id) and (wanted_name is None or e["name"] == wanted_name)]
     return dict(changed=False, endpoints=listed, serverless_discount=endpoints.discount)

@@ -62,6 +62,8 @@ class Run:
         self.clock = clock
         self.actions = []
         self.warnings = []
+        # Values read from the API that no message may show (for example environment values).
+        self.secrets = []
         # The planned steps, as the resource's planner made them (for a failure's result).
         self.steps = []
         # Called on failure for the result keys known so far (for example the endpoints a fleet run reached).
@@ -129,7 +131,6 @@ def run_module(argument_spec, work, check=None, **module_options):
     if errors:
         module.fail_json(msg="; ".join(errors), api_calls=dict(requests=0, retries=0))
 
-    redact = redactor(params["api_key"], params["api_url"])
     run = Run(Client(params["api_url"], params["api_key"], timeout=params["api_timeout"],
                      retries=params["api_retries"], validate_certs=params["validate_certs"]),
               params, check_mode=module.check_mode, diff=module._diff)
@@ -142,6 +143,14 @@ def run_module(argument_spec, work, check=None, **module_options):
         # A bug of the collection still ends in a clean, key-free failure, never a traceback.
         error = ModelError("Unexpected error in the tensorone.cloud collection (please report it): %s: %s"
                            % (type(exc).__name__, exc))
+    redact_credentials = redactor(params["api_key"], params["api_url"])
+
+    def redact(text):
+        text = redact_credentials(text)
+        for secret in sorted(set(run.secrets), key=len, reverse=True):
+            text = text.replace(secret, "********")
+        return text
+
     for warning in run.warnings:
         module.warn(redact(warning))
     # fail_json outside the except block: some ansible-core versions attach the

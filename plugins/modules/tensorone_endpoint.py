@@ -14,8 +14,14 @@ description:
   - Makes a Tensor One Serverless Endpoint look the way the task describes, through the Tensor One GraphQL API.
   - Only the options the task sets are compared with the endpoint; a re-run with the same options changes nothing
     and sends no mutation.
-  - The API replaces the whole endpoint on every update, so an update always sends every field, with the endpoint's
-    current value for each option the task does not set. Nothing the task does not mention is lost.
+  - The API replaces the whole endpoint on every update, so an update first reads every field the endpoint has (one
+    request, right before the save) and sends them all back, the task's value where it sets one. Nothing the task
+    does not mention is lost, settings made in the console or by other tools included (environment overrides,
+    model references, network volumes, CUDA constraints, FlashBoot, ...). The one window left is a change made
+    elsewhere between that read and the save.
+  - A converged endpoint costs one request. A service that lacks a field the collection reads (the documented
+    service has fewer than the full API) is learned from its own validation error, and the field is left out for the
+    rest of the run; an option the task sets that the service lacks fails, naming the option, before any change.
   - O(state=absent) scales the workers to 0, waits for them to drain and deletes the endpoint, as the API requires.
 author:
   - Tensor One collection contributors (@tensorone)
@@ -58,46 +64,99 @@ options:
     type: str
   template_id:
     description:
-      - ID of the template the workers run. Required to create an endpoint.
+    - ID of the template the workers run. Required to create an endpoint.
     type: str
   gpu_ids:
     description:
-      - GPU pool IDs in priority order, for example V(AMPERE_48) then V(ADA_48_PRO). A V(-<gpu type>) item excludes a model.
-      - The order matters and is compared as given. Required to create an endpoint.
+    - GPU pool IDs in priority order, for example V(AMPERE_48) then V(ADA_48_PRO). A V(-<gpu type>) item excludes a model.
+    - The order matters and is compared as given. Required to create a GPU endpoint.
+    - Mutually exclusive with O(instance_ids).
+    type: list
+    elements: str
+  instance_ids:
+    description:
+    - CPU instance (flavour) IDs for a CPU endpoint, in place of O(gpu_ids).
+    - Compared in order. Needs a service that has the C(instanceIds) field.
     type: list
     elements: str
   idle_timeout:
     description:
-      - Seconds an idle worker is kept before it scales down, 1 to 3600.
+    - Seconds an idle worker is kept before it scales down, 1 to 3600.
     type: int
   locations:
     description:
-      - Region codes (V(US), V(CZ), V(FR), ...) or data-centre IDs (V(EU-RO-1), ...) the workers may run in.
-      - An empty list means anywhere.
+    - Region codes (V(US), V(CZ), V(FR), ...) or data-centre IDs (V(EU-RO-1), ...) the workers may run in.
+    - An empty list means anywhere.
     type: list
     elements: str
   network_volume_id:
     description:
-      - ID of a network volume to attach. An empty string means none.
+    - ID of a network volume to attach. An empty string means none.
+    - Mutually exclusive with O(network_volume_ids).
     type: str
+  network_volume_ids:
+    description:
+    - IDs of the network volumes to attach, one per data centre. Compared in order.
+    - Needs a service that has the C(networkVolumeIds) field.
+    type: list
+    elements: str
   scaler_type:
     description:
-      - How the endpoint scales.
+    - How the endpoint scales.
     type: str
-    choices: [QUEUE_DELAY, REQUEST_COUNT]
+    choices:
+    - QUEUE_DELAY
+    - REQUEST_COUNT
   scaler_value:
     description:
-      - The scaler's threshold (seconds of queue delay, or requests per worker), at least 1.
+    - The scaler's threshold (seconds of queue delay, or requests per worker), at least 1.
     type: int
   workers_min:
     description:
-      - Always-on workers, 0 or more, at most O(workers_max) (or the endpoint's current maximum when
-        O(workers_max) is not set, or 3, the create default, for a new endpoint).
+    - Always-on workers, 0 or more, at most O(workers_max) (or the endpoint's current maximum when O(workers_max) is not set,
+      or 3, the create default, for a new endpoint).
     type: int
   workers_max:
     description:
-      - Most workers the endpoint may run, 0 or more. The account caps the sum over all endpoints.
+    - Most workers the endpoint may run, 0 or more. The account caps the sum over all endpoints.
     type: int
+  gpu_count:
+    description:
+    - GPUs per worker, at least 1 (the service's default is 1).
+    - Needs a service that has the C(gpuCount) field.
+    type: int
+  execution_timeout_ms:
+    description:
+    - The most milliseconds one job may run, 0 for no limit (the service's default is 600000, 10 minutes).
+    - Needs a service that has the C(executionTimeoutMs) field.
+    type: int
+  flashboot:
+    description:
+    - Whether FlashBoot (faster cold starts from cached workers) is on (the API's C(flashBootType) V(FLASHBOOT) or V(OFF);
+      the service's default is off).
+    - Needs a service that has the C(flashBootType) field.
+    type: bool
+  allowed_cuda_versions:
+    description:
+    - CUDA versions the workers may run on, as major.minor, for example V(12.4) and V(12.8). Compared as a set (order and
+      duplicates do not matter); an empty list means any.
+    - Needs a service that has the C(allowedCudaVersions) field.
+    type: list
+    elements: str
+  min_cuda_version:
+    description:
+    - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4).
+    - Needs a service that has the C(minCudaVersion) field.
+    type: str
+  endpoint_type:
+    description:
+    - V(QB) (a queue-based endpoint, the service's default) or V(LB) (load-balancing). Set at creation.
+    - A different type for an existing endpoint fails before any change; it needs a new endpoint.
+    - Needs a service that has the C(type) field.
+    type: str
+    choices:
+    - QB
+    - LB
   wait_timeout:
     description:
       - Seconds to wait for the workers to drain with O(state=absent) before the delete.
@@ -166,6 +225,8 @@ api_calls:
 endpoint:
   description:
     - The endpoint after the task, with keys named like the options, so it can be fed back into this module.
+    - It holds the documented fields and those of the options the task sets (the fields the task read to compare);
+      M(tensorone.cloud.tensorone_endpoint_info) returns every field the service has.
     - In check mode, the predicted endpoint (C(id) is V(null) for one that would be created).
     - V(null) with O(state=absent).
   returned: always
@@ -217,6 +278,49 @@ endpoint:
       description: Maximum workers.
       type: int
       sample: 3
+    gpu_count:
+      description: GPUs per worker.
+      returned: when the service has the field and the task read it
+      type: int
+      sample: 1
+    execution_timeout_ms:
+      description: The most milliseconds one job may run; 0 means no limit.
+      returned: when the service has the field and the task read it
+      type: int
+      sample: 600000
+    flashboot:
+      description: Whether FlashBoot is on.
+      returned: when the service has the field and the task read it
+      type: bool
+      sample: false
+    allowed_cuda_versions:
+      description: Allowed CUDA versions, sorted; empty means any.
+      returned: when the service has the field and the task read it
+      type: list
+      elements: str
+      sample: ['12.4', '12.8']
+    min_cuda_version:
+      description: The lowest allowed CUDA version, or V(null).
+      returned: when the service has the field and the task read it
+      type: str
+      sample: null
+    endpoint_type:
+      description: V(QB) or V(LB).
+      returned: when the service has the field and the task read it
+      type: str
+      sample: QB
+    network_volume_ids:
+      description: IDs of the attached network volumes.
+      returned: when the service has the field and the task read it
+      type: list
+      elements: str
+      sample: []
+    instance_ids:
+      description: CPU instance IDs of a CPU endpoint; empty for a GPU endpoint.
+      returned: when the service has the field and the task read it
+      type: list
+      elements: str
+      sample: []
     workers:
       description: The endpoint's workers (the API's C(clusters)) as read.
       type: list

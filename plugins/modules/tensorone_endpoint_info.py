@@ -74,7 +74,8 @@ api_calls:
   sample: {requests: 2, retries: 0}
 endpoints:
   description:
-    - The endpoints found, each shaped like the C(endpoint) that M(tensorone.cloud.tensorone_endpoint) returns.
+    - The endpoints found, each shaped like the C(endpoint) that M(tensorone.cloud.tensorone_endpoint) returns,
+      with every field the service has.
     - Always a list; empty when nothing matches.
   returned: always
   type: list
@@ -126,6 +127,49 @@ endpoints:
       description: Maximum workers.
       type: int
       sample: 3
+    gpu_count:
+      description: GPUs per worker.
+      returned: when the service has the field and the task read it
+      type: int
+      sample: 1
+    execution_timeout_ms:
+      description: The most milliseconds one job may run; 0 means no limit.
+      returned: when the service has the field and the task read it
+      type: int
+      sample: 600000
+    flashboot:
+      description: Whether FlashBoot is on.
+      returned: when the service has the field and the task read it
+      type: bool
+      sample: false
+    allowed_cuda_versions:
+      description: Allowed CUDA versions, sorted; empty means any.
+      returned: when the service has the field and the task read it
+      type: list
+      elements: str
+      sample: ['12.4', '12.8']
+    min_cuda_version:
+      description: The lowest allowed CUDA version, or V(null).
+      returned: when the service has the field and the task read it
+      type: str
+      sample: null
+    endpoint_type:
+      description: V(QB) or V(LB).
+      returned: when the service has the field and the task read it
+      type: str
+      sample: QB
+    network_volume_ids:
+      description: IDs of the attached network volumes.
+      returned: when the service has the field and the task read it
+      type: list
+      elements: str
+      sample: []
+    instance_ids:
+      description: CPU instance IDs of a CPU endpoint; empty for a GPU endpoint.
+      returned: when the service has the field and the task read it
+      type: list
+      elements: str
+      sample: []
     workers:
       description: The endpoint's workers (the API's C(clusters)) as read.
       type: list

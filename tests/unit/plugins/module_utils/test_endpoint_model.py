@@ -38,8 +38,8 @@ def test_endpoint_from_api_uses_option_names_and_normal_forms():
     ("workers_max", "3", 3),
     ("name", " spaced name ", " spaced name "),  # names are returned verbatim by the API
 ])
-def test_normalise(option, value, expected):
-    assert model.normalise(option, value) == expected
+def test_values_read_from_the_api_normalise(option, value, expected):
+    assert model.FIELD_OF[option].view(value) == expected
 
 
 def test_desired_holds_only_what_the_user_set():
@@ -58,13 +58,30 @@ def test_gpu_order_is_a_difference():
     assert model.differences(current(), desired) == {"gpu_ids": (["AMPERE_48", "ADA_48_PRO"], ["ADA_48_PRO", "AMPERE_48"])}
 
 
-def test_update_input_carries_every_field_with_current_values():
-    api_input = model.build_input(current(), {"workers_max": 6})
+def test_update_input_carries_every_field_exactly_as_read():
+    api_input = model.build_input(API_ENDPOINT, {"workers_max": 6})
     assert api_input == {
-        "id": "abc123", "name": "llm", "templateId": "tpl", "gpuIds": "AMPERE_48,ADA_48_PRO", "idleTimeout": 7,
-        "locations": "US,CZ", "networkVolumeId": None, "scalerType": "REQUEST_COUNT", "scalerValue": 2,
+        "id": "abc123", "name": "llm", "templateId": "tpl", "gpuIds": "AMPERE_48, ADA_48_PRO", "idleTimeout": 7,
+        "locations": "US,CZ", "networkVolumeId": "", "scalerType": "REQUEST_COUNT", "scalerValue": 2,
         "workersMin": 1, "workersMax": 6,
     }
+
+
+def test_update_input_writes_back_every_field_the_endpoint_has_in_the_input_shape():
+    full = dict(API_ENDPOINT, gpuCount=2, executionTimeoutMs=0, flashBootType="FLASHBOOT", allowedCudaVersions="12.8,12.4",
+                minCudaVersion="12.4", type="LB", instanceIds=None, modelReferences=["m1", None],
+                networkVolumeIds=[{"networkVolumeId": "v1", "dataCenterId": "EU-RO-1"}, None],
+                env=[{"key": "A", "value": "1"}, None, {"key": "B", "value": ""}], workersPFBTarget=2,
+                computeType="GPU", version=3, template={"id": "x"})
+    api_input = model.build_input(full, {"idle_timeout": 9})
+    assert api_input["idleTimeout"] == 9
+    assert api_input["allowedCudaVersions"] == "12.8,12.4"  # as read, not reordered
+    assert api_input["networkVolumeIds"] == [{"networkVolumeId": "v1"}]
+    assert api_input["env"] == [{"key": "A", "value": "1"}, {"key": "B", "value": ""}]
+    assert api_input["modelReferences"] == ["m1"]
+    assert api_input["instanceIds"] is None and api_input["flashBootType"] == "FLASHBOOT"
+    assert "type" not in api_input and "computeType" not in api_input and "version" not in api_input
+    assert "template" not in api_input
 
 
 def test_create_input_leaves_unset_fields_to_the_service():
@@ -162,11 +179,12 @@ def apply_input_like_the_api(api_input):
 def test_update_input_is_full_and_converges(api_endpoint, params):
     endpoint = model.endpoint_from_api(api_endpoint)
     desired = model.desired_from_params(params)
-    api_input = model.build_input(endpoint, desired)
-    assert set(api_input) == set(["id"] + [field for _o, field, _k in model.FIELDS])
+    api_input = model.build_input(api_endpoint, desired)
+    assert set(api_input) == set(["id"] + [f.api for f in model.DOCUMENTED_FIELDS])
     stored = model.endpoint_from_api(apply_input_like_the_api(api_input))
     assert model.differences(stored, desired) == {}
-    untouched = [o for o in model.OPTIONS if o not in desired]
+    untouched = [o for o in model.OPTIONS if o in endpoint and o not in desired]
+    assert untouched or desired
     assert all(stored[o] == endpoint[o] for o in untouched)
 
 

@@ -1,0 +1,187 @@
+# -*- coding: utf-8 -*-
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils is PRIVATE to the tensorone.cloud collection: it may change
+# at any time, without notice, and is not meant to be used by anything else.
+
+"""The shapes every resource model of the collection is built from.
+
+A resource is a table of ``Field``s: each maps a module option (or nothing,
+for a field the collection only preserves) to a GraphQL field, and knows how
+its values read (the model's view, normalised so that equal views mean equal
+settings), how they are written, and how a value as read is written back
+unchanged. ``Selection`` learns, within one module run, which fields the
+service lacks: introspection is off in production, so the service's own
+validation errors, which name the field, are the only way to know.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError
+
+
+def split_csv(value):
+    """A list of stripped, non-empty tokens, order kept, from a list or a comma string."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else [value]
+    tokens = []
+    for item in items:
+        tokens.extend(token.strip() for token in str(item).split(","))
+    return [token for token in tokens if token]
+
+
+class Field:
+    """One field of a resource.
+
+    kind says how values read and write:
+      str     - as given
+      int     - integers
+      csv     - a comma-separated string in the API, a list in the module; order kept
+      csvset  - likewise, but compared as a set (the view is sorted, duplicates dropped)
+      none    - an optional string where "" and null both mean "none"
+      bool    - an enum in the API (``true_value`` / ``false_value``), a boolean in the module
+      list    - a list of strings (null items dropped; null reads as [])
+      idlist  - a list of objects in the API, the ``key`` of each in the module
+                (written as ``{key: ...}`` only: the read shape has more)
+      env     - ``[{key, value}]`` in the API, a dict in the module
+    ``documented``: the documented service has it (others may be missing).
+    ``writable``: it is part of the input (re-sent on every update).
+    ``create_only``: sent on create only (the service keeps it on update).
+    """
+
+    def __init__(self, option, api, kind="str", documented=False, writable=True, create_only=False,
+                 true_value=None, false_value=None, key=None, read=None):
+        self.option = option
+        self.api = api
+        self.kind = kind
+        self.documented = documented
+        self.writable = writable
+        self.create_only = create_only
+        self.true_value = true_value
+        self.false_value = false_value
+        self.key = key
+        self.selection = read or api
+
+    def view(self, value):
+        """The model's view of a value as the API returns it."""
+        kind = self.kind
+        if kind == "csv":
+            return split_csv(value)
+        if kind == "csvset":
+            return sorted(set(split_csv(value)))
+        if kind == "list":
+            return [item for item in value or [] if item is not None]
+        if kind == "idlist":
+            return [item.get(self.key) for item in value or [] if item and item.get(self.key) is not None]
+        if kind == "env":
+            return dict((item.get("key"), item.get("value")) for item in value or [] if item and item.get("key") is not None)
+        if value is None:
+            return None
+        if kind == "int":
+            return int(value)
+        if kind == "none":
+            return value or None
+        if kind == "bool":
+            return value == self.true_value
+        return value
+
+    def normalise(self, value):
+        """The canonical form of a value the user gave (None: not set)."""
+        if value is None:
+            return None
+        if self.kind in ("csv", "csvset"):
+            return self.view(value)
+        if self.kind in ("list", "idlist"):
+            return [item for item in value if item is not None]
+        if self.kind == "env":
+            return dict((str(k), "" if v is None else str(v)) for k, v in value.items())
+        if self.kind == "int":
+            return int(value)
+        if self.kind == "none":
+            return value or None
+        if self.kind == "bool":
+            return bool(value)
+        return value
+
+    def write(self, value):
+        """The input value for a view value."""
+        kind = self.kind
+        if kind in ("csv", "csvset"):
+            return ",".join(value) if value else None
+        if kind == "idlist":
+            return [{self.key: item} for item in value or []]
+        if kind == "env":
+            return [{"key": k, "value": v} for k, v in sorted((value or {}).items())]
+        if kind == "bool":
+            return None if value is None else (self.true_value if value else self.false_value)
+        return value
+
+    def write_back(self, value):
+        """The input value that keeps a value exactly as read (only the shape changes)."""
+        if self.kind == "idlist":
+            return None if value is None else [{self.key: item.get(self.key)} for item in value if item]
+        if self.kind == "env":
+            return None if value is None else [{"key": i.get("key"), "value": i.get("value")} for i in value
+                                               if i and i.get("key") is not None]
+        if self.kind == "list":
+            return None if value is None else [item for item in value if item is not None]
+        return value
+
+
+# Validation errors that name a field the service's schema lacks, in graphql-js
+# and graphql-core wordings: a selection, or an input object field.
+_UNKNOWN_FIELD = re.compile(
+    r"""Cannot query field ["'](?P<selected>\w+)["']"""
+    r"""|Field ["'](?P<input>\w+)["'] is not defined by type"""
+    r"""|unknown field ["'](?P<unknown>\w+)["']""")
+
+
+def unknown_fields(error):
+    """The field names an APIError says the service does not know (empty: another failure)."""
+    if not isinstance(error, APIError) or error.kind != "graphql":
+        return set()
+    names = set()
+    for text in error.details or [error.message]:
+        for match in _UNKNOWN_FIELD.finditer(text):
+            names.add(match.group("selected") or match.group("input") or match.group("unknown"))
+    return names
+
+
+class Selection:
+    """The fields of one resource a module run reads and writes, minus those the service lacks."""
+
+    def __init__(self, fields):
+        self.fields = fields
+        self.lacking = set()
+
+    def has(self, field):
+        return field.api not in self.lacking
+
+    def select(self, fields):
+        """The selection text for these fields, skipping those the service lacks."""
+        return " ".join(f.selection for f in fields if self.has(f))
+
+    def execute(self, client, document, variables=None, wanted=()):
+        """client.execute(document(self), variables); on a validation error naming fields
+        the service lacks, learn them and send again (it ran nothing). A field of an option
+        the task set (``wanted``) that the service lacks is a clear failure instead."""
+        for _attempt in range(3):
+            try:
+                return client.execute(document(self), variables)
+            except APIError as exc:
+                names = unknown_fields(exc) - self.lacking
+                known = set(f.api for f in self.fields)
+                if not names or not names <= known:
+                    raise
+                self.lacking.update(names)
+                missing = [f.option for f in wanted if f.api in self.lacking]
+                if missing:
+                    raise ModelError("The service does not support %s (its API has no %s field)" % (
+                        ", ".join(sorted(missing)), ", ".join(sorted(f.api for f in wanted if f.api in self.lacking))))
+        raise APIError("The service kept refusing fields it does not know", "graphql")
