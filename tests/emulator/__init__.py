@@ -3,17 +3,18 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# Local Tensor One API emulator (issue 2): see README.md beside this file.
+# Local Tensor One API emulator: see README.md beside this file; the API
+# contract it follows is CONTRACT.md.
 # Importable as ansible_collections.tensorone.cloud.tests.emulator (unit
 # tests) and as `emulator` with PYTHONPATH=tests (the command line), hence
 # the relative imports throughout.
 
 from .faults import DEFAULT_FAULTS, MUTATION_KINDS
 from .server import EmulatorServer, loopback_host
-from .service import GENERIC_ERROR, TOO_MANY_REQUESTS, UNAUTHORIZED, Emulator
-from .state import GPU_POOLS, OPTIONAL_DEFAULTS
+from .service import DEFAULT_PROFILE, GENERIC_ERROR, PROFILES, TOO_MANY_REQUESTS, UNAUTHORIZED, Emulator
+from .state import CLUSTER_STATUSES, GPU_POOLS, LIVE_STATUSES, OPTIONAL_DEFAULTS
 
 __all__ = [
-    "DEFAULT_FAULTS", "GENERIC_ERROR", "GPU_POOLS", "MUTATION_KINDS", "OPTIONAL_DEFAULTS", "TOO_MANY_REQUESTS",
-    "UNAUTHORIZED", "Emulator", "EmulatorServer", "loopback_host",
+    "CLUSTER_STATUSES", "DEFAULT_FAULTS", "DEFAULT_PROFILE", "GENERIC_ERROR", "GPU_POOLS", "LIVE_STATUSES", "MUTATION_KINDS",
+    "OPTIONAL_DEFAULTS", "PROFILES", "TOO_MANY_REQUESTS", "UNAUTHORIZED", "Emulator", "EmulatorServer", "loopback_host",
 ]

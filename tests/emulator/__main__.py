@@ -13,6 +13,7 @@ import sys
 import threading
 
 from .server import EmulatorServer, loopback_host
+from .service import DEFAULT_PROFILE, PROFILES
 
 ENV_API_KEY = "TENSORONE_EMULATOR_API_KEY"
 
@@ -34,6 +35,10 @@ def _parser():
     parser.add_argument("--template", action="extend", nargs="+", default=None, metavar="ID",
                         help="known template ids (repeatable); default: any id is accepted")
     parser.add_argument("--seed", type=int, default=0, help="seed for ids and faults (default 0)")
+    parser.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
+                        help="schema served: full (the real schema, default) or documented (the documented fields only)")
+    parser.add_argument("--list-cap", type=int, default=None, metavar="N",
+                        help="myself.endpoints returns only the first N endpoints (default: no cap)")
     parser.add_argument("--url-file", metavar="PATH", help="also write the base URL to this file (removed on exit)")
     parser.add_argument("--state-file", metavar="PATH",
                         help="load endpoints from PATH if it exists; save them after every change")
@@ -59,6 +64,8 @@ def main(argv=None):
         parser.error("--port must be between 0 and 65535")
     if args.drain_seconds < 0 or args.worker_quota < 0:
         parser.error("--drain-seconds and --worker-quota must be >= 0")
+    if args.list_cap is not None and args.list_cap < 0:
+        parser.error("--list-cap must be >= 0")
     if args.state_file and not os.path.isdir(os.path.dirname(os.path.abspath(args.state_file))):
         parser.error("--state-file: directory does not exist")
     try:
@@ -66,7 +73,7 @@ def main(argv=None):
         server = EmulatorServer(
             api_keys=api_keys, read_only_keys=args.read_only_key, drain_seconds=args.drain_seconds,
             worker_quota=args.worker_quota, templates=args.template, seed=args.seed, host=args.host,
-            port=args.port, state_file=args.state_file,
+            port=args.port, state_file=args.state_file, profile=args.profile, list_cap=args.list_cap,
         )
     except ValueError as error:
         # A non-loopback host or an unreadable state file.

@@ -14,7 +14,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode, urlsplit
 
-from .service import CONTROL_PREFIX, GRAPHQL_PATH, MAX_BODY_BYTES, Emulator, json_reply
+from .service import CONTROL_PREFIX, DEFAULT_PROFILE, GRAPHQL_PATH, MAX_BODY_BYTES, Emulator, json_reply
 
 LOOPBACK_HOSTS = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1", "::1": "::1"}
 
@@ -99,7 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             if url.path == CONTROL_PREFIX or url.path.startswith(CONTROL_PREFIX + "/"):
-                reply = emulator.handle_control(method, url.path, body)
+                reply = emulator.handle_control(method, url.path, body, url.query)
             else:
                 headers = dict((name.lower(), value) for name, value in self.headers.items())
                 reply = emulator.handle_request(method, url.path, url.query, headers, body)
@@ -171,7 +171,7 @@ class EmulatorServer:
     """
 
     def __init__(self, api_keys=None, read_only_keys=None, drain_seconds=0, worker_quota=20, templates=None,
-                 seed=0, discount=None, host="127.0.0.1", port=0, state_file=None):
+                 seed=0, discount=None, host="127.0.0.1", port=0, state_file=None, profile=DEFAULT_PROFILE, list_cap=None):
         self.host = loopback_host(host)
         self.port = port
         self.api_keys = list(api_keys or [])
@@ -179,6 +179,7 @@ class EmulatorServer:
         self.emulator = Emulator(
             api_keys=self.api_keys, read_only_keys=self.read_only_keys, drain_seconds=drain_seconds,
             worker_quota=worker_quota, templates=templates, discount=discount, seed=seed, state_file=state_file,
+            profile=profile, list_cap=list_cap,
         )
         self._httpd = None
         self._thread = None
@@ -237,8 +238,8 @@ class EmulatorServer:
 
     # -- control operations, same as the /_emulator/... paths -----------------
 
-    def state(self):
-        return self.emulator.state()
+    def state(self, fields="documented"):
+        return self.emulator.state(fields)
 
     def log(self):
         return self.emulator.log()

@@ -6,7 +6,7 @@ __metaclass__ = type
 # The emulated service, independent of the HTTP server: one call per request
 # (handle_request) returns a Reply; the control operations are plain methods.
 # One re-entrant lock serialises every state change, so the threaded HTTP
-# server needs no locking of its own.
+# server needs no locking of its own. CONTRACT.md is what it implements.
 
 import collections
 import copy
@@ -25,16 +25,23 @@ from graphql.language import (
 )
 
 from .faults import FAULT_429, FAULT_DROP, FAULT_RESET, Faults
-from .state import ApiError, Store
+from .state import USER_ID, ApiError, Store
 
-SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# Profile name -> SDL file. "full" (the default) is the real schema;
+# "documented" only has the fields Tensor One's page shows.
+PROFILES = collections.OrderedDict([
+    ("full", os.path.join(_HERE, "schema.graphql")),
+    ("documented", os.path.join(_HERE, "schema_documented.graphql")),
+])
+DEFAULT_PROFILE = "full"
+DISCOUNT_TYPES = ("SERVERLESS", "SERVERLESS_LO_VRAM", "SERVERLESS_HI_VRAM")
 GRAPHQL_PATH = "/graphql"
 CONTROL_PREFIX = "/_emulator"
 
 UNAUTHORIZED = "Unauthorized"
 TOO_MANY_REQUESTS = "Too many requests"
 GENERIC_ERROR = "Something went wrong. Please try again later or contact support."
-USER_ID = "user_emulator"
 RATE_LIMIT = 1000  # X-RateLimit-Limit: the order of the published read limit per hour
 REDACTED = "<redacted>"
 MIN_SCRUB_LENGTH = 6
@@ -195,49 +202,56 @@ def _scrub(text, secrets):
     return text
 
 
-_SHARED = []
+_SHARED = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def _shared_schema():
-    """(schema, document cache), built once per process.
+def _shared_schema(profile):
+    """(schema, document cache) of a profile, built once per process.
 
     Both are immutable in effect (a cached document depends only on its text
     and the schema), so every emulator in the process shares them: a test
     suite that starts one emulator per test parses each query text once.
     """
     with _SHARED_LOCK:
-        if not _SHARED:
-            with open(SCHEMA_PATH) as schema_file:
+        if profile not in _SHARED:
+            with open(PROFILES[profile]) as schema_file:
                 schema = build_schema(schema_file.read())
-            _SHARED.extend([schema, DocumentCache(schema)])
-        return _SHARED[0], _SHARED[1]
+            _SHARED[profile] = (schema, DocumentCache(schema))
+        return _SHARED[profile]
 
 
 class _Context:
-    """Per-request facts the resolvers record for the log and the faults."""
+    """Per-request facts the resolvers record for the log and the faults.
 
-    __slots__ = ("read_only", "kinds", "applied_kinds", "refused")
+    executed: a root resolver ran. A result without data is then an
+    executed request whose non-null field failed (HTTP 200), not a request
+    error where nothing ran (HTTP 400).
+    """
+
+    __slots__ = ("read_only", "kinds", "applied_kinds", "refused", "executed")
 
     def __init__(self, read_only):
         self.read_only = read_only
         self.kinds = []
         self.applied_kinds = []
         self.refused = False
+        self.executed = False
 
 
 class Emulator:
     """The emulated Tensor One account, its request log and its controls."""
 
     def __init__(self, api_keys, read_only_keys=None, drain_seconds=0, worker_quota=20, templates=None,
-                 discount=None, seed=0, state_file=None, clock=time.monotonic, sleep=time.sleep):
+                 discount=None, seed=0, state_file=None, profile=DEFAULT_PROFILE, list_cap=None, clock=time.monotonic,
+                 sleep=time.sleep):
         self._lock = threading.RLock()
         self._sleep = sleep
-        self.schema, self._documents = _shared_schema()
         self._startup_seed = seed
         self._startup_config = _check_config({
             "api_keys": list(api_keys or []), "read_only_keys": list(read_only_keys or []),
             "drain_seconds": drain_seconds, "worker_quota": worker_quota, "templates": templates, "discount": discount,
+            "profile": profile, "list_cap": list_cap,
         })
         if not self._startup_config["api_keys"]:
             raise ValueError("at least one API key is required")
@@ -259,9 +273,11 @@ class Emulator:
         self.store.drain_seconds = self._config["drain_seconds"]
         self.store.worker_quota = self._config["worker_quota"]
         self.store.set_templates(self._config["templates"])
+        self.store.list_cap = self._config["list_cap"]
+        self.schema, self._documents = _shared_schema(self._config["profile"])
 
     def configure(self, **changes):
-        """Change any of drain_seconds, worker_quota, templates, read_only_keys, api_keys, discount."""
+        """Change any of drain_seconds, worker_quota, templates, read_only_keys, api_keys, discount, profile, list_cap."""
         checked = _check_config(changes)
         with self._lock:
             if "api_keys" in checked and not checked["api_keys"]:
@@ -287,9 +303,10 @@ class Emulator:
 
     # -- state -------------------------------------------------------------
 
-    def state(self):
+    def state(self, fields="documented"):
+        """{"endpoints": [...]}: the documented fields (default), or every stored one with fields="all"."""
         with self._lock:
-            return {"endpoints": self.store.dump()}
+            return {"endpoints": self.store.dump(fields)}
 
     def seed_endpoints(self, endpoints):
         """Insert or patch endpoints verbatim, bypassing the business rules."""
@@ -402,6 +419,8 @@ class Emulator:
         key, role = self._authenticate(query_string, headers)
         with self._lock:
             secrets = [key] + self._config["api_keys"] + self._config["read_only_keys"]
+            # One profile for the whole request, even if it is switched meanwhile.
+            schema, documents = self.schema, self._documents
         entry = {
             "seq": None, "method": method, "path": path, "status": None, "operation_type": None,
             "operation_name": None, "root_fields": [], "mutation_kind": None, "applied": False,
@@ -415,7 +434,7 @@ class Emulator:
         if request is not None:
             entry["variables"] = _redact(request["variables"], secrets)
             entry["operation_name"] = _scrub(request["operationName"], secrets)
-            prepared = self._documents.get(request["query"])
+            prepared = documents.get(request["query"])
             self._describe_operation(entry, prepared, request)
 
         # Faults model the network and the CDN in front of the service: they
@@ -450,7 +469,7 @@ class Emulator:
             # Parse and validation errors: HTTP 400, errors only, no data
             # (GraphQL over HTTP, application/json); nothing ran.
             return self._record(entry, json_reply(400, {"errors": [e.formatted for e in prepared.errors]}))
-        return self._execute(entry, prepared, request, read_only=role == "read_only")
+        return self._execute(entry, schema, prepared, request, read_only=role == "read_only")
 
     def _describe_operation(self, entry, prepared, request):
         if prepared.document is None:
@@ -466,11 +485,11 @@ class Emulator:
             kinds = [k for k in (_mutation_kind(f, request["variables"] or {}) for f in fields) if k]
             entry["mutation_kind"] = kinds[0] if kinds else None
 
-    def _execute(self, entry, prepared, request, read_only):
+    def _execute(self, entry, schema, prepared, request, read_only):
         context = _Context(read_only)
         with self._lock:
             result = execute_sync(
-                self.schema, prepared.document, root_value=self._root(context), context_value=context,
+                schema, prepared.document, root_value=self._root(context), context_value=context,
                 variable_values=request["variables"], operation_name=request["operationName"],
             )
             if context.kinds:
@@ -486,9 +505,10 @@ class Emulator:
             # Applied, then the connection dies: the client never learns.
             entry["fault"] = FAULT_DROP
             return self._record(entry, Reply(None, [], None), refused=context.refused)
-        if result.data is None:
+        if result.data is None and not context.executed:
             # Request errors (variable coercion, unknown operationName): no
-            # execution happened, same treatment as validation errors.
+            # execution happened, same treatment as validation errors. A
+            # refused saveEndpoint (non-null) also nulls data, but it ran.
             return self._record(entry, json_reply(400, {"errors": [e.formatted for e in result.errors]}))
         return self._record(entry, json_reply(200, result.formatted), refused=context.refused)
 
@@ -497,16 +517,19 @@ class Emulator:
         store = self.store
 
         def myself(_info):
+            context.executed = True
             if self._faults.settings["myself_null"]:
                 return None
+            discount = self._config["discount"]
             return {
                 "id": USER_ID,
                 "endpoints": lambda _info: store.list_endpoints(),
                 "endpoint": lambda _info, **args: store.get_endpoint(args["id"]),
-                "serverlessDiscount": copy.deepcopy(self._config["discount"]),
+                "serverlessDiscount": None if discount is None else dict(discount, userId=USER_ID),
             }
 
         def mutate(kind, action):
+            context.executed = True
             context.kinds.append(kind)
             if context.read_only:
                 context.refused = True
@@ -530,11 +553,15 @@ class Emulator:
 
     # -- control paths -----------------------------------------------------
 
-    def handle_control(self, method, path, body):
-        """Answer a /_emulator/... request. No key needed; none is ever echoed."""
+    def handle_control(self, method, path, body, query_string=""):
+        """Answer a /_emulator/... request. No key needed; none is ever echoed.
+
+        A POST's payload is its JSON body, a GET's its query parameters
+        (GET /_emulator/state?fields=all).
+        """
         routes = {
             ("GET", "/health"): lambda payload: {"ok": True},
-            ("GET", "/state"): lambda payload: self.state(),
+            ("GET", "/state"): lambda payload: self.state(**payload),
             ("GET", "/log"): lambda payload: self.log(),
             ("POST", "/log/clear"): lambda payload: self.clear_log() or {"ok": True},
             ("POST", "/reset"): lambda payload: self.reset() or {"ok": True},
@@ -552,6 +579,8 @@ class Emulator:
                 return json_reply(405, {"error": "method not allowed"}, [("Allow", allowed)])
             return json_reply(404, {"error": "no such control path"})
         payload = {}
+        if method == "GET":
+            payload = dict((name, values[-1]) for name, values in parse_qs(query_string or "").items())
         if method == "POST" and body and body.strip():
             try:
                 payload = json.loads(body.decode("utf-8"))
@@ -595,7 +624,7 @@ def _decode_body(headers, body):
 
 def _check_config(changes):
     """Validate configuration changes; returns them normalised."""
-    known = ("api_keys", "read_only_keys", "drain_seconds", "worker_quota", "templates", "discount")
+    known = ("api_keys", "read_only_keys", "drain_seconds", "worker_quota", "templates", "discount", "profile", "list_cap")
     unknown = set(changes) - set(known)
     if unknown:
         raise ValueError("unknown config key(s): %s" % ", ".join(sorted(unknown)))
@@ -608,30 +637,55 @@ def _check_config(changes):
             checked[key] = list(value)
     if "drain_seconds" in changes:
         value = changes["drain_seconds"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        if not _is_number(value) or value < 0:
             raise ValueError("drain_seconds must be a number >= 0")
         checked["drain_seconds"] = value
     if "worker_quota" in changes:
-        value = changes["worker_quota"]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError("worker_quota must be an integer >= 0")
-        checked["worker_quota"] = value
+        checked["worker_quota"] = _count(changes["worker_quota"], "worker_quota must be an integer >= 0")
+    if "list_cap" in changes:
+        value = changes["list_cap"]
+        checked["list_cap"] = None if value is None else _count(value, "list_cap must be an integer >= 0 or null")
     if "templates" in changes:
         value = changes["templates"]
         if value is not None and (not isinstance(value, list) or not all(isinstance(t, str) for t in value)):
             raise ValueError("templates must be a list of strings or null")
         checked["templates"] = None if value is None else list(value)
     if "discount" in changes:
-        value = changes["discount"]
-        if value is not None:
-            if not isinstance(value, dict) or set(value) - {"discountFactor", "type", "expirationDate"}:
-                raise ValueError("discount must be null or an object with discountFactor, type, expirationDate")
-            factor = value.get("discountFactor")
-            if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float))):
-                raise ValueError("discountFactor must be a number or null")
-            for key in ("type", "expirationDate"):
-                if value.get(key) is not None and not isinstance(value[key], str):
-                    raise ValueError("%s must be a string or null" % key)
-            value = dict((key, value.get(key)) for key in ("discountFactor", "type", "expirationDate"))
-        checked["discount"] = value
+        checked["discount"] = _check_discount(changes["discount"])
+    if "profile" in changes:
+        if changes["profile"] not in PROFILES:
+            raise ValueError("profile must be one of: %s" % ", ".join(PROFILES))
+        checked["profile"] = changes["profile"]
     return checked
+
+
+def _is_number(value, types=(int, float)):
+    return isinstance(value, types) and not isinstance(value, bool)
+
+
+def _count(value, message):
+    if not _is_number(value, int) or value < 0:
+        raise ValueError(message)
+    return value
+
+
+def _check_discount(value):
+    """null, or the Discount the account gets: its non-null fields required (userId is the emulator's own)."""
+    if value is None:
+        return None
+    required = ("discountFactor", "type", "expirationDate")
+    optional = ("activeDiscountFactor", "activeWorkers")
+    if not isinstance(value, dict) or set(value) - set(required + optional) or set(required) - set(value):
+        raise ValueError("discount must be null or an object with discountFactor, type, expirationDate "
+                         "(and optionally activeDiscountFactor, activeWorkers)")
+    if not _is_number(value["discountFactor"]):
+        raise ValueError("discountFactor must be a number")
+    if value["type"] not in DISCOUNT_TYPES:
+        raise ValueError("discount type must be one of: %s" % ", ".join(DISCOUNT_TYPES))
+    if not isinstance(value["expirationDate"], str):
+        raise ValueError("expirationDate must be a string")
+    if value.get("activeDiscountFactor") is not None and not _is_number(value["activeDiscountFactor"]):
+        raise ValueError("activeDiscountFactor must be a number or null")
+    if value.get("activeWorkers") is not None and not _is_number(value["activeWorkers"], int):
+        raise ValueError("activeWorkers must be an integer or null")
+    return dict(value)

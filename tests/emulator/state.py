@@ -3,32 +3,53 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# The account's endpoints and the service's business rules. Plain Python,
-# independent of HTTP and GraphQL, and NOT thread-safe: the caller
-# (service.Emulator) serialises access with its lock.
+# The account's endpoints and the service's business rules (CONTRACT.md).
+# Plain Python, independent of HTTP and GraphQL, and NOT thread-safe: the
+# caller (service.Emulator) serialises access with its lock.
 
+import copy
+import itertools
 import random
+import re
 import string
 import time
+import zlib
 from collections import OrderedDict
 
-# Known GPU pool ids (api-notes.md, "EndpointInput fields").
+# Known GPU pool ids (CONTRACT.md, "Fields").
 GPU_POOLS = frozenset([
     "AMPERE_16", "AMPERE_24", "ADA_24", "ADA_32_PRO", "AMPERE_48", "ADA_48_PRO",
     "AMPERE_80", "ADA_80_PRO", "HOPPER_141", "BLACKWELL_96", "BLACKWELL_180",
 ])
 SCALER_TYPES = ("QUEUE_DELAY", "REQUEST_COUNT")
+ENDPOINT_TYPES = ("QB", "LB")
+FLASH_BOOT_TYPES = ("OFF", "FLASHBOOT")
+CLUSTER_STATUSES = ("CREATED", "RUNNING", "RESTARTING", "EXITED", "PAUSED", "DEAD", "TERMINATED")
+# Only these hold a delete back and count as the endpoint's running workers.
+LIVE_STATUSES = frozenset(["CREATED", "RUNNING", "RESTARTING"])
 
-# Every field an endpoint stores, in API spelling; the order of the state dump.
+# Every field an endpoint stores, in API spelling; the order of the full
+# state dump. computeType is not stored: it is derived from instanceIds.
 ENDPOINT_FIELDS = (
+    "id", "name", "templateId", "gpuIds", "gpuCount", "instanceIds", "idleTimeout", "locations", "networkVolumeId",
+    "networkVolume", "scalerType", "scalerValue", "workersMin", "workersMax", "workersStandby", "workersPFBTarget",
+    "executionTimeoutMs", "allowedCudaVersions", "type", "env", "version", "aiKey", "userId", "createdAt",
+    "flashBootType", "minCudaVersion", "networkVolumeIds", "modelReferences",
+)
+# The fields Tensor One's page documents: the default state dump.
+DOCUMENTED_FIELDS = (
     "id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId",
     "scalerType", "scalerValue", "workersMin", "workersMax",
 )
-INT_FIELDS = frozenset(["idleTimeout", "scalerValue", "workersMin", "workersMax"])
+CLUSTER_FIELDS = ("id", "desiredStatus", "lastStatusChange", "machineId", "createdAt", "version")
+STATE_VIEWS = ("documented", "all")
 
-# What an omitted optional field becomes, on create AND on update (the
-# service replaces instead of merging: the trap this emulator exists to show).
+# What an omitted (or null) optional input field becomes, on create AND on
+# update: the service replaces instead of merging, the trap this emulator
+# exists to show. templateId and type have rules of their own.
 OPTIONAL_DEFAULTS = OrderedDict([
+    ("gpuCount", 1),
+    ("instanceIds", None),
     ("idleTimeout", 5),
     ("locations", None),
     ("networkVolumeId", None),
@@ -36,19 +57,42 @@ OPTIONAL_DEFAULTS = OrderedDict([
     ("scalerValue", 4),
     ("workersMin", 0),
     ("workersMax", 3),
+    ("workersPFBTarget", None),
+    ("executionTimeoutMs", 600000),
+    ("allowedCudaVersions", None),
+    ("env", None),
+    ("flashBootType", "OFF"),
+    ("minCudaVersion", None),
+    ("networkVolumeIds", None),
+    ("modelReferences", None),
 ])
+DEFAULT_TYPE = "QB"
+FIRST_VERSION = 1
+
+# Read-only fields: set at creation (or seeded), never touched by a save.
+USER_ID = "user_emulator"
+CREATED_AT = "2024-01-01T00:00:00.000Z"
+READ_ONLY_DEFAULTS = OrderedDict([
+    ("networkVolume", None), ("workersStandby", 0), ("aiKey", None), ("userId", USER_ID), ("createdAt", CREATED_AT),
+])
+# networkVolumeIds read items carry a data centre the input cannot send:
+# a stable pick from this list unless the endpoint already has one for it.
+DATA_CENTERS = ("EU-RO-1", "US-TX-3", "EU-CZ-1", "US-KS-2")
+MACHINE_PREFIX = "machine-"
 
 NAME_MIN, NAME_MAX = 3, 191
 IDLE_MIN, IDLE_MAX = 1, 3600
 ID_ALPHABET = string.ascii_lowercase + string.digits
 ID_LENGTH = 14
+CUDA_VERSION = re.compile(r"^[0-9]+\.[0-9]+$")
 
 # Error messages. Observed ones are the real service's text; the others are
-# chosen (README.md lists which is which).
+# chosen (CONTRACT.md lists which is which).
 MSG_NOT_FOUND = "Endpoint not found"
 MSG_NAME_REQUIRED = "name is required."
 MSG_NAME_LENGTH = "name must be between %d and %d characters." % (NAME_MIN, NAME_MAX)
 MSG_TEMPLATE_REQUIRED = "templateId is required."
+MSG_LIST_ITEMS = "{field} must not contain null or empty items."
 MSG_GPU_REQUIRED = "gpuIds is required."
 MSG_GPU_UNKNOWN = 'gpuIds contains an unknown GPU pool: "{token}".'
 MSG_GPU_NO_POOL = "gpuIds must name at least one GPU pool."
@@ -58,6 +102,16 @@ MSG_IDLE_TIMEOUT = "idleTimeout must be between %d and %d seconds." % (IDLE_MIN,
 MSG_WORKERS_MIN_NEGATIVE = "workersMin cannot be less than 0."
 MSG_WORKERS_MAX_NEGATIVE = "workersMax cannot be less than 0."
 MSG_WORKERS_ORDER = "workersMin cannot be greater than workersMax."
+MSG_PFB_NEGATIVE = "workersPFBTarget cannot be less than 0."
+MSG_GPU_COUNT = "gpuCount must be at least 1."
+MSG_EXECUTION_TIMEOUT = "executionTimeoutMs cannot be less than 0."
+MSG_CUDA_VERSIONS = 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'
+MSG_MIN_CUDA = 'minCudaVersion must be a CUDA version such as "12.4".'
+MSG_ENV_KEY_EMPTY = "env keys must not be empty."
+MSG_ENV_KEY_TWICE = 'env has the key "{key}" more than once.'
+MSG_VOLUME_TWICE = 'networkVolumeIds has the volume "{volume}" more than once.'
+MSG_TYPE = "type must be QB or LB."
+MSG_TYPE_FIXED = "type cannot be changed after creation (this endpoint is {type})."
 MSG_TEMPLATE_NOT_FOUND = "Template not found"
 MSG_NAME_TAKEN = 'An endpoint named "{name}" already exists.'
 MSG_QUOTA = ("Your worker concurrency cannot go beyond the maximum limit of ({quota}). "
@@ -75,31 +129,50 @@ class SeedError(ValueError):
 
 
 class _Worker:
-    """One always-on worker; drain_until is a clock() deadline while it drains."""
+    """One worker; drain_until is a clock() deadline while it drains."""
 
-    __slots__ = ("id", "desired_status", "drain_until")
+    __slots__ = ("id", "desired_status", "drain_until", "machine_id", "last_status_change", "created_at", "version")
 
-    def __init__(self, worker_id, desired_status="RUNNING", drain_until=None):
+    def __init__(self, worker_id, desired_status="RUNNING", drain_until=None, machine_id=None, last_status_change=None,
+                 created_at=CREATED_AT, version=FIRST_VERSION):
         self.id = worker_id
         self.desired_status = desired_status
         self.drain_until = drain_until
+        self.machine_id = machine_id or MACHINE_PREFIX + worker_id
+        self.last_status_change = last_status_change
+        self.created_at = created_at
+        self.version = version
+
+    def view(self):
+        return {"id": self.id, "desiredStatus": self.desired_status, "lastStatusChange": self.last_status_change,
+                "machineId": self.machine_id, "createdAt": self.created_at, "version": self.version}
 
 
 class Store:
-    """The endpoints of the one account every key belongs to."""
+    """The endpoints of the one account every key belongs to.
+
+    Records are keyed by endpoint id; an endpoint whose id is null, and a
+    null item of the list, get a tuple key (never equal to an id string).
+    """
 
     def __init__(self, seed=0, clock=time.monotonic):
         self._clock = clock
         self.drain_seconds = 0.0
         self.worker_quota = 20
+        self.list_cap = None  # None = myself.endpoints lists every endpoint
         self.templates = None  # None = any template id is accepted
-        self._records = OrderedDict()  # id -> field dict, in creation order
-        self._workers = {}  # endpoint id -> [_Worker]
+        self._records = OrderedDict()  # key -> field dict (None: a null item), in creation order
+        self._workers = {}  # key -> [_Worker or None]
         self._rng = random.Random(seed)
+        self._placeholders = itertools.count()
 
     def set_templates(self, templates):
         """Known template ids (an iterable), or None to accept any id."""
         self.templates = None if templates is None else frozenset(templates)
+
+    def _endpoints(self):
+        """(key, record) of every real endpoint (null items skipped)."""
+        return [(key, record) for key, record in self._records.items() if record is not None]
 
     # -- ids ---------------------------------------------------------------
 
@@ -109,11 +182,14 @@ class Store:
     def _new_id(self):
         taken = set(self._records)
         for workers in self._workers.values():
-            taken.update(w.id for w in workers)
+            taken.update(w.id for w in workers if w is not None)
         while True:
             candidate = "".join(self._rng.choice(ID_ALPHABET) for _position in range(ID_LENGTH))
             if candidate not in taken:
                 return candidate
+
+    def _placeholder_key(self):
+        return ("no-id", next(self._placeholders))
 
     # -- workers -----------------------------------------------------------
 
@@ -121,16 +197,17 @@ class Store:
         """Forget drained workers whose drain time is over (lazily, on access)."""
         now = self._clock()
         for workers in self._workers.values():
-            workers[:] = [w for w in workers if w.drain_until is None or w.drain_until > now]
+            workers[:] = [w for w in workers if w is None or w.drain_until is None or w.drain_until > now]
 
-    def _reconcile_workers(self, endpoint_id):
-        """Run exactly workersMin active workers; drain the surplus, newest first."""
-        workers = self._workers.setdefault(endpoint_id, [])
-        target = self._records[endpoint_id].get("workersMin") or 0
-        active = [w for w in workers if w.drain_until is None]
+    def _reconcile_workers(self, key):
+        """Run exactly workersMin live workers; drain the surplus, newest first. Stopped ones stay as they are."""
+        workers = self._workers.setdefault(key, [])
+        record = self._records[key]
+        target = record.get("workersMin") or 0
+        active = [w for w in workers if w is not None and w.drain_until is None and w.desired_status in LIVE_STATUSES]
         if len(active) < target:
             for _worker in range(target - len(active)):
-                workers.append(_Worker(self._new_id()))
+                workers.append(_Worker(self._new_id(), version=record.get("version")))
         elif len(active) > target:
             surplus = active[target:]
             if self.drain_seconds > 0:
@@ -142,18 +219,24 @@ class Store:
 
     # -- reads -------------------------------------------------------------
 
-    def _view(self, endpoint_id):
-        view = dict(self._records[endpoint_id])
-        view["clusters"] = [{"id": w.id, "desiredStatus": w.desired_status} for w in self._workers.get(endpoint_id, [])]
+    def _view(self, key):
+        """What GraphQL serves: a shallow copy (served under the caller's lock, never mutated)."""
+        record = self._records[key]
+        if record is None:
+            return None
+        view = dict(record)
+        view["computeType"] = "CPU" if record.get("instanceIds") else "GPU"
+        view["clusters"] = [None if w is None else w.view() for w in self._workers.get(key, ())]
         return view
 
     def list_endpoints(self):
+        """myself.endpoints: every item in creation order, only the first list_cap ones when a cap is set."""
         self._expire()
-        return [self._view(endpoint_id) for endpoint_id in self._records]
+        return [self._view(key) for key in itertools.islice(self._records, self.list_cap)]
 
     def get_endpoint(self, endpoint_id):
         self._expire()
-        if endpoint_id not in self._records:
+        if self._records.get(endpoint_id) is None:
             return None
         return self._view(endpoint_id)
 
@@ -162,8 +245,8 @@ class Store:
     def save_endpoint(self, fields):
         """Create (no id) or replace (id) an endpoint; fields = the coerced EndpointInput.
 
-        Raises ApiError with the first rule broken, in the order README.md lists.
-        Returns the stored endpoint's view.
+        Raises ApiError with the first rule broken, in the order CONTRACT.md
+        lists. Returns the stored endpoint's view.
         """
         self._expire()
         endpoint_id = fields.get("id")
@@ -184,30 +267,22 @@ class Store:
                 raise ApiError(MSG_TEMPLATE_REQUIRED)
             # An update without templateId keeps the current one (observed).
             template_id = current.get("templateId")
-        gpu_ids = fields.get("gpuIds")
-        if gpu_ids is None:
-            raise ApiError(MSG_GPU_REQUIRED)
-        _check_gpu_ids(gpu_ids)
 
-        record = OrderedDict([
-            ("id", endpoint_id), ("name", name), ("templateId", template_id), ("gpuIds", gpu_ids),
-        ])
+        record = OrderedDict((key, None) for key in ENDPOINT_FIELDS)
+        record.update([("id", endpoint_id), ("name", name), ("templateId", template_id), ("gpuIds", fields.get("gpuIds"))])
         for key, default in OPTIONAL_DEFAULTS.items():
             value = fields.get(key)
-            record[key] = default if value is None else value
-
-        if record["scalerType"] not in SCALER_TYPES:
-            raise ApiError(MSG_SCALER_TYPE)
-        if record["scalerValue"] < 1:
-            raise ApiError(MSG_SCALER_VALUE)
-        if not IDLE_MIN <= record["idleTimeout"] <= IDLE_MAX:
-            raise ApiError(MSG_IDLE_TIMEOUT)
-        if record["workersMin"] < 0:
-            raise ApiError(MSG_WORKERS_MIN_NEGATIVE)
-        if record["workersMax"] < 0:
-            raise ApiError(MSG_WORKERS_MAX_NEGATIVE)
-        if record["workersMin"] > record["workersMax"]:
-            raise ApiError(MSG_WORKERS_ORDER)
+            record[key] = default if value is None else copy.deepcopy(value)
+        _check_string_list(record, "instanceIds")
+        # A CPU endpoint (instanceIds) needs no GPU pools.
+        cpu = bool(record["instanceIds"])
+        if record["gpuIds"] is None:
+            if not cpu:
+                raise ApiError(MSG_GPU_REQUIRED)
+        elif not (cpu and record["gpuIds"] == ""):
+            _check_gpu_ids(record["gpuIds"])
+        _check_values(record)
+        record["type"] = _endpoint_type(fields.get("type"), current)
         # Checked only when a template id is sent: an update keeping the
         # current one must not fail because the known set changed since.
         if self.templates is not None and fields.get("templateId") is not None and template_id not in self.templates:
@@ -215,10 +290,19 @@ class Store:
         # Keeping one's own name is always allowed, so legacy duplicates
         # (seeded) stay updatable; taking another endpoint's name is not.
         if current is None or name != current.get("name"):
-            if any(other.get("name") == name for other_id, other in self._records.items() if other_id != endpoint_id):
+            if any(other.get("name") == name for other_id, other in self._endpoints() if other_id != endpoint_id):
                 raise ApiError(MSG_NAME_TAKEN.format(name=name))
         self._check_quota(endpoint_id, current, record["workersMax"])
 
+        record["networkVolumeIds"] = _volumes_read_shape(record["networkVolumeIds"], current)
+        for key, default in READ_ONLY_DEFAULTS.items():
+            record[key] = default if current is None else current.get(key)
+        record["version"] = FIRST_VERSION
+        if current is not None:
+            record["version"] = current.get("version")
+            # The endpoint's version counts releases: a new template or env.
+            if template_id != current.get("templateId") or record["env"] != current.get("env"):
+                record["version"] = (current.get("version") or 0) + 1
         if current is None:
             endpoint_id = self._new_id()
             record["id"] = endpoint_id
@@ -227,7 +311,7 @@ class Store:
         return self._view(endpoint_id)
 
     def _check_quota(self, endpoint_id, current, workers_max):
-        others = sum(rec.get("workersMax") or 0 for other_id, rec in self._records.items() if other_id != endpoint_id)
+        others = sum(rec.get("workersMax") or 0 for other_id, rec in self._endpoints() if other_id != endpoint_id)
         old = (current.get("workersMax") or 0) if current is not None else 0
         # Only a change that raises workersMax can break the quota: an
         # account already above it (quota lowered, seeded data) can still
@@ -242,9 +326,11 @@ class Store:
             raise ApiError(MSG_NOT_FOUND)
         if (record.get("workersMin") or 0) != 0 or (record.get("workersMax") or 0) != 0:
             raise ApiError(MSG_DELETE_WORKERS_SET)
-        workers = self._workers.get(endpoint_id, [])
-        if workers:
-            raise ApiError(MSG_DELETE_DRAINING.format(count=len(workers)))
+        # Draining workers are still RUNNING; stopped ones (EXITED, PAUSED,
+        # DEAD, TERMINATED) never hold a delete back.
+        live = [w for w in self._workers.get(endpoint_id, []) if w is not None and w.desired_status in LIVE_STATUSES]
+        if live:
+            raise ApiError(MSG_DELETE_DRAINING.format(count=len(live)))
         del self._records[endpoint_id]
         self._workers.pop(endpoint_id, None)
 
@@ -257,47 +343,67 @@ class Store:
     def seed(self, entries):
         """Insert or patch endpoints verbatim, without the business rules.
 
-        Validated first as a whole, so a bad entry changes nothing.
+        Validated first as a whole, so a bad entry changes nothing. A null
+        entry adds a null item; an explicit "id": null an endpoint without id.
         """
         if not isinstance(entries, list):
             raise SeedError("endpoints must be a list")
         for entry in entries:
-            _check_seed_entry(entry, known=self._records)
+            if entry is not None:
+                _check_seed_entry(entry, known=self._records)
         for entry in entries:
-            endpoint_id = entry.get("id")
-            record = self._records.get(endpoint_id)
+            if entry is None:
+                self._records[self._placeholder_key()] = None
+                continue
+            key = entry.get("id")
+            record = self._records.get(key) if key is not None else None
             if record is None:
-                endpoint_id = endpoint_id or self._new_id()
-                record = OrderedDict((key, None) for key in ENDPOINT_FIELDS)
+                if "id" not in entry:
+                    key = self._new_id()
+                elif key is None:
+                    key = self._placeholder_key()
+                record = OrderedDict((field, None) for field in ENDPOINT_FIELDS)
                 record.update(OPTIONAL_DEFAULTS)
-                record["id"] = endpoint_id
-                self._records[endpoint_id] = record
-            for key in ENDPOINT_FIELDS:
-                if key in entry and key != "id":
-                    record[key] = entry[key]
+                record.update(READ_ONLY_DEFAULTS)
+                record.update([("id", entry.get("id", key)), ("type", DEFAULT_TYPE), ("version", FIRST_VERSION)])
+                self._records[key] = record
+            for field in ENDPOINT_FIELDS:
+                if field in entry and field != "id":
+                    record[field] = entry[field]
             if "clusters" in entry:
-                self._workers[endpoint_id] = [
-                    _Worker(c.get("id") or self._new_id(), c.get("desiredStatus", "RUNNING"),
-                            self._load_deadline(c.get("drainRemaining")))
-                    for c in entry["clusters"]
-                ]
+                self._workers[key] = [None if c is None else self._seeded_worker(c) for c in entry["clusters"]]
             else:
-                self._reconcile_workers(endpoint_id)
+                self._reconcile_workers(key)
         self._expire()
 
-    def _load_deadline(self, remaining):
-        return None if remaining is None else self._clock() + remaining
+    def _seeded_worker(self, cluster):
+        remaining = cluster.get("drainRemaining")
+        return _Worker(
+            cluster.get("id") or self._new_id(), cluster.get("desiredStatus", "RUNNING"),
+            None if remaining is None else self._clock() + remaining, cluster.get("machineId"),
+            cluster.get("lastStatusChange"), cluster.get("createdAt", CREATED_AT), cluster.get("version", FIRST_VERSION),
+        )
 
-    def dump(self, persistent=False):
-        """The state dump; persistent=True adds each worker's remaining drain time."""
+    def dump(self, fields="documented", persistent=False):
+        """The state dump: `fields` "documented" (default) or "all"; persistent=True (all fields) adds each worker's remaining drain time."""
+        if fields not in STATE_VIEWS:
+            raise ValueError("fields must be one of: %s" % ", ".join(STATE_VIEWS))
         self._expire()
+        full = persistent or fields == "all"
+        names = ENDPOINT_FIELDS if full else DOCUMENTED_FIELDS
         endpoints = []
         now = self._clock()
-        for endpoint_id, record in self._records.items():
-            view = dict(record)
+        for key, record in self._records.items():
+            if record is None:
+                endpoints.append(None)
+                continue
+            view = dict((name, copy.deepcopy(record[name])) for name in names)
             clusters = []
-            for worker in self._workers.get(endpoint_id, []):
-                cluster = {"id": worker.id, "desiredStatus": worker.desired_status}
+            for worker in self._workers.get(key, []):
+                if worker is None:
+                    clusters.append(None)
+                    continue
+                cluster = worker.view() if full else {"id": worker.id, "desiredStatus": worker.desired_status}
                 if persistent:
                     cluster["drainRemaining"] = None if worker.drain_until is None else max(0.0, worker.drain_until - now)
                 clusters.append(cluster)
@@ -305,6 +411,8 @@ class Store:
             endpoints.append(view)
         return endpoints
 
+
+# -- rules on values -----------------------------------------------------------
 
 def _check_gpu_ids(gpu_ids):
     """A comma-separated priority list of pools; "-<gpu type>" excludes a model."""
@@ -318,37 +426,175 @@ def _check_gpu_ids(gpu_ids):
         raise ApiError(MSG_GPU_NO_POOL)
 
 
+def _check_string_list(record, field):
+    if record[field] is not None and not all(record[field]):
+        raise ApiError(MSG_LIST_ITEMS.format(field=field))
+
+
+def _check_values(record):
+    """The rules on the stored values after gpuIds, in CONTRACT.md's order."""
+    if record["scalerType"] not in SCALER_TYPES:
+        raise ApiError(MSG_SCALER_TYPE)
+    if record["scalerValue"] < 1:
+        raise ApiError(MSG_SCALER_VALUE)
+    if not IDLE_MIN <= record["idleTimeout"] <= IDLE_MAX:
+        raise ApiError(MSG_IDLE_TIMEOUT)
+    if record["workersMin"] < 0:
+        raise ApiError(MSG_WORKERS_MIN_NEGATIVE)
+    if record["workersMax"] < 0:
+        raise ApiError(MSG_WORKERS_MAX_NEGATIVE)
+    if record["workersMin"] > record["workersMax"]:
+        raise ApiError(MSG_WORKERS_ORDER)
+    if record["workersPFBTarget"] is not None and record["workersPFBTarget"] < 0:
+        raise ApiError(MSG_PFB_NEGATIVE)
+    if record["gpuCount"] < 1:
+        raise ApiError(MSG_GPU_COUNT)
+    if record["executionTimeoutMs"] < 0:
+        raise ApiError(MSG_EXECUTION_TIMEOUT)
+    cuda_versions = record["allowedCudaVersions"]
+    if cuda_versions is not None and not all(CUDA_VERSION.match(token) for token in cuda_versions.split(",")):
+        raise ApiError(MSG_CUDA_VERSIONS)
+    if record["minCudaVersion"] is not None and not CUDA_VERSION.match(record["minCudaVersion"]):
+        raise ApiError(MSG_MIN_CUDA)
+    env = record["env"]
+    if env is not None:
+        if not all(env):
+            raise ApiError(MSG_LIST_ITEMS.format(field="env"))
+        keys = set()
+        for variable in env:
+            if not variable["key"]:
+                raise ApiError(MSG_ENV_KEY_EMPTY)
+            if variable["key"] in keys:
+                raise ApiError(MSG_ENV_KEY_TWICE.format(key=variable["key"]))
+            keys.add(variable["key"])
+    volumes = record["networkVolumeIds"]
+    if volumes is not None:
+        if not all(volume and volume.get("networkVolumeId") for volume in volumes):
+            raise ApiError(MSG_LIST_ITEMS.format(field="networkVolumeIds"))
+        seen = set()
+        for volume in volumes:
+            if volume["networkVolumeId"] in seen:
+                raise ApiError(MSG_VOLUME_TWICE.format(volume=volume["networkVolumeId"]))
+            seen.add(volume["networkVolumeId"])
+    _check_string_list(record, "modelReferences")
+
+
+def _endpoint_type(requested, current):
+    """type: QB or LB, fixed at creation; an update that omits it keeps it."""
+    if requested is not None and requested not in ENDPOINT_TYPES:
+        raise ApiError(MSG_TYPE)
+    if current is None:
+        return requested or DEFAULT_TYPE
+    if requested is not None and requested != current.get("type"):
+        raise ApiError(MSG_TYPE_FIXED.format(type=current.get("type")))
+    return current.get("type")
+
+
+def _volumes_read_shape(volumes, current):
+    """Input items {networkVolumeId} as read items {networkVolumeId, dataCenterId}.
+
+    A volume the endpoint already lists keeps its data centre (seeded ones
+    included); a new one gets a stable pick from DATA_CENTERS.
+    """
+    if volumes is None:
+        return None
+    known = {}
+    for item in (current or {}).get("networkVolumeIds") or ():
+        if item and item.get("networkVolumeId"):
+            known[item["networkVolumeId"]] = item.get("dataCenterId")
+    return [
+        {"networkVolumeId": volume["networkVolumeId"],
+         "dataCenterId": known.get(volume["networkVolumeId"],
+                                   DATA_CENTERS[zlib.crc32(volume["networkVolumeId"].encode("utf-8")) % len(DATA_CENTERS)])}
+        for volume in volumes
+    ]
+
+
+# -- seed shapes -------------------------------------------------------------------
+
+# What each seedable field may hold besides null: the values must still be
+# serialisable by the full schema (enums included); business rules are not
+# checked. A kind is "str", "int", "number", "str_list", ("enum", values) or
+# ("objects", keys): a list of objects with those string keys.
+_SEED_KINDS = dict(
+    [(field, "str") for field in ("id", "name", "templateId", "gpuIds", "locations", "networkVolumeId", "scalerType",
+                                  "allowedCudaVersions", "type", "aiKey", "userId", "createdAt", "minCudaVersion")]
+    + [(field, "int") for field in ("gpuCount", "idleTimeout", "scalerValue", "workersMin", "workersMax", "workersStandby",
+                                    "workersPFBTarget", "executionTimeoutMs", "version")]
+    + [("instanceIds", "str_list"), ("modelReferences", "str_list"), ("flashBootType", ("enum", FLASH_BOOT_TYPES)),
+       ("env", ("objects", ("key", "value"))), ("networkVolumeIds", ("objects", ("networkVolumeId", "dataCenterId")))]
+)
+_NETWORK_VOLUME_KINDS = {"id": "str", "name": "str", "size": "int", "dataCenterId": "str"}
+_CLUSTER_KINDS = {"id": "str", "desiredStatus": ("enum", CLUSTER_STATUSES), "lastStatusChange": "str", "machineId": "str",
+                  "createdAt": "str", "version": "int", "drainRemaining": "number"}
+
+
+def _is_number(value, types):
+    return isinstance(value, types) and not isinstance(value, bool)
+
+
+def _shape_error(kind, value):
+    """What is wrong with a non-null value of `kind`, or None."""
+    if kind == "str":
+        return None if isinstance(value, str) else "must be a string or null"
+    if kind == "int":
+        return None if _is_number(value, int) else "must be an integer or null"
+    if kind == "number":
+        return None if _is_number(value, (int, float)) else "must be a number or null"
+    if kind == "str_list":
+        if isinstance(value, list) and all(item is None or isinstance(item, str) for item in value):
+            return None
+        return "must be a list of strings (or nulls), or null"
+    tag, allowed = kind
+    if tag == "enum":
+        return None if value in allowed else "must be one of %s" % ", ".join(allowed)
+    if isinstance(value, list) and all(item is None or _is_string_object(item, allowed) for item in value):
+        return None
+    return "must be a list of {%s} objects (or nulls), or null" % ", ".join(allowed)
+
+
+def _is_string_object(item, keys):
+    return isinstance(item, dict) and not set(item) - set(keys) and all(v is None or isinstance(v, str) for v in item.values())
+
+
+def _check_object(value, kinds, what):
+    if not isinstance(value, dict):
+        raise SeedError("%s must be an object" % what)
+    unknown = set(value) - set(kinds)
+    if unknown:
+        raise SeedError("unknown %s field(s): %s" % (what, ", ".join(sorted(unknown))))
+    for key, item in value.items():
+        problem = None if item is None else _shape_error(kinds[key], item)
+        if problem:
+            raise SeedError("%s %s %s" % (what, key, problem))
+
+
 def _check_seed_entry(entry, known):
     """Shape checks only: the values must still be serialisable by the schema."""
     if not isinstance(entry, dict):
-        raise SeedError("each endpoint must be an object")
+        raise SeedError("each endpoint must be an object or null")
+    if "computeType" in entry:
+        raise SeedError("computeType is derived from instanceIds (CPU when non-empty): seed instanceIds instead")
     unknown = set(entry) - set(ENDPOINT_FIELDS) - {"clusters"}
     if unknown:
         raise SeedError("unknown endpoint field(s): %s" % ", ".join(sorted(unknown)))
-    endpoint_id = entry.get("id")
-    if endpoint_id is not None and not isinstance(endpoint_id, str):
-        raise SeedError("id must be a string")
-    if endpoint_id not in known and not isinstance(entry.get("name"), str):
-        raise SeedError("a new endpoint needs a string name")
-    if "name" in entry and not isinstance(entry["name"], str):
-        raise SeedError("name must be a string")
-    for key in ENDPOINT_FIELDS:
-        if key in ("id", "name") or key not in entry or entry[key] is None:
+    if entry.get("id") not in known and "name" not in entry:
+        raise SeedError("a new endpoint needs a name (a string, or null)")
+    for key, value in entry.items():
+        if key == "clusters" or value is None:
             continue
-        value = entry[key]
-        if key in INT_FIELDS:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise SeedError("%s must be an integer or null" % key)
-        elif not isinstance(value, str):
-            raise SeedError("%s must be a string or null" % key)
+        if key == "networkVolume":
+            _check_object(value, _NETWORK_VOLUME_KINDS, "networkVolume")
+            continue
+        problem = _shape_error(_SEED_KINDS[key], value)
+        if problem:
+            raise SeedError("%s %s" % (key, problem))
     clusters = entry.get("clusters", [])
     if not isinstance(clusters, list):
         raise SeedError("clusters must be a list")
     for cluster in clusters:
-        if not isinstance(cluster, dict) or set(cluster) - {"id", "desiredStatus", "drainRemaining"}:
-            raise SeedError("each cluster must be an object with id, desiredStatus")
-        if cluster.get("id") is not None and not isinstance(cluster["id"], str):
-            raise SeedError("cluster id must be a string")
-        remaining = cluster.get("drainRemaining")
-        if remaining is not None and (isinstance(remaining, bool) or not isinstance(remaining, (int, float))):
-            raise SeedError("drainRemaining must be a number or null")
+        if cluster is not None:
+            _check_object(cluster, _CLUSTER_KINDS, "cluster")
+            # Non-null in the schema: omitted means RUNNING, null is refused.
+            if "desiredStatus" in cluster and cluster["desiredStatus"] is None:
+                raise SeedError("cluster desiredStatus must be one of %s" % ", ".join(CLUSTER_STATUSES))

@@ -8,14 +8,23 @@ import pytest
 # The fixtures live in the emulator package so other test folders can import them too.
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator, emulator_factory  # noqa: F401 pylint: disable=unused-import
 
+# The documented fields: valid on both profiles.
 ENDPOINT_SELECTION = (
     "id name templateId gpuIds idleTimeout locations networkVolumeId scalerType scalerValue "
     "workersMin workersMax clusters { id desiredStatus }"
 )
-SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { %s } }" % ENDPOINT_SELECTION
+# Every field of the full profile's Endpoint.
+FULL_SELECTION = (
+    "id name templateId gpuIds gpuCount instanceIds computeType idleTimeout locations networkVolumeId "
+    "networkVolume { id name size dataCenterId } scalerType scalerValue workersMin workersMax workersStandby "
+    "workersPFBTarget executionTimeoutMs allowedCudaVersions type env { key value } version aiKey userId createdAt "
+    "clusters { id desiredStatus lastStatusChange machineId createdAt version } flashBootType minCudaVersion "
+    "networkVolumeIds { networkVolumeId dataCenterId } modelReferences"
+)
+SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { %s } }"
 DELETE = "mutation Delete($id: String!) { deleteEndpoint(id: $id) }"
-LIST = "query List { myself { endpoints { %s } } }" % ENDPOINT_SELECTION
-GET = "query Get($id: String!) { myself { endpoint(id: $id) { %s } } }" % ENDPOINT_SELECTION
+LIST = "query List { myself { endpoints { %s } } }"
+GET = "query Get($id: String!) { myself { endpoint(id: $id) { %s } } }"
 
 VALID = {"name": "my-endpoint", "templateId": "tmpl0000000001", "gpuIds": "AMPERE_48,ADA_48_PRO"}
 
@@ -23,11 +32,12 @@ VALID = {"name": "my-endpoint", "templateId": "tmpl0000000001", "gpuIds": "AMPER
 class Api:
     """Thin GraphQL helpers over EmulatorServer.call, with variables (as clients must)."""
 
-    def __init__(self, server):
+    def __init__(self, server, selection=ENDPOINT_SELECTION):
         self.server = server
+        self.selection = selection
 
     def save(self, **fields):
-        return self.server.call(SAVE, {"input": fields})
+        return self.server.call(SAVE % self.selection, {"input": fields})
 
     def create(self, **fields):
         """Create with VALID defaults; returns the stored endpoint (asserts success)."""
@@ -43,10 +53,13 @@ class Api:
         return body["data"]["saveEndpoint"]
 
     def save_error(self, **fields):
-        """The single business error of a refused save (asserts HTTP 200, data null)."""
+        """The single business error of a refused save (asserts HTTP 200, data null).
+
+        saveEndpoint is non-null, so its error nulls the whole data.
+        """
         status, _headers, body = self.save(**fields)
         assert status == 200, body
-        assert body["data"] == {"saveEndpoint": None}, body
+        assert body["data"] is None, body
         assert len(body["errors"]) == 1 and body["errors"][0]["path"] == ["saveEndpoint"], body
         return body["errors"][0]["message"]
 
@@ -60,12 +73,12 @@ class Api:
         return body["errors"][0]["message"]
 
     def endpoints(self):
-        status, _headers, body = self.server.call(LIST)
+        status, _headers, body = self.server.call(LIST % self.selection)
         assert status == 200 and "errors" not in body, body
         return body["data"]["myself"]["endpoints"]
 
     def get(self, endpoint_id):
-        status, _headers, body = self.server.call(GET, {"id": endpoint_id})
+        status, _headers, body = self.server.call(GET % self.selection, {"id": endpoint_id})
         assert status == 200 and "errors" not in body, body
         return body["data"]["myself"]["endpoint"]
 
@@ -73,3 +86,9 @@ class Api:
 @pytest.fixture
 def api(emulator):  # pylint: disable=redefined-outer-name
     return Api(emulator)
+
+
+@pytest.fixture
+def full_api(emulator):  # pylint: disable=redefined-outer-name
+    """Api selecting every field of the full profile."""
+    return Api(emulator, FULL_SELECTION)

@@ -53,17 +53,18 @@ def test_read_only_key_queries_but_never_mutates(api, emulator):
     endpoint = api.create(name="existing", workersMax=0)
     status, _headers, body = emulator.call(QUERY, api_key=emulator.read_only_key)
     assert status == 200 and body["data"]["myself"]["endpoints"] == [{"id": endpoint["id"]}]
+    # saveEndpoint is non-null: its refusal nulls the whole data.
     attempts = [
-        (SAVE, {"input": VALID}, "saveEndpoint"),
-        (SAVE, {"input": dict(VALID, id=endpoint["id"], workersMax=1)}, "saveEndpoint"),
-        (DELETE, {"id": endpoint["id"]}, "deleteEndpoint"),
+        (SAVE, {"input": VALID}, None),
+        (SAVE, {"input": dict(VALID, id=endpoint["id"], workersMax=1)}, None),
+        (DELETE, {"id": endpoint["id"]}, {"deleteEndpoint": None}),
     ]
-    for query, variables, field in attempts:
+    for query, variables, data in attempts:
         for auth in ("query", "bearer"):
             status, _headers, body = emulator.call(query, variables, api_key=emulator.read_only_key, auth=auth)
             assert status == 200
             assert body["errors"][0]["message"] == "Unauthorized"
-            assert body["data"] == {field: None}
+            assert body["data"] == data
     assert emulator.state()["endpoints"] == [endpoint]
     counters = emulator.log()["counters"]
     assert counters["unauthorized"] == 6 and counters["applied_mutations"] == 1

@@ -82,7 +82,8 @@ def test_start_serve_and_exit_cleanly(cli_processes, tmp_path, signum):
     assert url_file.read_text().strip() == cli.url
     assert requests.get(cli.url + "/_emulator/health", timeout=10).json() == {"ok": True}
     assert requests.get(cli.url + "/_emulator/config", timeout=10).json() == {
-        "drain_seconds": 0.1, "worker_quota": 4, "templates": ["tmpl", "other"], "discount": None,
+        "drain_seconds": 0.1, "worker_quota": 4, "templates": ["tmpl", "other"], "discount": None, "profile": "full",
+        "list_cap": None,
     }
     assert cli.call(SAVE, {"input": VALID})[0] == 200
     assert cli.call(SAVE, {"input": dict(VALID, templateId="zzz")})[1]["errors"][0]["message"] == "Template not found"

@@ -105,10 +105,11 @@ def test_no_key_ever_appears_in_log_or_control_output(emulator):
 
 def test_config_and_reset(api, emulator):
     status, config = control(emulator, "GET", "/config")
-    startup = {"drain_seconds": 0, "worker_quota": 20, "templates": None, "discount": None}
+    startup = {"drain_seconds": 0, "worker_quota": 20, "templates": None, "discount": None, "profile": "full", "list_cap": None}
     assert (status, config) == (200, startup)
     changed = {"drain_seconds": 2.5, "worker_quota": 7, "templates": ["a", "b"],
-               "discount": {"discountFactor": 0.8, "type": "PROMO", "expirationDate": None}}
+               "discount": {"discountFactor": 0.8, "type": "SERVERLESS_HI_VRAM", "expirationDate": "2030-01-01T00:00:00Z"},
+               "profile": "documented", "list_cap": 400}
     status, config = control(emulator, "POST", "/config", dict(changed, read_only_keys=["ro-key-xyz"]))
     assert (status, config) == (200, changed)
     assert control(emulator, "POST", "/config", {"worker_quota": 9})[1]["templates"] == ["a", "b"]  # merged
@@ -125,6 +126,13 @@ def test_config_and_reset(api, emulator):
 @pytest.mark.parametrize("payload", [
     {"drain_seconds": -1}, {"worker_quota": 1.5}, {"templates": "abc"}, {"read_only_keys": "k"},
     {"discount": {"percent": 3}}, {"nope": 1}, {"api_keys": []},
+    # The discount's non-null fields are required and typed; type is a DiscountType.
+    {"discount": {"discountFactor": 0.8, "type": "SERVERLESS"}},
+    {"discount": {"discountFactor": 0.8, "type": "PROMO", "expirationDate": "2030-01-01"}},
+    {"discount": {"discountFactor": None, "type": "SERVERLESS", "expirationDate": "2030-01-01"}},
+    {"discount": {"discountFactor": 0.8, "type": "SERVERLESS", "expirationDate": None}},
+    {"discount": {"discountFactor": 0.8, "type": "SERVERLESS", "expirationDate": "2030-01-01", "userId": "u"}},
+    {"profile": "nope"}, {"profile": None}, {"list_cap": -1}, {"list_cap": 1.5}, {"list_cap": True},
 ])
 def test_bad_config_is_400(emulator, payload):
     status, body = control(emulator, "POST", "/config", payload)
@@ -168,7 +176,8 @@ def test_seed_endpoints_verbatim(api, emulator):
 
 @pytest.mark.parametrize("payload", [
     {"endpoints": [{"id": "x"}]},  # new endpoint without a name
-    {"endpoints": [{"name": "abc", "gpuCount": 1}]},
+    {"endpoints": [{"name": "abc", "noSuchField": 1}]},
+    {"endpoints": [{"name": "abc", "computeType": "CPU"}]},  # derived, never seeded
     {"endpoints": [{"name": "abc", "workersMax": "3"}]},
     {"endpoints": [{"name": "abc"}, {"name": 5}]},
     {"endpoints": [{"name": "abc", "clusters": [{"status": "x"}]}]},

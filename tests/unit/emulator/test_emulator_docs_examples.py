@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import json
 
+import pytest
 import requests
 
 CREATE = (
@@ -28,6 +29,12 @@ VIEW = (
     "serverlessDiscount { discountFactor type expirationDate } } }"
 )
 DELETE = 'mutation { deleteEndpoint(id: "%s") }'
+
+
+@pytest.fixture(name="emulator", params=["full", "documented"])
+def emulator_on_each_profile(request, emulator_factory):
+    """Every test of this file runs against both profiles: the documented operations are valid on each."""
+    return emulator_factory(profile=request.param)
 
 
 def post(emulator, query):

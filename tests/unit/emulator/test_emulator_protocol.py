@@ -31,7 +31,9 @@ def raw(emulator, method="POST", path=None, body=None, headers=None):
 # Message fragments that graphql-core 3.2 and 3.3 both produce (their wording differs).
 @pytest.mark.parametrize("query, fragments", [
     ("{ myself { nosuchfield } }", ["cannot query field 'nosuchfield' on type 'user'."]),
-    ('mutation { saveEndpoint(input: {name: "abc", gpuCount: 1}) { id } }', ["gpucount", "endpointinput"]),
+    ('mutation { saveEndpoint(input: {name: "abc", noSuchField: 1}) { id } }', ["nosuchfield", "endpointinput"]),
+    ('mutation { saveEndpoint(input: {gpuIds: "AMPERE_16"}) { id } }', ["'name'", "required"]),
+    ('mutation { saveEndpoint(input: {name: null, gpuIds: "AMPERE_16"}) { id } }', ["expected value of", "'string!'"]),
     ('mutation { saveEndpoint(input: {name: "abc", workersMax: "3"}) { id } }', ["int cannot represent"]),
     ("{ myself { endpoint { id } } }", ["argument", "id", "'string!'", "required"]),
     ("mutation { saveEndpoint { id } }", ["argument", "input", "'endpointinput!'", "required"]),
@@ -51,7 +53,10 @@ def test_parse_and_validation_errors_are_400_without_data(emulator, query, fragm
 
 def test_variable_coercion_errors_are_400_without_data(emulator):
     query = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id } }"
-    for variables in ({"input": dict(VALID, workersMax="3")}, {"input": dict(VALID, gpuCount=1)}, {}):
+    no_name = dict(VALID)
+    del no_name["name"]
+    for variables in ({"input": dict(VALID, workersMax="3")}, {"input": dict(VALID, noSuchField=1)}, {},
+                      {"input": no_name}, {"input": dict(VALID, name=None)}):
         status, _headers, body = emulator.call(query, variables)
         assert status == 400 and set(body) == {"errors"}, body
     assert emulator.state() == {"endpoints": []}
@@ -118,19 +123,31 @@ def test_keep_alive_connection_serves_many_requests(emulator):
         connection.close()
 
 
-def test_requests_session_and_introspection(emulator):
+DOCUMENTED_INPUT = ["id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId",
+                    "scalerType", "scalerValue", "workersMin", "workersMax"]
+FULL_INPUT = ["id", "name", "templateId", "gpuIds", "gpuCount", "instanceIds", "idleTimeout", "locations", "networkVolumeId",
+              "scalerType", "scalerValue", "workersMin", "workersMax", "workersPFBTarget", "executionTimeoutMs",
+              "allowedCudaVersions", "type", "env", "bindEndpoint", "hubReleaseId", "modelName", "flashBootType",
+              "minCudaVersion", "networkVolumeIds", "modelReferences"]
+
+
+@pytest.mark.parametrize("profile, expected", [("full", FULL_INPUT), ("documented", DOCUMENTED_INPUT)])
+def test_requests_session_and_introspection(emulator_factory, profile, expected):
+    # The emulator answers introspection (the production service does not).
+    emulator = emulator_factory(profile=profile)
     with requests.Session() as session:
         session.headers["Authorization"] = "Bearer " + emulator.api_key
         response = session.post(emulator.graphql_url, json={"query": "{ __type(name: \"EndpointInput\") { inputFields { name } } }"})
         assert response.status_code == 200
         names = [field["name"] for field in response.json()["data"]["__type"]["inputFields"]]
-        assert names == ["id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId",
-                         "scalerType", "scalerValue", "workersMin", "workersMax"]
+        assert names == expected
 
 
 def test_business_error_shape(emulator):
     status, _headers, body = emulator.call("mutation { saveEndpoint(input: {name: \"ab\", templateId: \"t\", gpuIds: \"AMPERE_16\"}) { id } }")
     assert status == 200
-    assert body["data"] == {"saveEndpoint": None}
+    # saveEndpoint is non-null: its error nulls data entirely, and the
+    # request still counts as executed (HTTP 200, not a request error).
+    assert body["data"] is None and set(body) == {"data", "errors"}
     assert body["errors"][0]["message"] == "name must be between 3 and 191 characters."
     assert body["errors"][0]["path"] == ["saveEndpoint"]

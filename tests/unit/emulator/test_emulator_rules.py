@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.tensorone.cloud.tests.emulator import OPTIONAL_DEFAULTS
-from ansible_collections.tensorone.cloud.tests.emulator.state import Store
+from ansible_collections.tensorone.cloud.tests.emulator.state import ApiError, Store
 
 VALID = {"name": "my-endpoint", "templateId": "tmpl0000000001", "gpuIds": "AMPERE_48,ADA_48_PRO"}
 SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id } }"
@@ -26,12 +26,32 @@ def with_valid(**fields):
     return payload
 
 
+def assert_name_refused_by_the_schema(api, payload):
+    """EndpointInput.name is String!: a missing or null name is a variable coercion error, HTTP 400, nothing ran."""
+    for name in (False, None):
+        fields = dict(payload)
+        if name is False:
+            fields.pop("name", None)
+        else:
+            fields["name"] = name
+        status, _headers, body = api.save(**fields)
+        assert status == 400 and set(body) == {"errors"}, body
+        # The wording differs between graphql-core versions; both name the variable and the field.
+        message = body["errors"][0]["message"]
+        assert "$input" in message and re.search(r"\bname\b", message), body
+
+
+def test_create_requires_name_by_the_schema(api, emulator):
+    assert_name_refused_by_the_schema(api, with_valid())
+    assert emulator.state() == {"endpoints": []}
+    assert emulator.log()["counters"]["applied_mutations"] == 0
+
+
 @pytest.mark.parametrize("missing, message", [
-    ("name", "name is required."),
     ("templateId", "templateId is required."),
     ("gpuIds", "gpuIds is required."),
 ])
-def test_create_requires_name_template_gpus(api, emulator, missing, message):
+def test_create_requires_template_gpus(api, emulator, missing, message):
     payload = with_valid()
     del payload[missing]
     assert api.save_error(**payload) == message
@@ -93,12 +113,19 @@ def test_update_unknown_id(api):
     assert api.save_error(**with_valid(id="doesnotexist00")) == "Endpoint not found"
 
 
-@pytest.mark.parametrize("missing, message", [("name", "name is required."), ("gpuIds", "gpuIds is required.")])
-def test_update_requires_name_and_gpus(api, missing, message):
+def test_update_requires_name_and_gpus(api, emulator):
     endpoint = api.create()
     payload = {"id": endpoint["id"], "name": endpoint["name"], "gpuIds": endpoint["gpuIds"]}
-    del payload[missing]
-    assert api.save_error(**payload) == message
+    assert_name_refused_by_the_schema(api, payload)
+    del payload["gpuIds"]
+    assert api.save_error(**payload) == "gpuIds is required."
+    assert emulator.state()["endpoints"] == [endpoint]
+
+
+def test_store_still_refuses_a_missing_name():
+    """Without GraphQL (Store used directly), the business rule is still there."""
+    with pytest.raises(ApiError, match="name is required."):
+        Store().save_endpoint({"templateId": "t", "gpuIds": "AMPERE_16"})
 
 
 def test_unique_names_on_create_and_rename(api, emulator):
@@ -175,9 +202,9 @@ def test_update_replaces_omitted_field_with_default(api, field):
     assert api.get(endpoint["id"]) == updated
 
 
-def test_update_with_only_required_fields_resets_everything(api):
-    endpoint = api.create(**NON_DEFAULTS)
-    updated = api.update(id=endpoint["id"], name=endpoint["name"], gpuIds=endpoint["gpuIds"])
+def test_update_with_only_required_fields_resets_everything(full_api):
+    endpoint = full_api.create(**NON_DEFAULTS)
+    updated = full_api.update(id=endpoint["id"], name=endpoint["name"], gpuIds=endpoint["gpuIds"])
     assert {k: updated[k] for k in OPTIONAL_DEFAULTS} == dict(OPTIONAL_DEFAULTS)
     assert updated["templateId"] == VALID["templateId"]  # kept when omitted
     assert updated["clusters"] == []  # workersMin went back to 0
@@ -191,8 +218,8 @@ def test_explicit_null_on_update_is_the_default_too(api):
     assert updated["templateId"] == VALID["templateId"]
 
 
-def test_create_defaults(api):
-    endpoint = api.create()
+def test_create_defaults(full_api):
+    endpoint = full_api.create()
     assert {k: endpoint[k] for k in OPTIONAL_DEFAULTS} == dict(OPTIONAL_DEFAULTS)
     assert endpoint["clusters"] == []
 
