@@ -96,6 +96,18 @@ def test_start_serve_and_exit_cleanly(cli_processes, tmp_path, signum):
     assert stdout == "" and stderr == ""  # the URL line was already read; nothing else, no key anywhere
 
 
+def test_profile_and_list_cap(cli_processes):
+    cli = cli_processes("--api-key", KEY, "--profile", "documented", "--list-cap", "2")
+    config = requests.get(cli.url + "/_emulator/config", timeout=10).json()
+    assert (config["profile"], config["list_cap"]) == ("documented", 2)
+    status, body = cli.call("{ myself { endpoints { gpuCount } } }")
+    assert status == 400 and "'gpuCount'" in body["errors"][0]["message"]
+    for number in range(3):
+        assert cli.call(SAVE, {"input": dict(VALID, name="from-cli-%d" % number)})[0] == 200
+    assert len(cli.call("{ myself { endpoints { id } } }")[1]["data"]["myself"]["endpoints"]) == 2
+    assert cli.stop()[0] == 0
+
+
 def test_key_from_environment(cli_processes):
     cli = cli_processes(TENSORONE_EMULATOR_API_KEY=KEY)
     assert cli.call("{ myself { id } }")[0] == 200
@@ -106,6 +118,9 @@ def test_key_from_environment(cli_processes):
     ([], "TENSORONE_EMULATOR_API_KEY"),
     (["--api-key", KEY, "--host", "0.0.0.0"], "only 127.0.0.1, ::1 or localhost"),
     (["--api-key", KEY, "--state-file", "/nonexistent-dir/state.json"], "directory does not exist"),
+    (["--api-key", KEY, "--profile", "real"], "--profile"),
+    (["--api-key", KEY, "--list-cap", "-1"], "--list-cap must be >= 0"),
+    (["--api-key", KEY, "--list-cap", "many"], "--list-cap"),
 ])
 def test_usage_errors(args, fragment):
     process = subprocess.run([sys.executable, "-m", "emulator"] + args, env=environment(), stdout=subprocess.PIPE,

@@ -252,3 +252,132 @@ def test_stop_ends_kept_alive_connections(emulator_factory):
         server.stop()
         with pytest.raises(requests.exceptions.ConnectionError):
             session.get(server.url + "/_emulator/health", timeout=10)
+
+
+ALL_STATE_FIELDS = [
+    "id", "name", "templateId", "gpuIds", "gpuCount", "instanceIds", "idleTimeout", "locations", "networkVolumeId",
+    "networkVolume", "scalerType", "scalerValue", "workersMin", "workersMax", "workersStandby", "workersPFBTarget",
+    "executionTimeoutMs", "allowedCudaVersions", "type", "env", "version", "aiKey", "userId", "createdAt",
+    "flashBootType", "minCudaVersion", "networkVolumeIds", "modelReferences", "clusters",
+]
+# A value for every seedable field of the full profile.
+EVERY_FIELD = {
+    "id": "everything0001", "name": "everything", "templateId": "tmpl", "gpuIds": "", "gpuCount": 2,
+    "instanceIds": ["cpu3c-2-4", None], "idleTimeout": 9, "locations": "EU-RO-1", "networkVolumeId": "vol-a",
+    "networkVolume": {"id": "vol-a", "name": "data", "size": 100, "dataCenterId": "EU-RO-1"}, "scalerType": "REQUEST_COUNT",
+    "scalerValue": 2, "workersMin": 1, "workersMax": 4, "workersStandby": 3, "workersPFBTarget": 1,
+    "executionTimeoutMs": 0, "allowedCudaVersions": "12.4,12.8", "type": "LB",
+    "env": [{"key": "A", "value": "1"}, None, {"key": None, "value": None}], "version": 7, "aiKey": "ai-key",
+    "userId": "another-user", "createdAt": "2023-03-03T03:03:03Z", "flashBootType": "FLASHBOOT", "minCudaVersion": "12.4",
+    "networkVolumeIds": [{"networkVolumeId": "vol-a", "dataCenterId": "EU-RO-1"}, None], "modelReferences": ["ref", None],
+    "clusters": [{"id": "w1", "desiredStatus": "PAUSED", "lastStatusChange": "Paused by user", "machineId": "m1",
+                  "createdAt": "2023-03-03", "version": 6}, None],
+}
+FULL_QUERY = ("{ myself { endpoints { id name templateId gpuIds gpuCount instanceIds computeType idleTimeout locations "
+              "networkVolumeId networkVolume { id name size dataCenterId } scalerType scalerValue workersMin workersMax "
+              "workersStandby workersPFBTarget executionTimeoutMs allowedCudaVersions type env { key value } version aiKey "
+              "userId createdAt flashBootType minCudaVersion networkVolumeIds { networkVolumeId dataCenterId } "
+              "modelReferences clusters { id desiredStatus lastStatusChange machineId createdAt version } } } }")
+
+
+def test_seed_every_field_and_read_it_back(emulator):
+    emulator.seed_endpoints([EVERY_FIELD])
+    status, state = control(emulator, "GET", "/state?fields=all")
+    assert status == 200 and state == emulator.state(fields="all")
+    assert list(state["endpoints"][0]) == ALL_STATE_FIELDS
+    assert state["endpoints"][0] == EVERY_FIELD
+    status, _headers, body = emulator.call(FULL_QUERY)
+    assert status == 200 and "errors" not in body, body
+    assert body["data"]["myself"]["endpoints"] == [dict(EVERY_FIELD, computeType="CPU")]
+    # The default view keeps the documented fields.
+    assert list(emulator.state()["endpoints"][0]) == STATE_FIELDS
+    assert control(emulator, "GET", "/state?fields=none")[0] == 400
+    assert control(emulator, "GET", "/state?other=1")[0] == 400
+
+
+def test_seed_defaults_for_a_new_entry(emulator):
+    emulator.seed_endpoints([{"name": "defaults"}])
+    stored = emulator.state(fields="all")["endpoints"][0]
+    assert dict((k, v) for k, v in stored.items() if k not in ("id", "name")) == {
+        "templateId": None, "gpuIds": None, "gpuCount": 1, "instanceIds": None, "idleTimeout": 5, "locations": None,
+        "networkVolumeId": None, "networkVolume": None, "scalerType": "QUEUE_DELAY", "scalerValue": 4, "workersMin": 0,
+        "workersMax": 3, "workersStandby": 0, "workersPFBTarget": None, "executionTimeoutMs": 600000,
+        "allowedCudaVersions": None, "type": "QB", "env": None, "version": 1, "aiKey": None, "userId": "user_emulator",
+        "createdAt": "2024-01-01T00:00:00.000Z", "flashBootType": "OFF", "minCudaVersion": None, "networkVolumeIds": None,
+        "modelReferences": None, "clusters": [],
+    }
+
+
+def test_seeded_clusters_get_machine_ids_and_defaults(emulator):
+    emulator.seed_endpoints([{"id": "workers0000001", "name": "workers", "clusters": [{"id": "w1"}, {"machineId": None}]}])
+    clusters = emulator.state(fields="all")["endpoints"][0]["clusters"]
+    assert clusters[0] == {"id": "w1", "desiredStatus": "RUNNING", "lastStatusChange": None, "machineId": "machine-w1",
+                           "createdAt": "2024-01-01T00:00:00.000Z", "version": 1}
+    assert len(clusters[1]["id"]) == 14 and clusters[1]["machineId"] == "machine-" + clusters[1]["id"]
+
+
+@pytest.mark.parametrize("entry", [
+    {"name": "abc", "flashBootType": "ON"},
+    {"name": "abc", "flashBootType": 1},
+    {"name": "abc", "instanceIds": "cpu3c-2-4"},
+    {"name": "abc", "instanceIds": [1]},
+    {"name": "abc", "modelReferences": {"a": 1}},
+    {"name": "abc", "env": [{"key": "A", "val": "1"}]},
+    {"name": "abc", "env": [{"key": 1, "value": "1"}]},
+    {"name": "abc", "env": {"A": "1"}},
+    {"name": "abc", "networkVolumeIds": [{"id": "vol"}]},
+    {"name": "abc", "networkVolumeIds": ["vol"]},
+    {"name": "abc", "networkVolume": {"size": "100"}},
+    {"name": "abc", "networkVolume": {"region": "EU"}},
+    {"name": "abc", "networkVolume": "vol"},
+    {"name": "abc", "gpuCount": "1"},
+    {"name": "abc", "version": True},
+    {"name": "abc", "type": 1},
+    {"name": "abc", "clusters": [{"id": "w", "desiredStatus": "STOPPED"}]},
+    {"name": "abc", "clusters": [{"id": "w", "desiredStatus": None}]},
+    {"name": "abc", "clusters": [{"id": "w", "machineId": 5}]},
+    {"name": "abc", "clusters": [{"id": "w", "version": "1"}]},
+    {"name": "abc", "clusters": [{"id": "w", "drainRemaining": "1"}]},
+    {"name": "abc", "clusters": None},
+    {"name": "abc", "computeType": "GPU"},
+    {"id": 5, "name": "abc"},
+    "not an object",
+])
+def test_bad_full_field_seeds_are_400_and_change_nothing(emulator, entry):
+    status, body = control(emulator, "POST", "/seed", {"endpoints": [{"name": "fine"}, entry]})
+    assert status == 400 and "error" in body, body
+    assert emulator.state() == {"endpoints": []}
+
+
+def test_seed_patches_extra_fields_of_an_existing_endpoint(api, emulator):
+    endpoint = api.create(**VALID)
+    emulator.seed_endpoints([{"id": endpoint["id"], "type": "LB", "workersStandby": 2, "env": [{"key": "K", "value": "v"}]}])
+    stored = emulator.state(fields="all")["endpoints"][0]
+    assert (stored["type"], stored["workersStandby"], stored["env"], stored["name"]) == (
+        "LB", 2, [{"key": "K", "value": "v"}], "control")
+
+
+def test_state_file_keeps_every_field_and_the_nulls(tmp_path):
+    state_file = str(tmp_path / "state.json")
+    with EmulatorServer(api_keys=["key-123456"], state_file=state_file) as first:
+        first.seed_endpoints([EVERY_FIELD, None, {"id": None, "name": None}])
+        saved = first.state(fields="all")
+    with open(state_file) as handle:
+        on_disk = json.load(handle)
+    assert on_disk["endpoints"][1] is None and on_disk["endpoints"][2]["id"] is None
+    with EmulatorServer(api_keys=["key-123456"], state_file=state_file) as second:
+        assert second.state(fields="all") == saved
+        status, _headers, body = second.call("{ myself { endpoints { id name type env { key } } } }", api_key="key-123456")
+        assert status == 200 and body["data"]["myself"]["endpoints"] == [
+            {"id": "everything0001", "name": "everything", "type": "LB", "env": [{"key": "A"}, None, {"key": None}]},
+            None, {"id": None, "name": None, "type": "QB", "env": None}]
+
+
+def test_a_full_state_dump_is_a_valid_state_file(tmp_path):
+    with EmulatorServer(api_keys=["key-123456"]) as first:
+        first.seed_endpoints([EVERY_FIELD, None])
+        dump = first.state(fields="all")
+    state_file = tmp_path / "state.json"
+    state_file.write_text(json.dumps(dump))
+    with EmulatorServer(api_keys=["key-123456"], state_file=str(state_file)) as second:
+        assert second.state(fields="all") == dump
