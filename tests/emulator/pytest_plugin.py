@@ -20,7 +20,8 @@ def emulator():
     """A fresh emulator per test on 127.0.0.1:<free port>.
 
     Keys: emulator.api_key (full) and emulator.read_only_key. Startup config:
-    drain_seconds 0, worker_quota 20, any template, seed 0.
+    drain_seconds 0, worker_quota 20, any template, seed 0, the full
+    profile, no list cap.
     """
     server = EmulatorServer(api_keys=[API_KEY], read_only_keys=[READ_ONLY_KEY]).start()
     try:
@@ -31,7 +32,7 @@ def emulator():
 
 @pytest.fixture
 def emulator_factory():
-    """Start emulators with other startup arguments: emulator_factory(drain_seconds=1, seed=7)."""
+    """Start emulators with other startup arguments: emulator_factory(drain_seconds=1, seed=7, profile="documented")."""
     started = []
 
     def factory(**kwargs):
