@@ -85,6 +85,7 @@ IDLE_MIN, IDLE_MAX = 1, 3600
 ID_ALPHABET = string.ascii_lowercase + string.digits
 ID_LENGTH = 14
 CUDA_VERSION = re.compile(r"^[0-9]+\.[0-9]+$")
+INT_MIN, INT_MAX = -2 ** 31, 2 ** 31 - 1
 
 # Error messages. Observed ones are the real service's text; the others are
 # chosen (CONTRACT.md lists which is which).
@@ -297,15 +298,14 @@ class Store:
         record["networkVolumeIds"] = _volumes_read_shape(record["networkVolumeIds"], current)
         for key, default in READ_ONLY_DEFAULTS.items():
             record[key] = default if current is None else current.get(key)
-        record["version"] = FIRST_VERSION
-        if current is not None:
-            record["version"] = current.get("version")
-            # The endpoint's version counts releases: a new template or env.
-            if template_id != current.get("templateId") or record["env"] != current.get("env"):
-                record["version"] = (current.get("version") or 0) + 1
         if current is None:
-            endpoint_id = self._new_id()
-            record["id"] = endpoint_id
+            record["version"] = FIRST_VERSION
+            endpoint_id = record["id"] = self._new_id()
+        elif template_id != current.get("templateId") or record["env"] != current.get("env"):
+            # The version counts releases: a new template or a new env.
+            record["version"] = (current.get("version") or 0) + 1
+        else:
+            record["version"] = current.get("version")
         self._records[endpoint_id] = record
         self._reconcile_workers(endpoint_id)
         return self._view(endpoint_id)
@@ -538,7 +538,8 @@ def _shape_error(kind, value):
     if kind == "str":
         return None if isinstance(value, str) else "must be a string or null"
     if kind == "int":
-        return None if _is_number(value, int) else "must be an integer or null"
+        # GraphQL's Int is 32-bit: a larger value could not be served.
+        return None if _is_number(value, int) and INT_MIN <= value <= INT_MAX else "must be a 32-bit integer or null"
     if kind == "number":
         return None if _is_number(value, (int, float)) else "must be a number or null"
     if kind == "str_list":

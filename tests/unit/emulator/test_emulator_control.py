@@ -332,6 +332,8 @@ def test_seeded_clusters_get_machine_ids_and_defaults(emulator):
     {"name": "abc", "networkVolume": "vol"},
     {"name": "abc", "gpuCount": "1"},
     {"name": "abc", "version": True},
+    {"name": "abc", "workersMax": 2 ** 31},
+    {"name": "abc", "clusters": [{"id": "w", "version": -2 ** 31 - 1}]},
     {"name": "abc", "type": 1},
     {"name": "abc", "clusters": [{"id": "w", "desiredStatus": "STOPPED"}]},
     {"name": "abc", "clusters": [{"id": "w", "desiredStatus": None}]},
