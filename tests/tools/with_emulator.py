@@ -8,7 +8,7 @@ then stops the emulator (SIGTERM) and exits with COMMAND's exit code:
   TENSORONE_API_URL       <base>/graphql
   TENSORONE_EMULATOR_URL  <base> (control paths /_emulator/...)
 
-Usage: with_emulator.py [--log FILE] [--state-file FILE]
+Usage: with_emulator.py [--log FILE] [--state-file FILE] [--profile full|documented]
                         [--integration-config FILE] -- COMMAND [ARG...]
 --integration-config writes the ansible-test integration_config.yml that
 hands URL and key to the integration targets (ansible-test passes only a
@@ -64,6 +64,7 @@ def main():
     parser.add_argument("--state-file", help="passed to the emulator")
     parser.add_argument("--integration-config", help="write ansible-test's integration_config.yml here")
     parser.add_argument("--drain-seconds", default="1")
+    parser.add_argument("--profile", default="full", help="the API the emulator serves: full or documented")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -74,7 +75,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="tensorone-emulator-")
     url_file = os.path.join(workdir, "url")
     cmd = [sys.executable, "-m", "emulator", "--port", "0", "--api-key", key,
-           "--drain-seconds", args.drain_seconds, "--url-file", url_file]
+           "--drain-seconds", args.drain_seconds, "--url-file", url_file, "--profile", args.profile]
     if args.state_file:
         cmd += ["--state-file", args.state_file]
     env = dict(os.environ, PYTHONPATH=TESTS_DIR + os.pathsep + os.environ.get("PYTHONPATH", ""))
