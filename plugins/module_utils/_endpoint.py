@@ -522,6 +522,8 @@ class Endpoints:
         for endpoint_id, api_endpoint in self.read_by_id(wanted, FIELDS).items():
             if api_endpoint:
                 self.current[endpoint_id] = api_endpoint
+                # An error that echoes the input must not show the endpoint's environment values.
+                self.run.secrets.extend(value for value in ENV.view(api_endpoint.get("env")).values() if value)
             else:
                 self.current.pop(endpoint_id, None)
 
@@ -601,8 +603,6 @@ class Endpoints:
         current = self.current.get(endpoint["id"])
         if current is None:
             raise ModelError("Endpoint %r (%s) is gone: it was deleted since this run read it" % (endpoint["name"], endpoint["id"]))
-        # An error that echoes the input must not show the endpoint's environment values.
-        self.run.secrets.extend(value for value in ENV.view(current.get("env")).values() if value)
         data = self.selection.execute(self.client, self._save_document, {"input": build_input(current, desired, self.selection)})
         self.actions.append(action)
         self.current.pop(endpoint["id"], None)  # read again before another save

@@ -31,7 +31,6 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     Client,
     api_calls,
     check_api_params,
-    redactor,
 )
 
 # The API's Int is a signed 32-bit integer.
@@ -64,10 +63,19 @@ class Run:
         self.warnings = []
         # Values read from the API that no message may show (for example environment values).
         self.secrets = []
+        # The client's own: the key (as given and URL-encoded) and the URL's credentials.
+        self.redact_credentials = client.redact
         # The planned steps, as the resource's planner made them (for a failure's result).
         self.steps = []
         # Called on failure for the result keys known so far (for example the endpoints a fleet run reached).
         self.partial_result = dict
+
+    def redact(self, text):
+        """``text`` without the key, the URL's credentials or any of ``secrets``."""
+        text = self.redact_credentials(text)
+        for secret in sorted(set(s for s in self.secrets if s), key=len, reverse=True):
+            text = text.replace(secret, "********")
+        return text
 
 
 def _type_name(value):
@@ -143,14 +151,7 @@ def run_module(argument_spec, work, check=None, **module_options):
         # A bug of the collection still ends in a clean, key-free failure, never a traceback.
         error = ModelError("Unexpected error in the tensorone.cloud collection (please report it): %s: %s"
                            % (type(exc).__name__, exc))
-    redact_credentials = redactor(params["api_key"], params["api_url"])
-
-    def redact(text):
-        text = redact_credentials(text)
-        for secret in sorted(set(run.secrets), key=len, reverse=True):
-            text = text.replace(secret, "********")
-        return text
-
+    redact = run.redact
     for warning in run.warnings:
         module.warn(redact(warning))
     # fail_json outside the except block: some ansible-core versions attach the
