@@ -2,21 +2,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Concurrent and interrupted runs, every playbook at -vvvv, and the key searched for in all of it.
 
-1. Two ansible-playbook runs started together create the same 5 endpoints
-   (race.yml): both succeed, exactly 5 endpoints exist with the requested
-   settings, each created once, and the runs really raced (the service refused
-   a create as a duplicate name at least once); then two runs delete them
-   together: both succeed, nothing is left.
-2. A state=absent run (absent.yml) is killed (SIGKILL to ansible-playbook, its
-   worker and the module at once) after the scale-down to 0 and before the
-   delete, while the workers drain: the endpoint is still there, scaled to 0;
-   the next run finishes the delete and reports changed.
+1. Two runs started together create the same 5 endpoints (race.yml): both succeed, exactly 5 exist
+   as requested, each created once, and the runs really raced (a create was refused as a duplicate);
+   then two runs delete them together: both succeed, nothing is left.
+2. A state=absent run (absent.yml) is killed (ansible-playbook, its worker and the module at once)
+   during the drain, before the delete: the endpoint is left scaled to 0; the next run deletes it.
 3. The tensorone_faults scenarios once more, at -vvvv (faults_vvvv.yml).
 4. No key in any output, result file or the emulator's log.
 
-runme.sh runs this from the target's directory; ansible-test sets
-INVENTORY_PATH and OUTPUT_DIR, the emulator's URL and key come from
-../../integration_config.yml.
+runme.sh runs this in the target's directory with tests/emulator on PYTHONPATH; ansible-test
+sets INVENTORY_PATH and OUTPUT_DIR; ../../integration_config.yml names the emulator and its key.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,11 +23,11 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
 import yaml
+from control import Control  # pylint: disable=import-error
 
 CONFIG = "../../integration_config.yml"
 INVENTORY = os.environ.get("INVENTORY_PATH", "../../inventory")
@@ -40,19 +35,6 @@ OUT = os.environ.get("OUTPUT_DIR") or tempfile.mkdtemp()
 LOGS = os.path.join(OUT, "concurrency-logs")
 ENV = dict(os.environ, ANSIBLE_ROLES_PATH="..")  # faults_vvvv.yml plays the tensorone_faults target as a role
 
-
-def find_control():
-    """tests/emulator/control.py of the collection this target runs in (see setup_emulator's lookup plugin)."""
-    directory = os.path.dirname(os.path.abspath(__file__))
-    while not os.path.isfile(os.path.join(directory, "tests", "emulator", "control.py")):
-        if os.path.dirname(directory) == directory:
-            sys.exit("no tests/emulator/control.py above %s" % __file__)
-        directory = os.path.dirname(directory)
-    sys.path.insert(0, os.path.join(directory, "tests", "emulator"))
-
-
-find_control()
-from control import Control  # noqa: E402 pylint: disable=import-error,wrong-import-position
 
 with open(CONFIG) as config_file:
     SETTINGS = yaml.safe_load(config_file)
@@ -164,7 +146,7 @@ def kill_tree(top):
                 with open("/proc/%s/stat" % entry) as stat:
                     found.setdefault(int(stat.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
             except (OSError, IndexError, ValueError):
-                continue
+                pass
         return found
 
     tree, frontier = [], [top]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
-# Concurrent and interrupted runs at -vvvv: see concurrency.py.
+# Concurrent and interrupted runs at -vvvv: see concurrency.py (it calls the emulator through tests/emulator/control.py).
 set -eux
-exec "${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}" concurrency.py
+PYTHONPATH=${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections/tensorone/cloud/tests/emulator \
+    exec "${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}" concurrency.py

@@ -2,20 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The API key never leaks. Runs the scenarios of scenarios.yml at -vvvv, twice:
 
-  play_env.yml              key from the TENSORONE_API_KEY environment variable:
-                            create, update, check+diff, info, absent with drain,
-                            5xx exhaustion, timeout, refused connection
-  play_module_defaults.yml  key from module_defaults (no such variable set):
-                            create, info, absent, bad key, read-only key,
-                            5xx exhaustion, timeout, refused connection
+  play_env.yml              key from TENSORONE_API_KEY: create, update, check+diff, info,
+                            absent with drain, 5xx exhaustion, timeout, refused connection
+  play_module_defaults.yml  key from module_defaults: create, info, absent, bad key,
+                            read-only key, 5xx exhaustion, timeout, refused connection
 
-then searches for the keys (the emulator's, a made-up bad one and a made-up
-read-only one) in the whole output, in the emulator's request log and in
-every registered result, and checks that the scenarios really ran.
-
-runme.sh runs this from the target's directory; ansible-test sets
-INVENTORY_PATH and OUTPUT_DIR, the emulator's URL and key come from
-../../integration_config.yml. Nothing here prints a key.
+then searches the whole output, the emulator's request log and every registered result for
+the keys (the emulator's, a made-up bad one, a made-up read-only one), and checks that the
+scenarios really ran. runme.sh runs this in the target's directory; ansible-test sets
+INVENTORY_PATH and OUTPUT_DIR; ../../integration_config.yml names the emulator and its key.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -35,14 +35,10 @@ from ansible.plugins.lookup import LookupBase
 
 
 def _control_module():
-    """The collection's tests/emulator/control.py, loaded by its path.
+    """The collection's tests/emulator/control.py, loaded by its path from the first ancestor that has it.
 
-    This file runs from the collection tree (ansible-test copies the target
-    to tests/output/.tmp/integration/ inside it): the first ancestor with
-    tests/emulator/control.py is the collection root. Importing it as
-    ansible_collections.tensorone.cloud.tests.emulator.control would run the
-    emulator package's __init__, which needs graphql-core; the controller
-    has only the collection's requirements.
+    ansible-test runs the target from a copy inside the collection (tests/output/.tmp/integration/).
+    Not imported as ...tests.emulator.control: the package's __init__ needs graphql-core, the controller lacks it.
     """
     directory = os.path.dirname(os.path.abspath(__file__))
     while True:
