@@ -3,34 +3,19 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# Check that the example execution environment installs tensorone.cloud and requests.
-#
-# Without a container runtime (none on CI), this checks everything up to the
-# image build:
-#
-# 1. `ansible-galaxy collection build` makes the collection tarball from this
-#    tree and `ansible-galaxy collection install --offline` unpacks it into a
-#    private collections dir (the stand-in for what the EE's galaxy stage
-#    installs into /usr/share/ansible/collections).
+# Check that the example execution environment installs tensorone.cloud and
+# requests, up to the image build (no container runtime here):
+# 1. the collection tarball is installed into a private dir (the stand-in for
+#    what the EE's galaxy stage installs into /usr/share/ansible/collections);
 # 2. `ansible-builder create` on docs/awx/execution-environment.yml writes the
-#    build context (a Containerfile, no image). It runs with the network cut
-#    off (a Python audit hook refuses every IP socket; the hook is self-tested
-#    first), and the context must hold no downloaded collection or wheel: the
-#    collection comes from Galaxy only when the image is built.
-# 3. The generated context must install the collection (its
-#    _build/requirements.yml names tensorone.cloud with a version range that
-#    admits galaxy.yml's version, and the Containerfile runs
-#    `ansible-galaxy collection install -r requirements.yml`) and requests (the
-#    Containerfile runs the context's own _build/scripts/introspect.py over the
-#    installed collections and pip-installs what it writes).
-# 4. That introspect.py, run here over the collection installed in step 1, and
-#    `ansible-builder introspect` both report requests from tensorone.cloud
-#    (read from the collection's meta/execution-environment.yml).
-# 5. docs/docsite/rst/guide_awx.rst shows the EE file verbatim.
-#
-# Tools (ansible-builder, ansible-galaxy) come from PATH; run it with the
-# project's venv first on PATH: `PATH=.venv/bin:$PATH python tests/tools/check_ee.py`.
-# Prints PASS or FAIL as its last line; the exit code is 0 only on PASS.
+#    build context with the network cut off (an audit hook, self-tested first,
+#    refuses every IP socket), and the context holds nothing downloaded;
+# 3. the context installs the collection (_build/requirements.yml admits
+#    galaxy.yml's version; the Containerfile installs it) and requests (the
+#    Containerfile pip-installs what its own introspect.py reports);
+# 4. that introspect.py and `ansible-builder introspect` both report requests
+#    from tensorone.cloud; 5. the AWX guide shows the EE file verbatim.
+# Tools come from PATH: `PATH=.venv/bin:$PATH .venv/bin/python tests/tools/check_ee.py`.
 
 import os
 import re

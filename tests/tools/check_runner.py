@@ -4,40 +4,23 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 # Run a playbook through ansible-runner the way AWX runs a job, and check that
-# the API key stays out of everything AWX shows users.
-#
-# 1. Starts the API emulator (tests/emulator/launch.py) on a free loopback
-#    port with a fresh random key.
-# 2. Builds the collection (`ansible-galaxy collection build`) and installs the
-#    tarball into a private collections dir, the only entry of
-#    ANSIBLE_COLLECTIONS_PATH in the run.
-# 3. Renders the environment injectors of the shipped AWX credential type
-#    (docs/awx/tensorone_credential_type.yml) with the key and the emulator's
-#    URL, as AWX does, and writes them to the private data dir's env/envvars:
-#    ansible-runner puts them into the job's environment, like AWX does with a
-#    credential. No playbook variable, extra var or module option holds the key.
-#    (docs/docsite/rst/guide_awx.rst must show that file verbatim.)
-# 4. `ansible-runner run` plays tensorone.cloud.demo (the collection's
-#    playbooks/demo.yml, found through the collections path as in a job) at
-#    verbosity -vvvv, as a job against localhost with a local connection.
-# 5. Asserts: the run succeeded; tensorone.cloud modules ran and the emulator
-#    got requests and no unauthorized one (the injected key worked); the key
-#    is in none of artifacts/<id>/job_events/*.json (what AWX stores and shows
-#    as the job output), not in artifacts/<id>/stdout and not in what
-#    ansible-runner printed.
-#
-# Not checked for the key, on purpose: artifacts/<id>/command and the env/
-# directory of the private data dir. They are ansible-runner's own records (it
-# writes the whole job environment, secrets included, to `command` by design)
-# and not what AWX shows users. The key must be in `command`: that proves the
-# injection reached the job and that the search below finds the key at all.
-#
-# Tools (ansible-runner, ansible-playbook, ansible-galaxy) come from PATH; run
-# it with the project's venv first on PATH:
-#   PATH=.venv/bin:$PATH python tests/tools/check_runner.py
-# The modules run with the Python running this script (it needs requests and,
-# for the emulator, graphql-core). Prints PASS or FAIL as its last line; the
-# exit code is 0 only on PASS.
+# the API key stays out of everything AWX shows users:
+# 1. the emulator starts (tests/emulator/launch.py) with a fresh random key;
+# 2. the collection tarball is installed into a private dir, the only entry
+#    of ANSIBLE_COLLECTIONS_PATH in the run;
+# 3. the injectors of the shipped credential type
+#    (docs/awx/tensorone_credential_type.yml, shown verbatim in the AWX guide)
+#    are rendered with the key and URL as AWX does, into env/envvars of the
+#    private data dir: no variable, extra var or module option holds the key;
+# 4. `ansible-runner run` plays tensorone.cloud.demo at -vvvv, a local job;
+# 5. the run succeeded, tensorone.cloud modules ran, the emulator got requests
+#    and no unauthorized one, and the key is in none of
+#    artifacts/<id>/job_events/*.json (what AWX shows), artifacts/<id>/stdout
+#    or what ansible-runner printed. artifacts/<id>/command is runner's own
+#    record of the whole environment (by design): the key must be there,
+#    which proves it was injected and that the search finds it.
+# Tools come from PATH, and the modules run on this Python (requests,
+# graphql-core): `PATH=.venv/bin:$PATH .venv/bin/python tests/tools/check_runner.py`.
 
 import argparse
 import glob

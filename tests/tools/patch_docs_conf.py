@@ -1,3 +1,5 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make the conf.py from `antsibull-docs sphinx-init` build offline.
 
 - intersphinx_mapping -> {}: the inventories live on hosts this machine (and
@@ -9,6 +11,9 @@
 
 Usage: patch_docs_conf.py build/docs/conf.py
 """
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
 
 import re
 import sys
