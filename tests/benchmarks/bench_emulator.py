@@ -12,15 +12,18 @@ __metaclass__ = type
 # in the playbook tests, so client and server do not share one GIL.
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
-import subprocess
 import sys
 import time
 from urllib.parse import urlsplit
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TESTS_DIR, "emulator"))
+from control import Control  # noqa: E402 pylint: disable=import-error,wrong-import-position
+from launch import emulator_process  # noqa: E402 pylint: disable=import-error,wrong-import-position
 API_KEY = "benchmark-key-0001"
 TARGET = 500.0
 # The documented view query (Tensor One GraphQL page).
@@ -32,22 +35,10 @@ VIEW = (
 
 
 def seed_endpoints(base_url, count):
-    endpoints = [
+    Control(base_url).seed_endpoints(
         {"name": "bench-%02d" % number, "templateId": "tmpl%010d" % number, "gpuIds": "AMPERE_48,ADA_48_PRO",
          "workersMin": 1, "workersMax": 2, "locations": "US"}
-        for number in range(count)
-    ]
-    parts = urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        connection.request("POST", "/_emulator/seed", body=json.dumps({"endpoints": endpoints}),
-                           headers={"Content-Type": "application/json"})
-        response = connection.getresponse()
-        response.read()
-        if response.status != 200:
-            raise SystemExit("seeding failed: HTTP %d" % response.status)
-    finally:
-        connection.close()
+        for number in range(count))
 
 
 def make_http_client_query(base_url):
@@ -87,24 +78,6 @@ def make_requests_query(base_url):
     return query, session.close
 
 
-def start_subprocess():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([TESTS_DIR] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    # Lives until stop(); pylint: disable-next=consider-using-with
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "--port", "0", "--api-key", API_KEY],
-                               env=env, stdout=subprocess.PIPE, universal_newlines=True)
-    url = process.stdout.readline().strip()
-    if not url:
-        process.wait()
-        raise SystemExit("the emulator did not start (exit %s)" % process.returncode)
-
-    def stop():
-        process.terminate()
-        process.wait(10)
-
-    return url, stop, process.pid
-
-
 def cpu_seconds(pid):
     """User + system CPU time of a process (Linux /proc), or None elsewhere."""
     try:
@@ -115,12 +88,18 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
 
 
-def start_in_process():
-    sys.path.insert(0, TESTS_DIR)
-    from emulator import EmulatorServer  # pylint: disable=import-error
+@contextlib.contextmanager
+def running_emulator(in_process):
+    """The emulator's base URL and, in its own process, that process's id."""
+    if in_process:
+        sys.path.insert(0, TESTS_DIR)
+        from emulator import EmulatorServer  # pylint: disable=import-error,import-outside-toplevel
 
-    server = EmulatorServer(api_keys=[API_KEY]).start()
-    return server.url, server.stop, None
+        with EmulatorServer(api_keys=[API_KEY]) as server:
+            yield server.url, None
+    else:
+        with emulator_process(api_key=API_KEY) as running:
+            yield running.url, running.pid
 
 
 def main():
@@ -134,9 +113,8 @@ def main():
                              "swing with whatever else runs on the machine)")
     args = parser.parse_args()
 
-    url, stop, pid = start_in_process() if args.in_process else start_subprocess()
     server_cpu = None
-    try:
+    with running_emulator(args.in_process) as (url, pid):
         seed_endpoints(url, args.endpoints)
         query, close = (make_requests_query if args.client == "requests" else make_http_client_query)(url)
         try:
@@ -154,8 +132,6 @@ def main():
                 server_cpu = cpu_seconds(pid) - cpu_before
         finally:
             close()
-    finally:
-        stop()
     rate = args.queries / elapsed
     print("%d sequential view queries (%d endpoints, %s client, %s server) in %.2f s: %.0f queries/s (target >= %.0f: %s)" % (
         args.queries, args.endpoints, args.client, "in-process" if args.in_process else "subprocess",

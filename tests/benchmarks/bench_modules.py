@@ -37,14 +37,16 @@ import os
 import platform
 import re
 import resource
-import secrets
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator"))
+from control import Control  # noqa: E402 pylint: disable=import-error,wrong-import-position
+from launch import LaunchError, emulator_process  # noqa: E402 pylint: disable=import-error,wrong-import-position
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -98,72 +100,27 @@ def api_spelling(endpoint):
 
 # --- the emulator ---------------------------------------------------------------
 
-class Emulator:
-    """python -m emulator (tests/emulator of this work tree) on a free loopback port, with a random key."""
+class Emulator(Control):
+    """The running emulator's control paths (tests/emulator/control.py), and what the benchmark asks of them."""
 
-    def __init__(self, tests_dir, workdir, drain_seconds):
-        self.tests_dir = tests_dir
-        self.workdir = workdir
-        self.drain_seconds = drain_seconds
-        self.api_key = "bench-" + secrets.token_hex(16)
-        self.url = None
-        self.process = None
-        # Loopback only: never through a proxy from the environment.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-    def start(self):
-        url_file = os.path.join(self.workdir, "emulator.url")
-        env = dict(os.environ, PYTHONPATH=self.tests_dir)
-        command = [sys.executable, "-m", "emulator", "--port", "0", "--api-key", self.api_key,
-                   "--drain-seconds", str(self.drain_seconds), "--url-file", url_file]
-        with open(os.path.join(self.workdir, "emulator.log"), "wb") as log:
-            self.process = subprocess.Popen(command, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError("the emulator exited with code %s; see %s/emulator.log" % (self.process.returncode, self.workdir))
-            if os.path.exists(url_file):
-                with open(url_file) as handle:
-                    self.url = handle.read().strip()
-                if self.url:
-                    return self
-            time.sleep(0.05)
-        raise BenchError("the emulator did not start within 30 s")
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    @property
-    def graphql_url(self):
-        return self.url + "/graphql"
-
-    def control(self, path, payload=None):
-        data = None if payload is None else json.dumps(payload).encode("utf-8")
-        request = urllib.request.Request(self.url + "/_emulator/" + path, data=data, method="GET" if data is None else "POST",
-                                         headers={"Content-Type": "application/json"})
-        with self._opener.open(request, timeout=30) as response:
-            return json.loads(response.read().decode("utf-8"))
+    def __init__(self, running):
+        Control.__init__(self, running.url)
+        self.graphql_url, self.api_key = running.graphql_url, running.api_key
 
     def prepare(self, endpoints, drain_seconds=0.0):
         """Back to an empty account, with these endpoints (and their workers) and no quota in the way."""
-        self.control("reset", {})
-        self.control("config", {"worker_quota": 1000000, "drain_seconds": drain_seconds})
-        self.control("seed", {"endpoints": [api_spelling(e) for e in endpoints]})
-        self.control("log/clear", {})
+        self.reset()
+        self.configure(worker_quota=1000000, drain_seconds=drain_seconds)
+        self.seed_endpoints([api_spelling(e) for e in endpoints])
+        self.clear_log()
 
     def endpoints(self):
-        return self.control("state")["endpoints"]
+        return self.state()["endpoints"]
 
     def traffic(self):
         """Requests and mutations in the log since the last clear: ours (by User-Agent) and the rest."""
         counts = dict((side, dict(requests=0, mutations=0, update=0, delete=0)) for side in ("ours", "others"))
-        for entry in self.control("log")["requests"]:
+        for entry in self.log()["requests"]:
             side = counts["ours" if (entry.get("user_agent") or "").startswith(OUR_USER_AGENT) else "others"]
             side["requests"] += 1
             if entry.get("operation_type") == "mutation":
@@ -345,8 +302,8 @@ def check_differences(runner, emulator, endpoints):
         emulator.prepare(endpoints)
         wanted = emulator.endpoints()
         drifted = wanted[1]
-        emulator.control("seed", {"endpoints": [{"id": drifted["id"], "workersMax": 7, "idleTimeout": 60}]})
-        emulator.control("log/clear", {})
+        emulator.seed_endpoints([{"id": drifted["id"], "workersMax": 7, "idleTimeout": 60}])
+        emulator.clear_log()
         runner.run([window], subset)
         side = emulator.traffic()["ours" if window == "endpoint_loop" else "others"]
         expect(side["mutations"] == 1, "%s sent %d mutations for one drifted endpoint" % (window, side["mutations"]))
@@ -569,6 +526,29 @@ def print_report(report):
             printer(report[part])
 
 
+def measure(emulator, runner, parts, settings, report, progress):
+    """The parts asked for, into REPORT."""
+    if "noop" in parts:
+        progress("no-op loops over %d endpoints, and the difference check" % settings["loop_size"])
+        report["noop_loop"] = measure_noop_loop(runner, emulator, settings["loop_size"], settings["rounds"])
+    if "fleet" in parts:
+        rows = []
+        for size in settings["sizes"]:
+            progress("converged fleet of %d endpoints" % size)
+            rows.append(measure_fleet(runner, emulator, size, settings["fleet_rounds"]))
+        # The fleet targets are set at N=100: with a smaller largest N they are not judged.
+        judged = rows[-1]["endpoints"] >= FLEET_TARGET_SIZE
+        report["fleet"] = dict(sizes=rows, targets=dict(
+            fleet_per_single=rows[-1]["fleet_per_single"]["wall"] <= TARGET_FLEET_SINGLE if judged else None,
+            loop_per_fleet=rows[-1]["loop_per_fleet"]["wall"] >= TARGET_LOOP_FLEET if judged else None))
+    if "deletes" in parts:
+        progress("drain and delete %d endpoints, fleet then loop" % settings["delete_count"])
+        report["deletes"] = measure_deletes(runner, emulator, settings["delete_count"], settings["drain_seconds"])
+    if "module" in parts:
+        progress("module processes alone")
+        report["module_process"] = measure_module_process(runner, emulator, settings["module_runs"], settings["import_runs"])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Time the tensorone.cloud modules against the API emulator (not a test).")
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller N (under 2 minutes)")
@@ -592,7 +572,6 @@ def main(argv=None):
         parser.error("run this with the Python of a venv that has ansible-core (and requests, graphql-core)")
 
     workdir = tempfile.mkdtemp(prefix="tensorone-bench-")
-    emulator = Emulator(os.path.join(ROOT, "tests"), workdir, settings["drain_seconds"])
     report = dict(ansible_core=ansible_core, python=platform.python_version(), cpus=os.cpu_count(), source=source,
                   revision=source_revision(source), mode="quick" if args.quick else "full", settings=settings)
     load_start = os.getloadavg()[0]
@@ -602,33 +581,13 @@ def main(argv=None):
         print("[%4.0f s] %s" % (time.monotonic() - started, message), flush=True)
 
     try:
-        emulator.start()
-        runner = Runner(workdir, source, emulator)
-        if "noop" in parts:
-            progress("no-op loops over %d endpoints, and the difference check" % settings["loop_size"])
-            report["noop_loop"] = measure_noop_loop(runner, emulator, settings["loop_size"], settings["rounds"])
-        if "fleet" in parts:
-            rows = []
-            for size in settings["sizes"]:
-                progress("converged fleet of %d endpoints" % size)
-                rows.append(measure_fleet(runner, emulator, size, settings["fleet_rounds"]))
-            # The fleet targets are set at N=100: with a smaller largest N they are not judged.
-            judged = rows[-1]["endpoints"] >= FLEET_TARGET_SIZE
-            report["fleet"] = dict(sizes=rows, targets=dict(
-                fleet_per_single=rows[-1]["fleet_per_single"]["wall"] <= TARGET_FLEET_SINGLE if judged else None,
-                loop_per_fleet=rows[-1]["loop_per_fleet"]["wall"] >= TARGET_LOOP_FLEET if judged else None))
-        if "deletes" in parts:
-            progress("drain and delete %d endpoints, fleet then loop" % settings["delete_count"])
-            report["deletes"] = measure_deletes(runner, emulator, settings["delete_count"], settings["drain_seconds"])
-        if "module" in parts:
-            progress("module processes alone")
-            report["module_process"] = measure_module_process(runner, emulator, settings["module_runs"], settings["import_runs"])
-    except BenchError as error:
+        with emulator_process(log=os.path.join(workdir, "emulator.log"), drain_seconds=settings["drain_seconds"]) as running:
+            emulator = Emulator(running)
+            measure(emulator, Runner(workdir, source, emulator), parts, settings, report, progress)
+    except (BenchError, LaunchError) as error:
         print("benchmark failed: %s" % error, file=sys.stderr)
         print("logs kept in %s" % workdir, file=sys.stderr)
         return 1
-    finally:
-        emulator.stop()
     report["load_average"] = (load_start, os.getloadavg()[0])
     report["total_seconds"] = time.monotonic() - started
     print_report(report)

@@ -1,9 +1,14 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check that meta/runtime.yml's action group `all` lists exactly the modules.
 
 `module_defaults: group/tensorone.cloud.all` only reaches modules in that
 group, so a module missing from it silently ignores the shared api_key.
 Usage: check_action_group.py COLLECTION_ROOT
 """
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
 
 import os
 import sys

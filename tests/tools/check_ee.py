@@ -3,49 +3,28 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# Check that the example execution environment installs tensorone.cloud and requests.
-#
-# Without a container runtime (none on CI), this checks everything up to the
-# image build:
-#
-# 1. `ansible-galaxy collection build` makes the collection tarball from this
-#    tree and `ansible-galaxy collection install --offline` unpacks it into a
-#    private collections dir (the stand-in for what the EE's galaxy stage
-#    installs into /usr/share/ansible/collections).
+# Check that the example execution environment installs tensorone.cloud and
+# requests, up to the image build (no container runtime here):
+# 1. the collection tarball is installed into a private dir (the stand-in for
+#    what the EE's galaxy stage installs into /usr/share/ansible/collections);
 # 2. `ansible-builder create` on docs/awx/execution-environment.yml writes the
-#    build context (a Containerfile, no image). It runs with the network cut
-#    off (a Python audit hook refuses every IP socket; the hook is self-tested
-#    first), and the context must hold no downloaded collection or wheel: the
-#    collection comes from Galaxy only when the image is built.
-# 3. The generated context must install the collection (its
-#    _build/requirements.yml names tensorone.cloud with a version range that
-#    admits galaxy.yml's version, and the Containerfile runs
-#    `ansible-galaxy collection install -r requirements.yml`) and requests (the
-#    Containerfile runs the context's own _build/scripts/introspect.py over the
-#    installed collections and pip-installs what it writes).
-# 4. That introspect.py, run here over the collection installed in step 1, and
-#    `ansible-builder introspect` both report requests from tensorone.cloud
-#    (read from the collection's meta/execution-environment.yml).
-# 5. docs/docsite/rst/guide_awx.rst shows the EE file verbatim.
-#
-# Tools (ansible-builder, ansible-galaxy) come from PATH; run it with the
-# project's venv first on PATH: `PATH=.venv/bin:$PATH python tests/tools/check_ee.py`.
-# Prints PASS or FAIL as its last line; the exit code is 0 only on PASS.
+#    build context with the network cut off (an audit hook, self-tested first,
+#    refuses every IP socket), and the context holds nothing downloaded;
+# 3. the context installs the collection (_build/requirements.yml admits
+#    galaxy.yml's version; the Containerfile installs it) and requests (the
+#    Containerfile pip-installs what its own introspect.py reports);
+# 4. that introspect.py and `ansible-builder introspect` both report requests
+#    from tensorone.cloud; 5. the AWX guide shows the EE file verbatim.
+# Tools come from PATH: `PATH=.venv/bin:$PATH .venv/bin/python tests/tools/check_ee.py`.
 
-import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 
-from checks_common import CheckFailed, check_copy_in_guide  # the sibling file; scripts run from this folder
+from checks_common import ROOT, CheckFailed, check_copy_in_guide, install_collection, main, run, step, tool
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EE_FILE = os.path.join(ROOT, "docs", "awx", "execution-environment.yml")
-GUIDE = os.path.join(ROOT, "docs", "docsite", "rst", "guide_awx.rst")
 COLLECTION = "tensorone.cloud"
 PYTHON_REQUIREMENT = "requests"
 # Where ansible-builder's galaxy stage installs collections, and where its
@@ -96,26 +75,6 @@ def _refuse(event, args):
 
 sys.addaudithook(_refuse)
 '''
-
-
-def tool(name):
-    path = shutil.which(name)
-    if not path:
-        raise CheckFailed("%s is not on PATH (put the project's .venv/bin first on PATH)" % name)
-    return path
-
-
-def run(cmd, env=None, cwd=None):
-    """Run cmd; its output, or CheckFailed with the output on failure."""
-    proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False)
-    if proc.returncode != 0:
-        raise CheckFailed("`%s` exited with %d:\n%s" % (" ".join(cmd), proc.returncode, proc.stdout))
-    return proc.stdout
-
-
-def step(message):
-    print("check_ee: %s" % message, flush=True)
 
 
 def read(path):
@@ -173,21 +132,6 @@ def self_test_guard(env, log):
 
 def network_attempts(log):
     return read(log).strip() if os.path.exists(log) else ""
-
-
-def build_and_install(work, env, tarball=None):
-    """Install the collection (tarball, or one built from this tree) into a private dir."""
-    galaxy = tool("ansible-galaxy")
-    if not tarball:
-        dist = os.path.join(work, "dist")
-        run([galaxy, "collection", "build", "--force", "--output-path", dist, ROOT], env=env)
-        tarballs = [name for name in os.listdir(dist) if name.endswith(".tar.gz")]
-        if len(tarballs) != 1:
-            raise CheckFailed("expected one tarball from `ansible-galaxy collection build`, found %r" % tarballs)
-        tarball = os.path.join(dist, tarballs[0])
-    collections = os.path.join(work, "collections")
-    run([galaxy, "collection", "install", "--offline", "--no-deps", "-p", collections, tarball], env=env)
-    return collections, tarball
 
 
 def check_requirements_yml(context, version):
@@ -268,72 +212,50 @@ def check_requirement_listed(lines, source):
         raise CheckFailed("%s does not attribute %s to %s:\n%s" % (source, PYTHON_REQUIREMENT, COLLECTION, text))
 
 
-def main():
-    parser = argparse.ArgumentParser(description="Check that the example execution environment installs tensorone.cloud and requests.")
-    parser.add_argument("--workdir", help="work here (created; kept) instead of a temporary directory")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    parser.add_argument("--tarball", help="use this collection tarball instead of building one from the tree")
-    args = parser.parse_args()
+def check(args, work):
+    env, network_log = guarded_env(work)
+    self_test_guard(env, network_log)
+    step("network guard active (its self-test caught a name lookup and a connection)")
 
-    started = time.monotonic()
-    if args.workdir:
-        os.makedirs(args.workdir)
-        work = os.path.abspath(args.workdir)
-    else:
-        work = tempfile.mkdtemp(prefix="check-ee-")
-    try:
-        env, network_log = guarded_env(work)
-        self_test_guard(env, network_log)
-        step("network guard active (its self-test caught a name lookup and a connection)")
+    galaxy_meta = load_yaml(os.path.join(ROOT, "galaxy.yml"))
+    if "%s.%s" % (galaxy_meta["namespace"], galaxy_meta["name"]) != COLLECTION:
+        raise CheckFailed("galaxy.yml is not %s" % COLLECTION)
+    collections, tarball = install_collection(work, env, args.tarball)
+    step("installed %s into %s" % (tarball, collections))
 
-        galaxy_meta = load_yaml(os.path.join(ROOT, "galaxy.yml"))
-        if "%s.%s" % (galaxy_meta["namespace"], galaxy_meta["name"]) != COLLECTION:
-            raise CheckFailed("galaxy.yml is not %s" % COLLECTION)
-        collections, tarball = build_and_install(work, env, args.tarball and os.path.abspath(args.tarball))
-        step("installed %s into %s" % (tarball, collections))
+    builder = tool("ansible-builder")
+    context = os.path.join(work, "context")
+    output = run([builder, "create", "-f", EE_FILE, "-c", context, "--output-filename", "Containerfile"], env=env)
+    attempts = network_attempts(network_log)
+    if attempts:
+        raise CheckFailed("`ansible-builder create` tried to reach the network:\n%s" % attempts)
+    check_no_downloads(context)
+    check_copy_in_guide(EE_FILE)
+    step("ansible-builder create wrote %s offline, nothing downloaded (%s)"
+         % (context, output.strip().splitlines()[-1] if output.strip() else "no output"))
 
-        builder = tool("ansible-builder")
-        context = os.path.join(work, "context")
-        output = run([builder, "create", "-f", EE_FILE, "-c", context, "--output-filename", "Containerfile"], env=env)
-        attempts = network_attempts(network_log)
-        if attempts:
-            raise CheckFailed("`ansible-builder create` tried to reach the network:\n%s" % attempts)
-        check_no_downloads(context)
-        check_copy_in_guide(EE_FILE, GUIDE)
-        step("ansible-builder create wrote %s offline, nothing downloaded (%s)"
-             % (context, output.strip().splitlines()[-1] if output.strip() else "no output"))
+    spec = check_requirements_yml(context, str(galaxy_meta["version"]))
+    base = check_containerfile(context)
+    step("context installs %s %s from Galaxy onto %s, then pip-installs what introspect.py finds" % (COLLECTION, spec, base))
 
-        spec = check_requirements_yml(context, str(galaxy_meta["version"]))
-        base = check_containerfile(context)
-        step("context installs %s %s from Galaxy onto %s, then pip-installs what introspect.py finds"
-             % (COLLECTION, spec, base))
+    # What the builder stage runs, over the collection as the galaxy stage would install it.
+    pip_file = os.path.join(work, "introspected-requirements.txt")
+    run([sys.executable, os.path.join(context, "_build", "scripts", "introspect.py"), "introspect",
+         "--write-pip=%s" % pip_file, "--write-bindep=%s" % os.path.join(work, "introspected-bindep.txt"),
+         collections], env=env)
+    # introspect.py writes no file when there is nothing to install.
+    pip_lines = read(pip_file).splitlines() if os.path.exists(pip_file) else []
+    check_requirement_listed(pip_lines, "the context's introspect.py output")
+    report = run([builder, "introspect", collections], env=env)
+    check_requirement_listed((yaml_loads(report) or {}).get("python") or [], "`ansible-builder introspect`")
+    step("introspect.py from the context and `ansible-builder introspect` report: %s"
+         % "; ".join(line.strip() for line in pip_lines if line.strip()))
 
-        # What the builder stage runs, over the collection as the galaxy stage would install it.
-        pip_file = os.path.join(work, "introspected-requirements.txt")
-        run([sys.executable, os.path.join(context, "_build", "scripts", "introspect.py"), "introspect",
-             "--write-pip=%s" % pip_file, "--write-bindep=%s" % os.path.join(work, "introspected-bindep.txt"),
-             collections], env=env)
-        # introspect.py writes no file when there is nothing to install.
-        pip_lines = read(pip_file).splitlines() if os.path.exists(pip_file) else []
-        check_requirement_listed(pip_lines, "the context's introspect.py output")
-        report = run([builder, "introspect", collections], env=env)
-        check_requirement_listed((yaml_loads(report) or {}).get("python") or [], "`ansible-builder introspect`")
-        step("introspect.py from the context and `ansible-builder introspect` report: %s"
-             % "; ".join(line.strip() for line in pip_lines if line.strip()))
-
-        attempts = network_attempts(network_log)
-        if attempts:
-            raise CheckFailed("a step tried to reach the network:\n%s" % attempts)
-    except CheckFailed as failure:
-        print("FAIL: check_ee: %s" % failure)
-        print("      (work dir kept: %s)" % work)
-        return 1
-    if not (args.workdir or args.keep):
-        shutil.rmtree(work)
-    print("PASS: check_ee: %s's build context installs %s and %s (%.1f s)"
-          % (os.path.relpath(EE_FILE, ROOT), COLLECTION, PYTHON_REQUIREMENT, time.monotonic() - started))
-    return 0
+    attempts = network_attempts(network_log)
+    if attempts:
+        raise CheckFailed("a step tried to reach the network:\n%s" % attempts)
+    return "%s's build context installs %s and %s" % (os.path.relpath(EE_FILE, ROOT), COLLECTION, PYTHON_REQUIREMENT)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("Check that the example execution environment installs tensorone.cloud and requests.", check))

@@ -4,40 +4,23 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 # Run a playbook through ansible-runner the way AWX runs a job, and check that
-# the API key stays out of everything AWX shows users.
-#
-# 1. Starts the API emulator (tests/emulator) on a free loopback port with a
-#    fresh random key.
-# 2. Builds the collection (`ansible-galaxy collection build`) and installs the
-#    tarball into a private collections dir, the only entry of
-#    ANSIBLE_COLLECTIONS_PATH in the run.
-# 3. Renders the environment injectors of the shipped AWX credential type
-#    (docs/awx/tensorone_credential_type.yml) with the key and the emulator's
-#    URL, as AWX does, and writes them to the private data dir's env/envvars:
-#    ansible-runner puts them into the job's environment, like AWX does with a
-#    credential. No playbook variable, extra var or module option holds the key.
-#    (docs/docsite/rst/guide_awx.rst must show that file verbatim.)
-# 4. `ansible-runner run` plays tensorone.cloud.demo (the collection's
-#    playbooks/demo.yml, found through the collections path as in a job) at
-#    verbosity -vvvv, as a job against localhost with a local connection.
-# 5. Asserts: the run succeeded; tensorone.cloud modules ran and the emulator
-#    got requests and no unauthorized one (the injected key worked); the key
-#    is in none of artifacts/<id>/job_events/*.json (what AWX stores and shows
-#    as the job output), not in artifacts/<id>/stdout and not in what
-#    ansible-runner printed.
-#
-# Not checked for the key, on purpose: artifacts/<id>/command and the env/
-# directory of the private data dir. They are ansible-runner's own records (it
-# writes the whole job environment, secrets included, to `command` by design)
-# and not what AWX shows users. The key must be in `command`: that proves the
-# injection reached the job and that the search below finds the key at all.
-#
-# Tools (ansible-runner, ansible-playbook, ansible-galaxy) come from PATH; run
-# it with the project's venv first on PATH:
-#   PATH=.venv/bin:$PATH python tests/tools/check_runner.py
-# The modules run with the Python running this script (it needs requests and,
-# for the emulator, graphql-core). Prints PASS or FAIL as its last line; the
-# exit code is 0 only on PASS.
+# the API key stays out of everything AWX shows users:
+# 1. the emulator starts (tests/emulator/launch.py) with a fresh random key;
+# 2. the collection tarball is installed into a private dir, the only entry
+#    of ANSIBLE_COLLECTIONS_PATH in the run;
+# 3. the injectors of the shipped credential type
+#    (docs/awx/tensorone_credential_type.yml, shown verbatim in the AWX guide)
+#    are rendered with the key and URL as AWX does, into env/envvars of the
+#    private data dir: no variable, extra var or module option holds the key;
+# 4. `ansible-runner run` plays tensorone.cloud.demo at -vvvv, a local job;
+# 5. the run succeeded, tensorone.cloud modules ran, the emulator got requests
+#    and no unauthorized one, and the key is in none of
+#    artifacts/<id>/job_events/*.json (what AWX shows), artifacts/<id>/stdout
+#    or what ansible-runner printed. artifacts/<id>/command is runner's own
+#    record of the whole environment (by design): the key must be there,
+#    which proves it was injected and that the search finds it.
+# Tools come from PATH, and the modules run on this Python (requests,
+# graphql-core): `PATH=.venv/bin:$PATH .venv/bin/python tests/tools/check_runner.py`.
 
 import argparse
 import glob
@@ -45,53 +28,25 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from urllib.parse import quote, quote_plus
 
-from checks_common import CheckFailed, check_copy_in_guide  # the sibling file; scripts run from this folder
+from checks_common import ROOT, CheckFailed, check_copy_in_guide, install_collection, main, step, tool
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
+from control import Control  # noqa: E402 pylint: disable=import-error,wrong-import-position
+from launch import emulator_process  # noqa: E402 pylint: disable=import-error,wrong-import-position
+
 CREDENTIAL_TYPE = os.path.join(ROOT, "docs", "awx", "tensorone_credential_type.yml")
-GUIDE = os.path.join(ROOT, "docs", "docsite", "rst", "guide_awx.rst")
 DEMO_PLAYBOOK = "tensorone.cloud.demo"
-START_TIMEOUT = 30
 RUN_TIMEOUT = 900
 INJECTED = ("TENSORONE_API_KEY", "TENSORONE_API_URL")
-
-
-def step(message):
-    print("check_runner: %s" % message, flush=True)
-
-
-def tool(name):
-    path = shutil.which(name)
-    if not path:
-        raise CheckFailed("%s is not on PATH (put the project's .venv/bin first on PATH)" % name)
-    return path
-
-
-def run(cmd, env=None):
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False)
-    if proc.returncode != 0:
-        raise CheckFailed("`%s` exited with %d:\n%s" % (" ".join(cmd), proc.returncode, proc.stdout))
-    return proc.stdout
 
 
 def read_bytes(path):
     with open(path, "rb") as handle:
         return handle.read()
-
-
-def http_json(url, method="GET"):
-    request = urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read().decode("utf-8"))
 
 
 def base_env():
@@ -100,67 +55,6 @@ def base_env():
     # A proxy from the caller's environment must not see the loopback requests.
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     return env
-
-
-class Emulator:
-    """tests/emulator on a free loopback port, accepting one key."""
-
-    def __init__(self, work, api_key):
-        self.url_file = os.path.join(work, "emulator.url")
-        self.log_path = os.path.join(work, "emulator.log")
-        self.api_key = api_key
-        self.proc = None
-        self.url = None
-
-    def start(self):
-        env = base_env()
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (os.path.join(ROOT, "tests"), env.get("PYTHONPATH")) if p)
-        # The key goes through the environment, not the command line.
-        env["TENSORONE_EMULATOR_API_KEY"] = self.api_key
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "emulator", "--port", "0", "--drain-seconds", "0", "--url-file", self.url_file],
-                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise CheckFailed("the emulator exited with %s; its log: %s" % (self.proc.returncode, self.log_path))
-            if os.path.exists(self.url_file):
-                with open(self.url_file) as handle:
-                    url = handle.read().strip().rstrip("/")
-                if url:
-                    try:
-                        http_json(url + "/_emulator/health")
-                        self.url = url
-                        return
-                    except OSError:
-                        pass
-            time.sleep(0.1)
-        raise CheckFailed("the emulator did not answer within %d s; its log: %s" % (START_TIMEOUT, self.log_path))
-
-    def counters(self):
-        return http_json(self.url + "/_emulator/log")["counters"]
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def install_collection(work, env, tarball=None):
-    """Install the collection (tarball, or one built from this tree) into a private dir."""
-    galaxy = tool("ansible-galaxy")
-    if not tarball:
-        dist = os.path.join(work, "dist")
-        run([galaxy, "collection", "build", "--force", "--output-path", dist, ROOT], env=env)
-        tarball = glob.glob(os.path.join(dist, "*.tar.gz"))[0]
-    collections = os.path.join(work, "collections")
-    run([galaxy, "collection", "install", "--offline", "--no-deps", "-p", collections, tarball], env=env)
-    return collections, tarball
 
 
 def credential_env(api_key, api_url):
@@ -255,37 +149,21 @@ def check_artifacts(private, ident, api_key, printed):
     return len(event_files), sorted(actions)
 
 
-def main():
-    parser = argparse.ArgumentParser(description="Run a playbook through ansible-runner as AWX would; check the key never shows.")
-    parser.add_argument("--playbook", default=DEMO_PLAYBOOK, help="playbook file or FQCN (default: %(default)s)")
-    parser.add_argument("--tarball", help="use this collection tarball instead of building one from the tree")
-    parser.add_argument("--verbosity", type=int, default=4, choices=range(0, 6), help="ansible-runner -v count (default 4)")
-    parser.add_argument("--workdir", help="work here (created; kept) instead of a temporary directory")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    args = parser.parse_args()
-
-    started = time.monotonic()
-    if args.workdir:
-        os.makedirs(args.workdir)
-        work = os.path.abspath(args.workdir)
-    else:
-        work = tempfile.mkdtemp(prefix="check-runner-")
+def check(args, work):
     api_key = "t1key-" + secrets.token_hex(20)
-    emulator = Emulator(work, api_key)
-    try:
-        runner = tool("ansible-runner")
-        tool("ansible-playbook")
-        env = base_env()
-        collections, tarball = install_collection(work, env, args.tarball and os.path.abspath(args.tarball))
-        step("installed %s into %s" % (os.path.basename(tarball), collections))
+    runner = tool("ansible-runner")
+    tool("ansible-playbook")
+    env = base_env()
+    collections, tarball = install_collection(work, env, args.tarball)
+    step("installed %s into %s" % (os.path.basename(tarball), collections))
 
-        playbook = args.playbook
-        if playbook == DEMO_PLAYBOOK and not os.path.isfile(
-                os.path.join(collections, "ansible_collections", "tensorone", "cloud", "playbooks", "demo.yml")):
-            raise CheckFailed("the collection has no playbooks/demo.yml (%s)" % DEMO_PLAYBOOK)
-        emulator.start()
-        injected = credential_env(api_key, emulator.url + "/graphql")
-        check_copy_in_guide(CREDENTIAL_TYPE, GUIDE)
+    playbook = args.playbook
+    if playbook == DEMO_PLAYBOOK and not os.path.isfile(
+            os.path.join(collections, "ansible_collections", "tensorone", "cloud", "playbooks", "demo.yml")):
+        raise CheckFailed("the collection has no playbooks/demo.yml (%s)" % DEMO_PLAYBOOK)
+    with emulator_process(log=os.path.join(work, "emulator.log"), api_key=api_key) as emulator:
+        injected = credential_env(api_key, emulator.graphql_url)
+        check_copy_in_guide(CREDENTIAL_TYPE)
         private, playbook_arg = prepare_private_data_dir(work, collections, injected, playbook)
         step("emulator at %s; credential injected through %s" % (emulator.url, os.path.join(private, "env", "envvars")))
 
@@ -299,25 +177,18 @@ def main():
         except subprocess.TimeoutExpired:
             raise CheckFailed("ansible-runner did not finish within %d s" % RUN_TIMEOUT)
         events, actions = check_artifacts(private, ident, api_key, proc.stdout)
-        counters = emulator.counters()
-        if not counters["requests"] or counters["unauthorized"]:
-            raise CheckFailed("emulator counters %r: expected requests and none unauthorized" % counters)
-        step("run successful; %d job events, modules %s; emulator: %d requests, %d mutations, 0 unauthorized"
-             % (events, ", ".join(actions), counters["requests"], counters["mutations"]))
-        step("the key is in none of the job events, nor artifacts stdout, nor runner's output "
-             "(it is in artifacts/%s/command: runner's own record of the environment)" % ident)
-    except CheckFailed as failure:
-        print("FAIL: check_runner: %s" % failure)
-        print("      (work dir kept: %s)" % work)
-        return 1
-    finally:
-        emulator.stop()
-    if not (args.workdir or args.keep):
-        shutil.rmtree(work)
-    print("PASS: check_runner: %s ran through ansible-runner with the key injected as AWX does; the key never showed (%.1f s)"
-          % (playbook, time.monotonic() - started))
-    return 0
+        counters = Control(emulator.url).log()["counters"]
+    if not counters["requests"] or counters["unauthorized"]:
+        raise CheckFailed("emulator counters %r: expected requests and none unauthorized" % counters)
+    step("run successful; %d job events, modules %s; emulator: %d requests, %d mutations, 0 unauthorized"
+         % (events, ", ".join(actions), counters["requests"], counters["mutations"]))
+    step("the key is in none of the job events, nor artifacts stdout, nor runner's output "
+         "(it is in artifacts/%s/command: runner's own record of the environment)" % ident)
+    return "%s ran through ansible-runner with the key injected as AWX does; the key never showed" % playbook
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    options = argparse.ArgumentParser()
+    options.add_argument("--playbook", default=DEMO_PLAYBOOK, help="playbook file or FQCN (default: %(default)s)")
+    options.add_argument("--verbosity", type=int, default=4, choices=range(0, 6), help="ansible-runner -v count (default 4)")
+    sys.exit(main("Run a playbook through ansible-runner as AWX would; check the key never shows.", check, options))

@@ -1,3 +1,5 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Offline stand-in for the get-pip.py that `ansible-test --venv` downloads.
 
 ansible-test bootstraps pip in each new virtual environment with a script
@@ -7,6 +9,9 @@ It is called as `python get_pip.py [pip options] pip==X.Y.Z [--no-setuptools]
 [--no-wheel]`: install pip from the interpreter's bundled wheel (ensurepip),
 then the requested packages from the package index.
 """
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
 
 import subprocess
 import sys

@@ -25,18 +25,32 @@ options:
     type: raw
 """
 
-# http.client, not ansible.module_utils.urls: every task runs in a fresh
-# worker process, and importing the latter costs about 0.2 s each time.
-import http.client
-import json
+import importlib.util
+import os
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 
-POST_WITHOUT_BODY = ("reset", "log/clear")
+
+def _control_module():
+    """The collection's tests/emulator/control.py, loaded by its path from the first ancestor that has it.
+
+    ansible-test runs the target from a copy inside the collection (tests/output/.tmp/integration/).
+    Not imported as ...tests.emulator.control: the package's __init__ needs graphql-core, the controller lacks it.
+    """
+    directory = os.path.dirname(os.path.abspath(__file__))
+    while True:
+        path = os.path.join(directory, "tests", "emulator", "control.py")
+        if os.path.isfile(path):
+            spec = importlib.util.spec_from_file_location("tensorone_emulator_control", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+        if os.path.dirname(directory) == directory:
+            raise AnsibleError("tensorone_emulator: no tests/emulator/control.py above %s" % __file__)
+        directory = os.path.dirname(directory)
 
 
 def _plain(value):
@@ -62,31 +76,10 @@ class LookupModule(LookupBase):
         if not base:
             raise AnsibleError("tensorone_emulator: neither emulator_url nor tensorone_emulator_url is set")
         base = self._templar.template(base) if self._templar is not None else base
-        parts = urlsplit(str(base))
-        if parts.scheme != "http" or not parts.hostname:
-            raise AnsibleError("tensorone_emulator: the emulator URL must be http://host:port, got %r" % str(base))
-        prefix = parts.path.rstrip("/")
-        results = []
-        for term in terms:
-            path = str(term).strip("/")
-            body = kwargs.get("body")
-            data = None
-            method = "GET"
-            if body is not None or path in POST_WITHOUT_BODY:
-                method = "POST"
-                data = json.dumps(_plain(body if body is not None else {})).encode("utf-8")
-            connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
-            try:
-                connection.request(method, "%s/_emulator/%s" % (prefix, path), body=data,
-                                   headers={"Content-Type": "application/json"})
-                response = connection.getresponse()
-                payload = response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                raise AnsibleError("tensorone_emulator: %s /_emulator/%s failed: %s" % (method, path, exc))
-            finally:
-                connection.close()
-            if response.status != 200:
-                raise AnsibleError("tensorone_emulator: %s /_emulator/%s answered HTTP %d: %s"
-                                   % (method, path, response.status, payload.decode("utf-8", "replace")))
-            results.append(json.loads(payload.decode("utf-8")) if payload else None)
-        return results
+        control = _control_module()
+        body = kwargs.get("body")
+        try:
+            client = control.Control(base)
+            return [client.call(str(term), None if body is None else _plain(body)) for term in terms]
+        except control.ControlError as error:
+            raise AnsibleError("tensorone_emulator: %s" % error)
