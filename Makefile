@@ -30,12 +30,14 @@ pyver_of   = $(if $(filter 2.21,$(1)),3.12,3.11)
 
 # Unit suites that exercise module_utils and the emulator, not ansible-core: once, with pytest in .venv.
 UNITS_ONCE := tests/unit/emulator tests/unit/plugins/module_utils/test_faults.py \
-	tests/unit/plugins/module_utils/test_endpoint_model.py tests/unit/plugins/module_utils/test_endpoint_apply.py
+	tests/unit/plugins/module_utils/test_endpoint_model.py tests/unit/plugins/module_utils/test_endpoint_apply.py \
+	tests/unit/plugins/module_utils/test_endpoint_fidelity.py tests/unit/plugins/module_utils/test_safety.py \
+	tests/unit/plugins/test_option_docs.py
 # The others (AnsibleModule, argument specs, the user agent): on every ansible-core version.
 UNITS_EVERY_CORE = $(filter-out $(UNITS_ONCE) tests/unit/emulator/%,$(shell cd $(ROOT) && find tests/unit -name 'test_*.py' | sort))
 
 # cheap checks first, then the longest gates
-GATES := action-group changelog-lint lint docs-lint units-once $(MATRIX:%=integration-%) \
+GATES := action-group changelog-lint lint docs-lint units-once $(MATRIX:%=integration-%) integration-documented \
 	$(foreach v,$(MATRIX),sanity-$(v) units-$(v)) galaxy-importer docs-build ee-check runner-check
 JOBS ?= 2
 KEEP_GOING ?= 1
@@ -171,12 +173,21 @@ $(MATRIX:%=units-%): units-%: venvs pythons  ## the unit tests not in UNITS_ONCE
 	$(call own_copy,$(call venv_of,$*))
 	$(call venv_of,$*)/bin/ansible-test units --venv --color no --python $(call pyver_of,$*) $(UNITS_EVERY_CORE)
 
-$(MATRIX:%=integration-%): integration-%: venvs pythons  ## every target (or TARGETS=...) against the emulator
+# integration_run(version, profile): every target (or TARGETS=...) against the emulator serving that profile
+define integration_run
+$(call own_copy,$(call venv_of,$(1)))
+mkdir -p $(LOGS)
+$(VENV)/bin/python $(TOOLS)/with_emulator.py --profile $(2) --log $(LOGS)/emulator-$@.log --integration-config tests/integration/integration_config.yml -- \
+  $(call venv_of,$(1))/bin/ansible-test integration --venv --color no --python $(call pyver_of,$(1)) $(TARGETS)
+endef
+$(MATRIX:%=integration-%): integration-%: venvs pythons  ## every target (or TARGETS=...) against the emulator (the real schema)
 	$(gate)
-	$(call own_copy,$(call venv_of,$*))
-	mkdir -p $(LOGS)
-	$(VENV)/bin/python $(TOOLS)/with_emulator.py --log $(LOGS)/emulator-$@.log --integration-config tests/integration/integration_config.yml -- \
-	  $(call venv_of,$*)/bin/ansible-test integration --venv --color no --python $(call pyver_of,$*) $(TARGETS)
+	$(call integration_run,$*,full)
+
+# The documented profile changes the service, not ansible-core: one version proves it.
+integration-documented: venvs pythons  ## every target on ansible-core 2.19 against a service with only the documented fields
+	$(gate)
+	$(call integration_run,2.19,documented)
 
 galaxy-importer: build  ## galaxy-importer on the tarball, no containers; any WARNING or ERROR line fails
 	$(gate)
