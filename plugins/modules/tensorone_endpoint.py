@@ -64,99 +64,99 @@ options:
     type: str
   template_id:
     description:
-    - ID of the template the workers run. Required to create an endpoint.
+      - ID of the template the workers run. Required to create an endpoint.
     type: str
   gpu_ids:
     description:
-    - GPU pool IDs in priority order, for example V(AMPERE_48) then V(ADA_48_PRO). A V(-<gpu type>) item excludes a model.
-    - The order matters and is compared as given. Required to create a GPU endpoint.
-    - Mutually exclusive with O(instance_ids).
+      - GPU pool IDs in priority order, for example V(AMPERE_48) then V(ADA_48_PRO). A V(-<gpu type>) item excludes a model.
+      - The order matters and is compared as given. Required to create a GPU endpoint.
+      - Mutually exclusive with O(instance_ids).
     type: list
     elements: str
   instance_ids:
     description:
-    - CPU instance (flavour) IDs for a CPU endpoint, in place of O(gpu_ids).
-    - Compared in order. Needs a service that has the C(instanceIds) field.
+      - CPU instance (flavour) IDs for a CPU endpoint, in place of O(gpu_ids).
+      - Compared in order. Needs a service that has the C(instanceIds) field.
     type: list
     elements: str
   idle_timeout:
     description:
-    - Seconds an idle worker is kept before it scales down, 1 to 3600.
+      - Seconds an idle worker is kept before it scales down, 1 to 3600.
     type: int
   locations:
     description:
-    - Region codes (V(US), V(CZ), V(FR), ...) or data-centre IDs (V(EU-RO-1), ...) the workers may run in.
-    - An empty list means anywhere.
+      - Region codes (V(US), V(CZ), V(FR), ...) or data-centre IDs (V(EU-RO-1), ...) the workers may run in.
+      - An empty list means anywhere.
     type: list
     elements: str
   network_volume_id:
     description:
-    - ID of a network volume to attach. An empty string means none.
-    - Mutually exclusive with O(network_volume_ids).
+      - ID of a network volume to attach. An empty string means none.
+      - Mutually exclusive with O(network_volume_ids).
     type: str
   network_volume_ids:
     description:
-    - IDs of the network volumes to attach, one per data centre. Compared in order.
-    - Needs a service that has the C(networkVolumeIds) field.
+      - IDs of the network volumes to attach, one per data centre. Compared in order.
+      - Needs a service that has the C(networkVolumeIds) field.
     type: list
     elements: str
   scaler_type:
     description:
-    - How the endpoint scales.
+      - How the endpoint scales.
     type: str
     choices:
-    - QUEUE_DELAY
-    - REQUEST_COUNT
+      - QUEUE_DELAY
+      - REQUEST_COUNT
   scaler_value:
     description:
-    - The scaler's threshold (seconds of queue delay, or requests per worker), at least 1.
+      - The scaler's threshold (seconds of queue delay, or requests per worker), at least 1.
     type: int
   workers_min:
     description:
-    - Always-on workers, 0 or more, at most O(workers_max) (or the endpoint's current maximum when O(workers_max) is not set,
-      or 3, the create default, for a new endpoint).
+      - Always-on workers, 0 or more, at most O(workers_max) (or the endpoint's current maximum when O(workers_max) is not
+        set, or 3, the create default, for a new endpoint).
     type: int
   workers_max:
     description:
-    - Most workers the endpoint may run, 0 or more. The account caps the sum over all endpoints.
+      - Most workers the endpoint may run, 0 or more. The account caps the sum over all endpoints.
     type: int
   gpu_count:
     description:
-    - GPUs per worker, at least 1 (the service's default is 1).
-    - Needs a service that has the C(gpuCount) field.
+      - GPUs per worker, at least 1 (the service's default is 1).
+      - Needs a service that has the C(gpuCount) field.
     type: int
   execution_timeout_ms:
     description:
-    - The most milliseconds one job may run, 0 for no limit (the service's default is 600000, 10 minutes).
-    - Needs a service that has the C(executionTimeoutMs) field.
+      - The most milliseconds one job may run, 0 for no limit (the service's default is 600000, 10 minutes).
+      - Needs a service that has the C(executionTimeoutMs) field.
     type: int
   flashboot:
     description:
-    - Whether FlashBoot (faster cold starts from cached workers) is on (the API's C(flashBootType) V(FLASHBOOT) or V(OFF);
-      the service's default is off).
-    - Needs a service that has the C(flashBootType) field.
+      - Whether FlashBoot (faster cold starts from cached workers) is on (the API's C(flashBootType) V(FLASHBOOT) or V(OFF);
+        the service's default is off).
+      - Needs a service that has the C(flashBootType) field.
     type: bool
   allowed_cuda_versions:
     description:
-    - CUDA versions the workers may run on, as major.minor, for example V(12.4) and V(12.8). Compared as a set (order and
-      duplicates do not matter); an empty list means any.
-    - Needs a service that has the C(allowedCudaVersions) field.
+      - CUDA versions the workers may run on, as major.minor, for example V(12.4) and V(12.8). Compared as a set (order and
+        duplicates do not matter); an empty list means any.
+      - Needs a service that has the C(allowedCudaVersions) field.
     type: list
     elements: str
   min_cuda_version:
     description:
-    - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4).
-    - Needs a service that has the C(minCudaVersion) field.
+      - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4).
+      - Needs a service that has the C(minCudaVersion) field.
     type: str
   endpoint_type:
     description:
-    - V(QB) (a queue-based endpoint, the service's default) or V(LB) (load-balancing). Set at creation.
-    - A different type for an existing endpoint fails before any change; it needs a new endpoint.
-    - Needs a service that has the C(type) field.
+      - V(QB) (a queue-based endpoint, the service's default) or V(LB) (load-balancing). Set at creation.
+      - A different type for an existing endpoint fails before any change; it needs a new endpoint.
+      - Needs a service that has the C(type) field.
     type: str
     choices:
-    - QB
-    - LB
+      - QB
+      - LB
   wait_timeout:
     description:
       - Seconds to wait for the workers to drain with O(state=absent) before the delete.
