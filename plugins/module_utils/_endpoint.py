@@ -27,7 +27,10 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT
 # sent), so each writable field the endpoint has is sent again on every
 # update: the task's value where it sets one, the value as read otherwise.
 # Never sent: the inline template, bindEndpoint, hubReleaseId and modelName
-# (actions, not settings) and the read-only fields.
+# (actions, not settings) and the read-only fields. The module options follow
+# from this table (endpoint_argument_spec).
+SCALER_TYPES = ("QUEUE_DELAY", "REQUEST_COUNT")
+ENDPOINT_TYPES = ("QB", "LB")
 # An endpoint's own environment overrides: they may hold values set in the console.
 ENV = Field(None, "env", "env", read="env { key value }")
 FIELDS = (
@@ -37,7 +40,7 @@ FIELDS = (
     Field("idle_timeout", "idleTimeout", "int", documented=True),
     Field("locations", "locations", "csv", documented=True),
     Field("network_volume_id", "networkVolumeId", "none", documented=True),
-    Field("scaler_type", "scalerType", documented=True),
+    Field("scaler_type", "scalerType", documented=True, choices=SCALER_TYPES),
     Field("scaler_value", "scalerValue", "int", documented=True),
     Field("workers_min", "workersMin", "int", documented=True),
     Field("workers_max", "workersMax", "int", documented=True),
@@ -46,7 +49,7 @@ FIELDS = (
     Field("flashboot", "flashBootType", "bool", true_value="FLASHBOOT", false_value="OFF"),
     Field("allowed_cuda_versions", "allowedCudaVersions", "csvset"),
     Field("min_cuda_version", "minCudaVersion"),
-    Field("endpoint_type", "type", create_only=True),
+    Field("endpoint_type", "type", create_only=True, choices=ENDPOINT_TYPES),
     Field("network_volume_ids", "networkVolumeIds", "idlist", key="networkVolumeId",
           read="networkVolumeIds { networkVolumeId dataCenterId }"),
     Field("instance_ids", "instanceIds", "list"),
@@ -59,8 +62,6 @@ OPTION_FIELDS = tuple(f for f in FIELDS if f.option)
 OPTIONS = tuple(f.option for f in OPTION_FIELDS)
 FIELD_OF = dict((f.option, f) for f in OPTION_FIELDS)
 DOCUMENTED_FIELDS = tuple(f for f in FIELDS if f.documented)
-SCALER_TYPES = ("QUEUE_DELAY", "REQUEST_COUNT")
-ENDPOINT_TYPES = ("QB", "LB")
 # What a create without the option stores (the service's create defaults);
 # check mode predicts a create with them.
 CREATE_DEFAULTS = dict(idle_timeout=5, scaler_type="QUEUE_DELAY", scaler_value=4, workers_min=0, workers_max=3,
@@ -87,29 +88,10 @@ def by_id_query(count, selection):
 
 
 def endpoint_argument_spec():
-    """Module options that describe one endpoint (shared by the single and fleet modules)."""
-    return dict(
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        id=dict(type="str"),
-        name=dict(type="str"),
-        template_id=dict(type="str"),
-        gpu_ids=dict(type="list", elements="str"),
-        instance_ids=dict(type="list", elements="str"),
-        idle_timeout=dict(type="int"),
-        locations=dict(type="list", elements="str"),
-        network_volume_id=dict(type="str"),
-        network_volume_ids=dict(type="list", elements="str"),
-        scaler_type=dict(type="str", choices=list(SCALER_TYPES)),
-        scaler_value=dict(type="int"),
-        workers_min=dict(type="int"),
-        workers_max=dict(type="int"),
-        gpu_count=dict(type="int"),
-        execution_timeout_ms=dict(type="int"),
-        flashboot=dict(type="bool"),
-        allowed_cuda_versions=dict(type="list", elements="str"),
-        min_cuda_version=dict(type="str"),
-        endpoint_type=dict(type="str", choices=list(ENDPOINT_TYPES)),
-    )
+    """Module options that describe one endpoint (shared by the single and fleet modules): one per field."""
+    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]), id=dict(type="str"))
+    spec.update((field.option, field.argument_spec()) for field in OPTION_FIELDS)
+    return spec
 
 
 # --- normalisation and comparison -------------------------------------------
@@ -176,7 +158,7 @@ def build_input(current, desired, selection=None):
                     if f.option in desired and has(f) and f.write(desired[f.option]) is not None)
     api_input = {"id": current["id"]}
     for field in FIELDS:
-        if not field.writable or field.create_only or not has(field):
+        if field.create_only or not has(field):
             continue
         if field.option in desired:
             api_input[field.api] = field.write(desired[field.option])

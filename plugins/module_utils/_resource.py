@@ -51,22 +51,36 @@ class Field:
                 (written as ``{key: ...}`` only: the read shape has more)
       env     - ``[{key, value}]`` in the API, a dict in the module
     ``documented``: the documented service has it (others may be missing).
-    ``writable``: it is part of the input (re-sent on every update).
     ``create_only``: sent on create only (the service keeps it on update).
+    ``choices``: the values the module option accepts.
     """
 
-    def __init__(self, option, api, kind="str", documented=False, writable=True, create_only=False,
+    # The module option's type for each kind.
+    OPTION_TYPES = dict(str=("str", None), none=("str", None), int=("int", None), bool=("bool", None),
+                        csv=("list", "str"), csvset=("list", "str"), list=("list", "str"), idlist=("list", "str"))
+
+    def __init__(self, option, api, kind="str", documented=False, create_only=False, choices=None,
                  true_value=None, false_value=None, key=None, read=None):
         self.option = option
         self.api = api
         self.kind = kind
         self.documented = documented
-        self.writable = writable
         self.create_only = create_only
+        self.choices = choices
         self.true_value = true_value
         self.false_value = false_value
         self.key = key
         self.selection = read or api
+
+    def argument_spec(self):
+        """The module option's argument spec."""
+        option_type, elements = self.OPTION_TYPES[self.kind]
+        spec = dict(type=option_type)
+        if elements:
+            spec["elements"] = elements
+        if self.choices:
+            spec["choices"] = list(self.choices)
+        return spec
 
     def view(self, value):
         """The model's view of a value as the API returns it."""
