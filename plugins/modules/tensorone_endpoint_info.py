@@ -74,114 +74,17 @@ api_calls:
   sample: {requests: 2, retries: 0}
 endpoints:
   description:
-    - The endpoints found, each shaped like the C(endpoint) that M(tensorone.cloud.tensorone_endpoint) returns,
-      with every field the service has.
+    - The endpoints found, each shaped like RV(tensorone.cloud.tensorone_endpoint#module:endpoint) (whose documentation
+      lists every key), with every field the service has.
     - Always a list; empty when nothing matches.
   returned: always
   type: list
   elements: dict
-  contains:
-    id:
-      description: ID of the endpoint.
-      type: str
-      sample: jpnw0v75y3qoql
-    name:
-      description: Name of the endpoint.
-      type: str
-      sample: llm-inference
-    template_id:
-      description: ID of the template.
-      type: str
-      sample: xkhgg72fuo
-    gpu_ids:
-      description: GPU pool IDs in priority order.
-      type: list
-      elements: str
-      sample: [AMPERE_48, ADA_48_PRO]
-    idle_timeout:
-      description: Idle timeout in seconds.
-      type: int
-      sample: 5
-    locations:
-      description: Allowed locations; empty means anywhere.
-      type: list
-      elements: str
-      sample: [US]
-    network_volume_id:
-      description: ID of the attached network volume, or V(null).
-      type: str
-      sample: null
-    scaler_type:
-      description: Scaler type.
-      type: str
-      sample: QUEUE_DELAY
-    scaler_value:
-      description: Scaler threshold.
-      type: int
-      sample: 4
-    workers_min:
-      description: Always-on workers.
-      type: int
-      sample: 0
-    workers_max:
-      description: Maximum workers.
-      type: int
-      sample: 3
-    gpu_count:
-      description: GPUs per worker.
-      returned: when the service has the field and the task read it
-      type: int
-      sample: 1
-    execution_timeout_ms:
-      description: The most milliseconds one job may run; 0 means no limit.
-      returned: when the service has the field and the task read it
-      type: int
-      sample: 600000
-    flashboot:
-      description: Whether FlashBoot is on.
-      returned: when the service has the field and the task read it
-      type: bool
-      sample: false
-    allowed_cuda_versions:
-      description: Allowed CUDA versions, sorted; empty means any.
-      returned: when the service has the field and the task read it
-      type: list
-      elements: str
-      sample: ['12.4', '12.8']
-    min_cuda_version:
-      description: The lowest allowed CUDA version, or V(null).
-      returned: when the service has the field and the task read it
-      type: str
-      sample: null
-    endpoint_type:
-      description: V(QB) or V(LB).
-      returned: when the service has the field and the task read it
-      type: str
-      sample: QB
-    network_volume_ids:
-      description: IDs of the attached network volumes.
-      returned: when the service has the field and the task read it
-      type: list
-      elements: str
-      sample: []
-    instance_ids:
-      description: CPU instance IDs of a CPU endpoint; empty for a GPU endpoint.
-      returned: when the service has the field and the task read it
-      type: list
-      elements: str
-      sample: []
-    workers:
-      description: The endpoint's workers (the API's C(clusters)) as read.
-      type: list
-      elements: dict
-      contains:
-        id:
-          description: ID of the worker.
-          type: str
-        desired_status:
-          description: The worker's desired status, for example V(RUNNING).
-          type: str
-      sample: []
+  sample: [{id: jpnw0v75y3qoql, name: llm-inference, template_id: xkhgg72fuo, gpu_ids: [AMPERE_48, ADA_48_PRO],
+            idle_timeout: 5, locations: [US], network_volume_id: null, scaler_type: QUEUE_DELAY, scaler_value: 4,
+            workers_min: 0, workers_max: 3, gpu_count: 1, execution_timeout_ms: 600000, flashboot: false,
+            allowed_cuda_versions: [], min_cuda_version: null, endpoint_type: QB, network_volume_ids: [],
+            instance_ids: [], workers: []}]
 serverless_discount:
   description: The account's serverless discount, or V(null) when it has none.
   returned: always
