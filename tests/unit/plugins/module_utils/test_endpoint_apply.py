@@ -10,27 +10,13 @@ import time
 
 import pytest
 
-from ansible_collections.tensorone.cloud.plugins.module_utils._api import Client
-from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import (
-    Endpoints, converge, converge_endpoint, plan_endpoint,
-)
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError, Run
+from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import Endpoints, converge, plan_endpoint
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError
+from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import converge_one, run_for
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator, emulator_factory  # noqa: F401 pylint: disable=unused-import
 
 FULL = dict(state="present", name="ep-one", template_id="tpl", gpu_ids=["AMPERE_48", "ADA_48_PRO"], locations=["US"],
             idle_timeout=60, scaler_type="REQUEST_COUNT", scaler_value=2, workers_min=1, workers_max=4, network_volume_id="vol-1")
-
-
-def run_for(server, params=None, check_mode=False):
-    client = Client(server.graphql_url, server.api_key, timeout=5, retries=2, sleep=lambda s: None)
-    return Run(client, params, check_mode=check_mode, sleep=lambda s: None)
-
-
-def converge_one(server, params, check_mode=False, wait_timeout=30):
-    """What one tensorone_endpoint run does: the module's own work function."""
-    run = run_for(server, dict(params, wait_timeout=wait_timeout), check_mode)
-    result = converge_endpoint(run)
-    return run.steps[0], run, result
 
 
 def stored(server):

@@ -12,9 +12,10 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as model
-from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError, Client
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import unknown_fields
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError, Run
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError
+from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import converge_one, run_for
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
 
 EXTRA = dict(gpuCount=2, executionTimeoutMs=1200000, flashBootType="FLASHBOOT", allowedCudaVersions="12.8,12.4",
@@ -24,50 +25,34 @@ EXTRA = dict(gpuCount=2, executionTimeoutMs=1200000, flashBootType="FLASHBOOT", 
 SEEDED = dict(id="fidelity000001", name="fidelity", templateId="tpl", gpuIds="AMPERE_48", workersMax=2, **EXTRA)
 
 
-def converge_one(server, params, check_mode=False):
-    client = Client(server.graphql_url, server.api_key, timeout=5, retries=2, sleep=lambda s: None)
-    run = Run(client, dict(params, state=params.get("state", "present"), wait_timeout=30), check_mode=check_mode,
-              sleep=lambda s: None)
-    result = model.converge_endpoint(run)
-    return result, run
-
-
 def stored(server, endpoint_id="fidelity000001"):
     return [e for e in server.state(fields="all")["endpoints"] if e and e["id"] == endpoint_id][0]
-
-
-def requests_since(server, mark):
-    return [r for r in server.log()["requests"] if r["seq"] > mark]
-
-
-def last_seq(server):
-    return server.log()["counters"]["requests"]
 
 
 def test_an_update_keeps_every_field_set_elsewhere(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     server.seed_endpoints([SEEDED])
-    mark = last_seq(server)
-    result, run = converge_one(server, dict(name="fidelity", idle_timeout=30))
+    mark = server.log()["counters"]["requests"]
+    _step, run, result = converge_one(server, dict(name="fidelity", idle_timeout=30))
     after = stored(server)
     assert result["changed"] and after["idleTimeout"] == 30
     assert dict((key, after[key]) for key in EXTRA) == EXTRA
     # the comparison read, the read of every field, the save
-    assert run.client.requests_sent == 3 and len(requests_since(server, mark)) == 3
+    assert run.client.requests_sent == 3 and server.log()["counters"]["requests"] - mark == 3
 
 
 def test_a_converged_endpoint_costs_one_request_on_both_profiles(emulator_factory):  # pylint: disable=redefined-outer-name
     for profile in ("full", "documented"):
         server = emulator_factory(profile=profile)
         server.seed_endpoints([dict((k, v) for k, v in SEEDED.items() if k not in EXTRA)])
-        result, run = converge_one(server, dict(name="fidelity", workers_max=2, gpu_ids=["AMPERE_48"]))
+        _step, run, result = converge_one(server, dict(name="fidelity", workers_max=2, gpu_ids=["AMPERE_48"]))
         assert not result["changed"] and run.client.requests_sent == 1, profile
 
 
 def test_a_service_without_the_extra_fields_is_learned_and_the_update_still_works(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory(profile="documented")
     server.seed_endpoints([dict((k, v) for k, v in SEEDED.items() if k not in EXTRA)])
-    result, run = converge_one(server, dict(name="fidelity", scaler_value=6))
+    _step, run, result = converge_one(server, dict(name="fidelity", scaler_value=6))
     statuses = [r["status"] for r in server.log()["requests"]]
     assert result["changed"] and stored(server)["scalerValue"] == 6 and stored(server)["workersMax"] == 2
     assert statuses == [200, 400, 200, 200]  # the round-trip read is refused once, then sent without the lacking fields
@@ -87,12 +72,12 @@ def test_the_new_options_create_converge_and_change_alone(emulator_factory):  # 
     options = dict(name="fid-new", template_id="tpl", gpu_ids=["AMPERE_80"], workers_max=1, gpu_count=2, execution_timeout_ms=0,
                    flashboot=True, allowed_cuda_versions=["12.8", "12.4"], min_cuda_version="12.4", endpoint_type="LB",
                    network_volume_ids=["vol-1"])
-    created, _run = converge_one(server, options)
+    _step, _run, created = converge_one(server, options)
     endpoint_id = created["endpoint"]["id"]
     assert stored(server, endpoint_id)["allowedCudaVersions"] == "12.4,12.8" and stored(server, endpoint_id)["type"] == "LB"
-    again, run = converge_one(server, dict(options, allowed_cuda_versions=["12.4", "12.8", "12.4"]))
+    _step, run, again = converge_one(server, dict(options, allowed_cuda_versions=["12.4", "12.8", "12.4"]))
     assert not again["changed"] and run.client.requests_sent == 1
-    changed, _run = converge_one(server, dict(name="fid-new", flashboot=False))
+    _step, _run, changed = converge_one(server, dict(name="fid-new", flashboot=False))
     assert changed["changed"] and stored(server, endpoint_id)["flashBootType"] == "OFF"
     assert stored(server, endpoint_id)["gpuCount"] == 2 and stored(server, endpoint_id)["executionTimeoutMs"] == 0
 
@@ -111,7 +96,7 @@ def test_a_cpu_endpoint_is_updated_and_deleted(emulator_factory):  # pylint: dis
                                 workersMax=1)])
     converge_one(server, dict(name="cpu-one", workers_max=2))
     assert stored(server, "cpuendpoint001")["instanceIds"] == ["cpu3c-2-4"]
-    result, _run = converge_one(server, dict(name="cpu-one", state="absent"))
+    _step, _run, result = converge_one(server, dict(name="cpu-one", state="absent"))
     assert result["changed"] and server.state()["endpoints"] == []
 
 
@@ -122,7 +107,7 @@ def test_only_live_workers_hold_a_delete_back(emulator_factory):  # pylint: disa
                                 clusters=stopped)])
     endpoint = model.endpoint_from_api(dict(clusters=[None] + stopped + [dict(id="live", desiredStatus="RUNNING")]))
     assert [w["id"] for w in model.running_workers(endpoint)] == ["live"]
-    result, run = converge_one(server, dict(name="stopped", state="absent"))
+    _step, run, result = converge_one(server, dict(name="stopped", state="absent"))
     assert result["changed"] and run.actions == ["delete endpoint 'stopped' (stopped0000001)"]
 
 
@@ -132,8 +117,7 @@ def test_null_items_and_endpoints_without_id_or_name_never_break_a_run(emulator_
                            dict(id="noname00000001", name=None, templateId="tpl", gpuIds="AMPERE_16", workersMax=0),
                            dict(id="keep0000000001", name="keep-me", templateId="tpl", gpuIds="AMPERE_16", workersMax=0,
                                 clusters=[None])])
-    client = Client(server.graphql_url, server.api_key, timeout=5, retries=0)
-    run = Run(client, check_mode=True)
+    run = run_for(server, check_mode=True, retries=0)
     steps = model.converge(run, dict(endpoints=[dict(name="keep-me", state="present")], prune=True, prune_all=True,
                                      prune_prefix=None, prune_max=None, wait_timeout=30))
     assert [s.action for s in steps] == ["none"]
@@ -145,14 +129,13 @@ def test_a_list_at_the_cap_refuses_prune_and_reads_an_unlisted_id_by_id(emulator
     monkeypatch.setattr(model, "LIST_CAP", 3)
     server = emulator_factory(list_cap=3, worker_quota=100)
     server.seed_endpoints([dict(id="capped%08d" % i, name="capped-%d" % i, templateId="tpl", gpuIds="AMPERE_16") for i in range(4)])
-    result, run = converge_one(server, dict(id="capped00000003", workers_max=1))
+    _step, run, result = converge_one(server, dict(id="capped00000003", workers_max=1))
     assert result["changed"] and stored(server, "capped00000003")["workersMax"] == 1
     assert run.client.requests_sent == 4  # the list, the read by id, the read of every field, the save
     with pytest.raises(ModelError, match="Give its id"):
         converge_one(server, dict(name="capped-new", template_id="tpl", gpu_ids=["AMPERE_16"]))
-    client = Client(server.graphql_url, server.api_key, timeout=5, retries=0)
     with pytest.raises(ModelError, match="not fully known"):
-        model.converge(Run(client), dict(endpoints=[dict(name="capped-0")], prune=True, prune_prefix="capped-",
+        model.converge(run_for(server, retries=0), dict(endpoints=[dict(name="capped-0")], prune=True, prune_prefix="capped-",
                                          prune_all=False, prune_max=None, wait_timeout=30))
     assert len(server.state()["endpoints"]) == 4
 
@@ -174,8 +157,7 @@ def test_environment_values_read_for_an_update_never_show_in_a_message(emulator_
     input (GraphQL coercion errors do) must not show environment values."""
     server = emulator_factory()
     server.seed_endpoints([SEEDED])
-    client = Client(server.graphql_url, server.api_key, timeout=5, retries=0, sleep=lambda s: None)
-    run = Run(client)
+    run = run_for(server, retries=0)
     model.Endpoints(run).read_for_update([SEEDED["id"]])
     echoed = "Variable '$input' got invalid value {env: [{key: HF_TOKEN_REF, value: console-set-value-93c1}]} (key %s)" % server.api_key
     assert run.redact(echoed) == "Variable '$input' got invalid value {env: [{key: HF_TOKEN_REF, value: ********}]} (key ********)"
