@@ -516,8 +516,10 @@ class Endpoints:
         3. the drain waits and the deletes (creates never wait for a drain).
         """
         deadline = self.run.clock() + wait_timeout
-        self.read_for_update(step.before["id"] for step in steps if step.action in ("update", "delete")
-                             and (step.action == "update" or _has_workers_set(step.before)))
+        # Every endpoint this run saves (an update, the scale to 0 before a delete), read in full at once.
+        saved = [step.before["id"] for step in steps
+                 if step.action == "update" or (step.action == "delete" and _has_workers_set(step.before))]
+        self.read_for_update(saved)
         for step in steps:
             if step.action == "update" and not step.raises_workers:
                 self._carry_out(step, self._update)
