@@ -18,7 +18,7 @@ import threading
 import time
 from urllib.parse import parse_qs
 
-from graphql import GraphQLError, build_schema, execute_sync, parse, validate
+from graphql import GraphQLError, build_ast_schema, execute_sync, parse, validate
 from graphql.language import (
     FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, NullValueNode,
     ObjectValueNode, OperationDefinitionNode, VariableNode,
@@ -27,13 +27,24 @@ from graphql.language import (
 from .faults import FAULT_429, FAULT_DROP, FAULT_RESET, Faults
 from .state import USER_ID, ApiError, Store
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-# Profile name -> SDL file. "full" (the default) is the real schema;
-# "documented" only has the fields Tensor One's page shows.
-PROFILES = collections.OrderedDict([
-    ("full", os.path.join(_HERE, "schema.graphql")),
-    ("documented", os.path.join(_HERE, "schema_documented.graphql")),
-])
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")
+# The profiles: "full" (the default) serves schema.graphql, the real schema;
+# "documented" the same types with only the fields Tensor One's page shows
+# (type name -> fields kept; types not named here are left out).
+DOCUMENTED_FIELDS = {
+    "Query": ("myself",),
+    "Mutation": ("saveEndpoint", "deleteEndpoint"),
+    "User": ("id", "endpoints", "endpoint", "serverlessDiscount"),
+    "Discount": ("discountFactor", "type", "expirationDate"),
+    "DiscountType": None,
+    "Endpoint": ("id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId", "scalerType",
+                 "scalerValue", "workersMin", "workersMax", "clusters"),
+    "EndpointInput": ("id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId", "scalerType",
+                      "scalerValue", "workersMin", "workersMax"),
+    "Cluster": ("id", "desiredStatus"),
+    "ClusterStatus": None,
+}
+PROFILES = ("full", "documented")
 DEFAULT_PROFILE = "full"
 DISCOUNT_TYPES = ("SERVERLESS", "SERVERLESS_LO_VRAM", "SERVERLESS_HI_VRAM")
 GRAPHQL_PATH = "/graphql"
@@ -215,10 +226,35 @@ def _shared_schema(profile):
     """
     with _SHARED_LOCK:
         if profile not in _SHARED:
-            with open(PROFILES[profile]) as schema_file:
-                schema = build_schema(schema_file.read())
+            with open(SCHEMA_PATH) as schema_file:
+                document = parse(schema_file.read())
+            if profile == "documented":
+                document = _documented(document)
+            schema = build_ast_schema(document)
             _SHARED[profile] = (schema, DocumentCache(schema))
         return _SHARED[profile]
+
+
+def _documented(document):
+    """The SDL document with only the types and fields of DOCUMENTED_FIELDS (None: the whole type)."""
+    definitions = []
+    for definition in document.definitions:
+        name = getattr(definition, "name", None)
+        if name is None:
+            definitions.append(definition)  # the schema definition
+        elif name.value in DOCUMENTED_FIELDS:
+            kept = DOCUMENTED_FIELDS[name.value]
+            if kept is not None:
+                definition = _replaced(definition, fields=tuple(f for f in definition.fields if f.name.value in kept))
+            definitions.append(definition)
+    return _replaced(document, definitions=tuple(definitions))
+
+
+def _replaced(node, **changes):
+    """A copy of an AST node with some attributes changed (graphql-core 3.3 nodes are frozen)."""
+    attributes = dict((key, getattr(node, key)) for key in node.keys)
+    attributes.update(changes)
+    return node.__class__(**attributes)
 
 
 class _Context:
