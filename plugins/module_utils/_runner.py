@@ -63,8 +63,6 @@ class Run:
         self.warnings = []
         # Values read from the API that no message may show (for example environment values).
         self.secrets = []
-        # The client's own: the key (as given and URL-encoded) and the URL's credentials.
-        self.redact_credentials = client.redact
         # The planned steps, as the resource's planner made them (for a failure's result).
         self.steps = []
         # Called on failure for the result keys known so far (for example the endpoints a fleet run reached).
@@ -72,7 +70,7 @@ class Run:
 
     def redact(self, text):
         """``text`` without the key, the URL's credentials or any of ``secrets``."""
-        text = self.redact_credentials(text)
+        text = self.client.redact(text)  # the key, as given and URL-encoded, and the URL's credentials
         for secret in sorted(set(s for s in self.secrets if s), key=len, reverse=True):
             text = text.replace(secret, "********")
         return text
@@ -151,9 +149,8 @@ def run_module(argument_spec, work, check=None, **module_options):
         # A bug of the collection still ends in a clean, key-free failure, never a traceback.
         error = ModelError("Unexpected error in the tensorone.cloud collection (please report it): %s: %s"
                            % (type(exc).__name__, exc))
-    redact = run.redact
     for warning in run.warnings:
-        module.warn(redact(warning))
+        module.warn(run.redact(warning))
     # fail_json outside the except block: some ansible-core versions attach the
     # traceback of the exception being handled to the result.
     if error is not None:
@@ -161,9 +158,9 @@ def run_module(argument_spec, work, check=None, **module_options):
                       api_calls=api_calls(run.client))
         if isinstance(error, APIError):
             failure = error.as_failure()
-            failure["message"] = redact(failure["message"])
-            failure["details"] = [redact(detail) for detail in failure["details"]]
+            failure["message"] = run.redact(failure["message"])
+            failure["details"] = [run.redact(detail) for detail in failure["details"]]
             failed["failure"] = failure
-        module.fail_json(msg=redact(error.message), **failed)
+        module.fail_json(msg=run.redact(error.message), **failed)
     result.update(actions=run.actions, api_calls=api_calls(run.client))
     module.exit_json(**result)
