@@ -135,8 +135,8 @@ def test_a_list_at_the_cap_refuses_prune_and_reads_an_unlisted_id_by_id(emulator
     with pytest.raises(ModelError, match="Give its id"):
         converge_one(server, dict(name="capped-new", template_id="tpl", gpu_ids=["AMPERE_16"]))
     with pytest.raises(ModelError, match="not fully known"):
-        model.converge(run_for(server, retries=0), dict(endpoints=[dict(name="capped-0")], prune=True, prune_prefix="capped-",
-                                         prune_all=False, prune_max=None, wait_timeout=30))
+        fleet = dict(endpoints=[dict(name="capped-0")], prune=True, prune_prefix="capped-", prune_all=False, prune_max=None, wait_timeout=30)
+        model.converge(run_for(server, retries=0), fleet)
     assert len(server.state()["endpoints"]) == 4
 
 
