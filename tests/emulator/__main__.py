@@ -14,6 +14,7 @@ import threading
 
 from .server import EmulatorServer, loopback_host
 from .service import DEFAULT_PROFILE, PROFILES
+from .state import TEMPLATE_RECENT_USE_SECONDS
 
 ENV_API_KEY = "TENSORONE_EMULATOR_API_KEY"
 
@@ -39,6 +40,9 @@ def _parser():
                         help="schema served: full (the real schema, default) or documented (the documented fields only)")
     parser.add_argument("--list-cap", type=int, default=None, metavar="N",
                         help="myself.endpoints returns only the first N endpoints (default: no cap)")
+    parser.add_argument("--template-recent-use-seconds", type=float, default=TEMPLATE_RECENT_USE_SECONDS, metavar="S",
+                        help="seconds after its last use during which a template cannot be deleted (default %g)"
+                        % TEMPLATE_RECENT_USE_SECONDS)
     parser.add_argument("--url-file", metavar="PATH", help="also write the base URL to this file (removed on exit)")
     parser.add_argument("--state-file", metavar="PATH",
                         help="load endpoints from PATH if it exists; save them after every change")
@@ -62,8 +66,8 @@ def main(argv=None):
         parser.error("no API key: pass --api-key KEY or set %s" % ENV_API_KEY)
     if args.port < 0 or args.port > 65535:
         parser.error("--port must be between 0 and 65535")
-    if args.drain_seconds < 0 or args.worker_quota < 0:
-        parser.error("--drain-seconds and --worker-quota must be >= 0")
+    if args.drain_seconds < 0 or args.worker_quota < 0 or args.template_recent_use_seconds < 0:
+        parser.error("--drain-seconds, --worker-quota and --template-recent-use-seconds must be >= 0")
     if args.list_cap is not None and args.list_cap < 0:
         parser.error("--list-cap must be >= 0")
     if args.state_file and not os.path.isdir(os.path.dirname(os.path.abspath(args.state_file))):
@@ -74,6 +78,7 @@ def main(argv=None):
             api_keys=api_keys, read_only_keys=args.read_only_key, drain_seconds=args.drain_seconds,
             worker_quota=args.worker_quota, templates=args.template, seed=args.seed, host=args.host,
             port=args.port, state_file=args.state_file, profile=args.profile, list_cap=args.list_cap,
+            template_recent_use_seconds=args.template_recent_use_seconds,
         )
     except ValueError as error:
         # A non-loopback host or an unreadable state file.

@@ -9,7 +9,8 @@ __metaclass__ = type
 import copy
 import random
 
-MUTATION_KINDS = ("create", "update", "delete")
+# Endpoint mutations (saveEndpoint without / with id, deleteEndpoint), then template ones.
+MUTATION_KINDS = ("create", "update", "delete", "template_create", "template_update", "template_delete")
 
 DEFAULT_FAULTS = {
     "rate_429": 0.0,

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode, urlsplit
 
 from .service import CONTROL_PREFIX, DEFAULT_PROFILE, GRAPHQL_PATH, MAX_BODY_BYTES, Emulator, json_reply
+from .state import TEMPLATE_RECENT_USE_SECONDS
 
 LOOPBACK_HOSTS = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1", "::1": "::1"}
 
@@ -171,7 +172,8 @@ class EmulatorServer:
     """
 
     def __init__(self, api_keys=None, read_only_keys=None, drain_seconds=0, worker_quota=20, templates=None,
-                 seed=0, discount=None, host="127.0.0.1", port=0, state_file=None, profile=DEFAULT_PROFILE, list_cap=None):
+                 seed=0, discount=None, host="127.0.0.1", port=0, state_file=None, profile=DEFAULT_PROFILE, list_cap=None,
+                 template_recent_use_seconds=TEMPLATE_RECENT_USE_SECONDS):
         self.host = loopback_host(host)
         self.port = port
         self.api_keys = list(api_keys or [])
@@ -179,7 +181,7 @@ class EmulatorServer:
         self.emulator = Emulator(
             api_keys=self.api_keys, read_only_keys=self.read_only_keys, drain_seconds=drain_seconds,
             worker_quota=worker_quota, templates=templates, discount=discount, seed=seed, state_file=state_file,
-            profile=profile, list_cap=list_cap,
+            profile=profile, list_cap=list_cap, template_recent_use_seconds=template_recent_use_seconds,
         )
         self._httpd = None
         self._thread = None
@@ -264,6 +266,9 @@ class EmulatorServer:
 
     def seed_endpoints(self, endpoints):
         return self.emulator.seed_endpoints(endpoints)
+
+    def seed_templates(self, templates):
+        return self.emulator.seed_templates(templates)
 
     # -- a minimal client, for tests --------------------------------------------
 

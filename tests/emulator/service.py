@@ -24,16 +24,20 @@ from graphql.language import (
     ObjectValueNode, OperationDefinitionNode, VariableNode,
 )
 
-from .faults import FAULT_429, FAULT_DROP, FAULT_RESET, Faults
-from .state import USER_ID, ApiError, Store
+from .faults import FAULT_429, FAULT_DROP, FAULT_RESET, MUTATION_KINDS, Faults
+from .state import TEMPLATE_RECENT_USE_SECONDS, USER_ID, ApiError, Store
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")
 # The profiles: "full" (the default) serves schema.graphql, the real schema;
 # "documented" the same types with only the fields Tensor One's page shows
-# (type name -> fields kept; types not named here are left out).
+# (type name -> fields kept; types not named here are left out). Of
+# templates the page documents saveTemplate only (create a serverless
+# template, modify it), with the fields its examples show; no template read
+# and no delete, so podTemplates, deleteTemplate and Endpoint.template fail
+# validation there.
 DOCUMENTED_FIELDS = {
     "Query": ("myself",),
-    "Mutation": ("saveEndpoint", "deleteEndpoint"),
+    "Mutation": ("saveEndpoint", "deleteEndpoint", "saveTemplate"),
     "User": ("id", "endpoints", "endpoint", "serverlessDiscount"),
     "Discount": ("discountFactor", "type", "expirationDate"),
     "DiscountType": None,
@@ -43,6 +47,12 @@ DOCUMENTED_FIELDS = {
                       "scalerValue", "workersMin", "workersMax"),
     "Cluster": ("id", "desiredStatus"),
     "ClusterStatus": None,
+    "EnvironmentVariable": None,
+    "EnvironmentVariableInput": None,
+    "PodTemplate": ("id", "name", "imageName", "containerDiskInGb", "volumeInGb", "dockerArgs", "env", "isServerless",
+                    "readme"),
+    "SaveTemplateInput": ("id", "name", "imageName", "containerDiskInGb", "volumeInGb", "dockerArgs", "env",
+                          "isServerless", "readme"),
 }
 PROFILES = ("full", "documented")
 DEFAULT_PROFILE = "full"
@@ -62,9 +72,13 @@ LOG_LIMIT = 10000  # oldest entries are dropped past this; counters keep countin
 DOCUMENT_CACHE_SIZE = 256
 
 COUNTER_NAMES = (
-    "requests", "queries", "mutations", "applied_mutations", "create", "update", "delete",
-    "applied_create", "applied_update", "applied_delete", "faults", "unauthorized",
+    ("requests", "queries", "mutations", "applied_mutations")
+    + MUTATION_KINDS + tuple("applied_" + kind for kind in MUTATION_KINDS)
+    + ("faults", "unauthorized")
 )
+# Mutation field -> (kind without id, kind with id); a delete has one kind.
+SAVE_KINDS = {"saveEndpoint": ("create", "update"), "saveTemplate": ("template_create", "template_update")}
+DELETE_KINDS = {"deleteEndpoint": "delete", "deleteTemplate": "template_delete"}
 
 # A variable whose NAME looks like a credential is redacted whatever its value.
 _SECRET_NAME = re.compile(r"api[_-]?key|(^|_)key$|token|secret|passw|authori[sz]ation|credential|bearer", re.IGNORECASE)
@@ -160,10 +174,11 @@ def _root_fields(selection_set, fragments, seen):
 def _mutation_kind(field, variables):
     """create/update/delete from the document alone (for requests never executed)."""
     name = field.name.value
-    if name == "deleteEndpoint":
-        return "delete"
-    if name != "saveEndpoint":
+    if name in DELETE_KINDS:
+        return DELETE_KINDS[name]
+    if name not in SAVE_KINDS:
         return None
+    create, update = SAVE_KINDS[name]
     # graphql-core 3.3 leaves absent lists as None, 3.2 as empty lists.
     for argument in field.arguments or ():
         if argument.name.value != "input":
@@ -171,16 +186,16 @@ def _mutation_kind(field, variables):
         value = argument.value
         if isinstance(value, VariableNode):
             given = variables.get(value.name.value)
-            return "update" if isinstance(given, dict) and given.get("id") is not None else "create"
+            return update if isinstance(given, dict) and given.get("id") is not None else create
         if isinstance(value, ObjectValueNode):
             for item in value.fields or ():
                 if item.name.value == "id":
                     if isinstance(item.value, NullValueNode):
-                        return "create"
+                        return create
                     if isinstance(item.value, VariableNode):
-                        return "create" if variables.get(item.value.name.value) is None else "update"
-                    return "update"
-    return "create"
+                        return create if variables.get(item.value.name.value) is None else update
+                    return update
+    return create
 
 
 def _redact(value, secrets):
@@ -280,14 +295,14 @@ class Emulator:
 
     def __init__(self, api_keys, read_only_keys=None, drain_seconds=0, worker_quota=20, templates=None,
                  discount=None, seed=0, state_file=None, profile=DEFAULT_PROFILE, list_cap=None, clock=time.monotonic,
-                 sleep=time.sleep):
+                 sleep=time.sleep, template_recent_use_seconds=TEMPLATE_RECENT_USE_SECONDS):
         self._lock = threading.RLock()
         self._sleep = sleep
         self._startup_seed = seed
         self._startup_config = _check_config({
             "api_keys": list(api_keys or []), "read_only_keys": list(read_only_keys or []),
             "drain_seconds": drain_seconds, "worker_quota": worker_quota, "templates": templates, "discount": discount,
-            "profile": profile, "list_cap": list_cap,
+            "profile": profile, "list_cap": list_cap, "template_recent_use_seconds": template_recent_use_seconds,
         })
         if not self._startup_config["api_keys"]:
             raise ValueError("at least one API key is required")
@@ -310,10 +325,12 @@ class Emulator:
         self.store.worker_quota = self._config["worker_quota"]
         self.store.set_templates(self._config["templates"])
         self.store.list_cap = self._config["list_cap"]
+        self.store.template_recent_use_seconds = self._config["template_recent_use_seconds"]
         self.schema, self._documents = _shared_schema(self._config["profile"])
 
     def configure(self, **changes):
-        """Change any of drain_seconds, worker_quota, templates, read_only_keys, api_keys, discount, profile, list_cap."""
+        """Change any of drain_seconds, worker_quota, templates, read_only_keys, api_keys, discount, profile, list_cap,
+        template_recent_use_seconds."""
         checked = _check_config(changes)
         with self._lock:
             if "api_keys" in checked and not checked["api_keys"]:
@@ -340,9 +357,10 @@ class Emulator:
     # -- state -------------------------------------------------------------
 
     def state(self, fields="documented"):
-        """{"endpoints": [...]}: the documented fields (default), or every stored one with fields="all"."""
+        """{"endpoints": [...], "templates": [...]}: the endpoints' documented fields (default), or every
+        stored one with fields="all"; the templates with every stored field either way."""
         with self._lock:
-            return {"endpoints": self.store.dump(fields)}
+            return {"endpoints": self.store.dump(fields), "templates": self.store.dump_templates()}
 
     def seed_endpoints(self, endpoints):
         """Insert or patch endpoints verbatim, bypassing the business rules."""
@@ -350,6 +368,13 @@ class Emulator:
             self.store.seed(copy.deepcopy(endpoints))
             self._persist()
             return self.store.dump()
+
+    def seed_templates(self, templates):
+        """Insert or patch templates verbatim, bypassing the business rules."""
+        with self._lock:
+            self.store.seed_templates(copy.deepcopy(templates))
+            self._persist()
+            return self.store.dump_templates()
 
     def reset(self):
         """Back to startup: no endpoints, empty log, no faults, startup config and seed."""
@@ -366,7 +391,7 @@ class Emulator:
         """Write the state file atomically (temp file + rename) if there is one."""
         if not self.state_file:
             return
-        payload = {"format": 1, "endpoints": self.store.dump(persistent=True)}
+        payload = {"format": 1, "endpoints": self.store.dump(persistent=True), "templates": self.store.dump_templates()}
         directory = os.path.dirname(os.path.abspath(self.state_file))
         handle, temp_path = tempfile.mkstemp(prefix=".emulator-state-", dir=directory)
         try:
@@ -385,6 +410,7 @@ class Emulator:
         if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
             raise ValueError("state file %s: expected an object with an endpoints list" % self.state_file)
         self.store.clear()
+        self.store.seed_templates(data.get("templates") or [])
         self.store.seed(data["endpoints"])
 
     # -- log ---------------------------------------------------------------
@@ -562,6 +588,7 @@ class Emulator:
                 "endpoints": lambda _info: store.list_endpoints(),
                 "endpoint": lambda _info, **args: store.get_endpoint(args["id"]),
                 "serverlessDiscount": None if discount is None else dict(discount, userId=USER_ID),
+                "podTemplates": lambda _info: store.list_templates(),
             }
 
         def mutate(kind, action):
@@ -585,7 +612,19 @@ class Emulator:
             # Falls through to None: deleteEndpoint answers null on success (observed).
             mutate("delete", lambda: store.delete_endpoint(args["id"]))
 
-        return {"myself": myself, "saveEndpoint": save_endpoint, "deleteEndpoint": delete_endpoint}
+        def save_template(_info, **args):
+            # saveTemplate(input: SaveTemplateInput) is nullable in the real schema: the schema's
+            # non-null fields do the checks; a missing input is the store's "name is required."
+            fields = args.get("input") or {}
+            kind = "template_update" if fields.get("id") is not None else "template_create"
+            return mutate(kind, lambda: store.save_template(fields))
+
+        def delete_template(_info, **args):
+            # Falls through to None: deleteTemplate answers null on success (documented).
+            mutate("template_delete", lambda: store.delete_template(args["templateName"]))
+
+        return {"myself": myself, "saveEndpoint": save_endpoint, "deleteEndpoint": delete_endpoint,
+                "saveTemplate": save_template, "deleteTemplate": delete_template}
 
     # -- control paths -----------------------------------------------------
 
@@ -630,9 +669,19 @@ class Emulator:
             return json_reply(400, {"error": str(error)})
 
     def _control_seed(self, payload):
-        if set(payload) != {"endpoints"}:
-            raise ValueError('expected {"endpoints": [...]}')
-        return {"endpoints": self.seed_endpoints(payload["endpoints"])}
+        """{"endpoints": [...]} and/or {"templates": [...]}: both lists are checked before either is
+        stored, so a bad entry changes nothing; the templates go first (endpoints refer to them)."""
+        if not payload or set(payload) - {"endpoints", "templates"}:
+            raise ValueError('expected {"endpoints": [...]} and/or {"templates": [...]}')
+        with self._lock:
+            self.store.check_seed(payload.get("endpoints", []))
+            self.store.check_template_seed(payload.get("templates", []))
+            answer = {}
+            if "templates" in payload:
+                answer["templates"] = self.seed_templates(payload["templates"])
+            if "endpoints" in payload:
+                answer["endpoints"] = self.seed_endpoints(payload["endpoints"])
+            return answer
 
 
 def _decode_body(headers, body):
@@ -660,7 +709,8 @@ def _decode_body(headers, body):
 
 def _check_config(changes):
     """Validate configuration changes; returns them normalised."""
-    known = ("api_keys", "read_only_keys", "drain_seconds", "worker_quota", "templates", "discount", "profile", "list_cap")
+    known = ("api_keys", "read_only_keys", "drain_seconds", "worker_quota", "templates", "discount", "profile", "list_cap",
+             "template_recent_use_seconds")
     unknown = set(changes) - set(known)
     if unknown:
         raise ValueError("unknown config key(s): %s" % ", ".join(sorted(unknown)))
@@ -676,6 +726,11 @@ def _check_config(changes):
         if not _is_number(value) or value < 0:
             raise ValueError("drain_seconds must be a number >= 0")
         checked["drain_seconds"] = value
+    if "template_recent_use_seconds" in changes:
+        value = changes["template_recent_use_seconds"]
+        if not _is_number(value) or value < 0:
+            raise ValueError("template_recent_use_seconds must be a number >= 0")
+        checked["template_recent_use_seconds"] = value
     if "worker_quota" in changes:
         checked["worker_quota"] = _count(changes["worker_quota"], "worker_quota must be an integer >= 0")
     if "list_cap" in changes:

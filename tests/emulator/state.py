@@ -44,6 +44,27 @@ DOCUMENTED_FIELDS = (
 CLUSTER_FIELDS = ("id", "desiredStatus", "lastStatusChange", "machineId", "createdAt", "version")
 STATE_VIEWS = ("documented", "all")
 
+# Every field a template stores (PodTemplate, real schema), the order of the
+# state dump. boundEndpointId is derived from the endpoints, not stored;
+# category is read-only (not in SaveTemplateInput).
+TEMPLATE_FIELDS = (
+    "id", "name", "imageName", "containerDiskInGb", "volumeInGb", "volumeMountPath", "dockerArgs", "env",
+    "isServerless", "readme", "containerRegistryAuthId", "ports", "startScript", "isPublic", "category",
+)
+# What an omitted (or null) optional SaveTemplateInput field becomes, on
+# create AND on update (replace semantics, as for endpoints). isServerless
+# resets to false: the stricter reading of the documented modify example,
+# which omits it.
+TEMPLATE_OPTIONAL_DEFAULTS = OrderedDict([
+    ("volumeMountPath", None), ("isServerless", False), ("readme", None), ("containerRegistryAuthId", None),
+    ("ports", None), ("startScript", None), ("isPublic", False),
+])
+TEMPLATE_ID_LENGTH = 10
+# Seconds after its most recent use during which a template cannot be
+# deleted ("it can take up to 2 minutes", documented; the default is chosen
+# short so that demos and tests do not stall: set 120 to reproduce the service).
+TEMPLATE_RECENT_USE_SECONDS = 2
+
 # What an omitted (or null) optional input field becomes, on create AND on
 # update: the service replaces instead of merging, the trap this emulator
 # exists to show. templateId and type have rules of their own.
@@ -119,6 +140,15 @@ MSG_QUOTA = ("Your worker concurrency cannot go beyond the maximum limit of ({qu
              "Please contact support if you wish to scale past this number.")
 MSG_DELETE_WORKERS_SET = "workersMin and workersMax must both be set to 0 before deletion."
 MSG_DELETE_DRAINING = "Endpoint has {count} worker(s) still running; wait for them to drain before deleting."
+MSG_TEMPLATE_REQUIRED_FIELD = "{field} is required."
+MSG_TEMPLATE_NAME_EMPTY = "name must not be empty."
+MSG_TEMPLATE_DISK = "containerDiskInGb must be at least 1."
+MSG_TEMPLATE_VOLUME = "volumeInGb cannot be less than 0."
+MSG_TEMPLATE_SERVERLESS_VOLUME = "Serverless templates must have volumeInGb 0."
+MSG_TEMPLATE_NAME_TAKEN = 'A template named "{name}" already exists.'
+MSG_TEMPLATE_IN_USE = 'Template "{name}" is in use by {count} endpoint(s) and cannot be deleted.'
+MSG_TEMPLATE_RECENTLY_USED = ('Template "{name}" was used recently: it can take up to 2 minutes to be able to delete '
+                              'a template after its most recent use.')
 
 
 class ApiError(Exception):
@@ -164,6 +194,9 @@ class Store:
         self.templates = None  # None = any template id is accepted
         self._records = OrderedDict()  # key -> field dict (None: a null item), in creation order
         self._workers = {}  # key -> [_Worker or None]
+        self._templates = OrderedDict()  # template key -> field dict (None: a null item), in creation order
+        self._template_last_use = {}  # template id -> clock() when its last endpoint stopped using it
+        self.template_recent_use_seconds = TEMPLATE_RECENT_USE_SECONDS
         self._rng = random.Random(seed)
         self._placeholders = itertools.count()
 
@@ -180,12 +213,12 @@ class Store:
     def reseed(self, seed):
         self._rng = random.Random(seed)
 
-    def _new_id(self):
-        taken = set(self._records)
+    def _new_id(self, length=ID_LENGTH):
+        taken = set(self._records) | set(self._templates)
         for workers in self._workers.values():
             taken.update(w.id for w in workers if w is not None)
         while True:
-            candidate = "".join(self._rng.choice(ID_ALPHABET) for _position in range(ID_LENGTH))
+            candidate = "".join(self._rng.choice(ID_ALPHABET) for _position in range(length))
             if candidate not in taken:
                 return candidate
 
@@ -228,6 +261,8 @@ class Store:
         view = dict(record)
         view["computeType"] = "CPU" if record.get("instanceIds") else "GPU"
         view["clusters"] = [None if w is None else w.view() for w in self._workers.get(key, ())]
+        # Endpoint.template: resolved only when a request selects it.
+        view["template"] = lambda _info, **_args: self.get_template(record.get("templateId"))
         return view
 
     def list_endpoints(self):
@@ -286,7 +321,8 @@ class Store:
         record["type"] = _endpoint_type(fields.get("type"), current)
         # Checked only when a template id is sent: an update keeping the
         # current one must not fail because the known set changed since.
-        if self.templates is not None and fields.get("templateId") is not None and template_id not in self.templates:
+        if (self.templates is not None and fields.get("templateId") is not None and template_id not in self.templates
+                and template_id not in self._templates):
             raise ApiError(MSG_TEMPLATE_NOT_FOUND)
         # Keeping one's own name is always allowed, so legacy duplicates
         # (seeded) stay updatable; taking another endpoint's name is not.
@@ -306,6 +342,8 @@ class Store:
             record["version"] = (current.get("version") or 0) + 1
         else:
             record["version"] = current.get("version")
+        if current is not None and template_id != current.get("templateId"):
+            self._used_until_now(current.get("templateId"))
         self._records[endpoint_id] = record
         self._reconcile_workers(endpoint_id)
         return self._view(endpoint_id)
@@ -333,12 +371,153 @@ class Store:
             raise ApiError(MSG_DELETE_DRAINING.format(count=len(live)))
         del self._records[endpoint_id]
         self._workers.pop(endpoint_id, None)
+        self._used_until_now(record.get("templateId"))
+
+    # -- templates -----------------------------------------------------------
+
+    def _template_users(self, template_id):
+        """Ids of the endpoints (creation order) whose templateId is this template's."""
+        return [key for key, record in self._endpoints() if template_id is not None and record.get("templateId") == template_id]
+
+    def _used_until_now(self, template_id):
+        """An endpoint stopped using this template: its "recently used" window starts."""
+        if template_id is not None and template_id in self._templates:
+            self._template_last_use[template_id] = self._clock()
+
+    def _template_view(self, key):
+        record = self._templates[key]
+        if record is None:
+            return None
+        view = dict(record)
+        users = self._template_users(record.get("id"))
+        view["boundEndpointId"] = users[0] if users else None
+        return view
+
+    def list_templates(self):
+        """myself.podTemplates: every template in creation order (null items included)."""
+        return [self._template_view(key) for key in self._templates]
+
+    def get_template(self, template_id):
+        """The template with this id, or None (Endpoint.template)."""
+        if template_id is None or self._templates.get(template_id) is None:
+            return None
+        return self._template_view(template_id)
+
+    def save_template(self, fields):
+        """Create (no id) or replace (id) a template; fields = the coerced SaveTemplateInput.
+
+        Raises ApiError with the first rule broken, in the order CONTRACT.md
+        lists. An update rolls every endpoint that uses the template: its
+        version goes up and its live workers are replaced by workers on the
+        new version. Returns the stored template's view.
+        """
+        self._expire()
+        template_id = fields.get("id")
+        current = None
+        if template_id is not None:
+            current = self._templates.get(template_id)
+            if current is None:
+                raise ApiError(MSG_TEMPLATE_NOT_FOUND)
+        name = fields.get("name")
+        if name is None:
+            raise ApiError(MSG_TEMPLATE_REQUIRED_FIELD.format(field="name"))
+        if not name.strip():
+            raise ApiError(MSG_TEMPLATE_NAME_EMPTY)
+        if not fields.get("imageName"):
+            raise ApiError(MSG_TEMPLATE_REQUIRED_FIELD.format(field="imageName"))
+        for field in ("containerDiskInGb", "volumeInGb", "dockerArgs", "env"):
+            if fields.get(field) is None:
+                raise ApiError(MSG_TEMPLATE_REQUIRED_FIELD.format(field=field))
+        if fields["containerDiskInGb"] < 1:
+            raise ApiError(MSG_TEMPLATE_DISK)
+        if fields["volumeInGb"] < 0:
+            raise ApiError(MSG_TEMPLATE_VOLUME)
+        _check_env(fields["env"])
+        record = OrderedDict((key, None) for key in TEMPLATE_FIELDS)
+        for key in ("name", "imageName", "containerDiskInGb", "volumeInGb", "dockerArgs", "env"):
+            record[key] = copy.deepcopy(fields[key])
+        for key, default in TEMPLATE_OPTIONAL_DEFAULTS.items():
+            value = fields.get(key)
+            record[key] = default if value is None else value
+        if record["isServerless"] and record["volumeInGb"] != 0:
+            raise ApiError(MSG_TEMPLATE_SERVERLESS_VOLUME)
+        if any(other is not None and other.get("name") == name for key, other in self._templates.items() if key != template_id):
+            if current is None or name != current.get("name"):
+                raise ApiError(MSG_TEMPLATE_NAME_TAKEN.format(name=name))
+        if current is None:
+            template_id = self._new_id(TEMPLATE_ID_LENGTH)
+        else:
+            record["category"] = current.get("category")
+        record["id"] = template_id
+        self._templates[template_id] = record
+        if current is not None:
+            self._roll(template_id)
+        return self._template_view(template_id)
+
+    def _roll(self, template_id):
+        """A rolling release of every endpoint using the template: a new version, new workers."""
+        for key in self._template_users(template_id):
+            record = self._records[key]
+            record["version"] = (record.get("version") or 0) + 1
+            workers = self._workers.setdefault(key, [])
+            # Idle workers are replaced at once (the emulator runs no jobs); stopped and draining ones stay.
+            workers[:] = [w for w in workers if w is None or w.drain_until is not None or w.desired_status not in LIVE_STATUSES]
+            self._reconcile_workers(key)
+
+    def delete_template(self, name):
+        """deleteTemplate(templateName): refused while an endpoint uses it and within the recently-used window."""
+        self._expire()
+        matches = [key for key, record in self._templates.items() if record is not None and record.get("name") == name]
+        if not matches:
+            raise ApiError(MSG_TEMPLATE_NOT_FOUND)
+        key = matches[0]
+        users = self._template_users(key)
+        if users:
+            raise ApiError(MSG_TEMPLATE_IN_USE.format(name=name, count=len(users)))
+        last_use = self._template_last_use.get(key)
+        if last_use is not None and self._clock() - last_use < self.template_recent_use_seconds:
+            raise ApiError(MSG_TEMPLATE_RECENTLY_USED.format(name=name))
+        del self._templates[key]
+        self._template_last_use.pop(key, None)
+
+    def seed_templates(self, entries):
+        """Insert or patch templates verbatim, without the business rules (a null entry: a null item)."""
+        self.check_template_seed(entries)
+        for entry in entries:
+            if entry is None:
+                self._templates[self._placeholder_key()] = None
+                continue
+            key = entry.get("id")
+            record = self._templates.get(key) if key is not None else None
+            if record is None:
+                key = key or self._new_id(TEMPLATE_ID_LENGTH)
+                record = OrderedDict((field, None) for field in TEMPLATE_FIELDS)
+                record.update(TEMPLATE_OPTIONAL_DEFAULTS)
+                record.update([("id", key), ("volumeInGb", 0), ("dockerArgs", ""), ("env", [])])
+                self._templates[key] = record
+            for field in TEMPLATE_FIELDS:
+                if field in entry and field != "id":
+                    record[field] = copy.deepcopy(entry[field])
+
+    def check_template_seed(self, entries):
+        """Raise SeedError for template seed entries that seed_templates() would refuse."""
+        if not isinstance(entries, list):
+            raise SeedError("templates must be a list")
+        for entry in entries:
+            if entry is not None:
+                _check_template_entry(entry, known=self._templates)
+
+    def dump_templates(self):
+        """Every stored template field, in creation order (null items as null)."""
+        return [None if record is None else copy.deepcopy(dict(record)) for record in self._templates.values()]
 
     # -- control: seed, dump, load -------------------------------------------
 
     def clear(self):
         self._records.clear()
         self._workers.clear()
+        self._templates.clear()
+        self._template_last_use.clear()
 
     def seed(self, entries):
         """Insert or patch endpoints verbatim, without the business rules.
@@ -346,11 +525,7 @@ class Store:
         Validated first as a whole, so a bad entry changes nothing. A null
         entry adds a null item; an explicit "id": null an endpoint without id.
         """
-        if not isinstance(entries, list):
-            raise SeedError("endpoints must be a list")
-        for entry in entries:
-            if entry is not None:
-                _check_seed_entry(entry, known=self._records)
+        self.check_seed(entries)
         for entry in entries:
             if entry is None:
                 self._records[self._placeholder_key()] = None
@@ -375,6 +550,14 @@ class Store:
             else:
                 self._reconcile_workers(key)
         self._expire()
+
+    def check_seed(self, entries):
+        """Raise SeedError for endpoint seed entries that seed() would refuse."""
+        if not isinstance(entries, list):
+            raise SeedError("endpoints must be a list")
+        for entry in entries:
+            if entry is not None:
+                _check_seed_entry(entry, known=self._records)
 
     def _seeded_worker(self, cluster):
         remaining = cluster.get("drainRemaining")
@@ -456,17 +639,8 @@ def _check_values(record):
         raise ApiError(MSG_CUDA_VERSIONS)
     if record["minCudaVersion"] is not None and not CUDA_VERSION.match(record["minCudaVersion"]):
         raise ApiError(MSG_MIN_CUDA)
-    env = record["env"]
-    if env is not None:
-        if not all(env):
-            raise ApiError(MSG_LIST_ITEMS.format(field="env"))
-        keys = set()
-        for variable in env:
-            if not variable["key"]:
-                raise ApiError(MSG_ENV_KEY_EMPTY)
-            if variable["key"] in keys:
-                raise ApiError(MSG_ENV_KEY_TWICE.format(key=variable["key"]))
-            keys.add(variable["key"])
+    if record["env"] is not None:
+        _check_env(record["env"])
     volumes = record["networkVolumeIds"]
     if volumes is not None:
         if not all(volume and volume.get("networkVolumeId") for volume in volumes):
@@ -477,6 +651,19 @@ def _check_values(record):
                 raise ApiError(MSG_VOLUME_TWICE.format(volume=volume["networkVolumeId"]))
             seen.add(volume["networkVolumeId"])
     _check_string_list(record, "modelReferences")
+
+
+def _check_env(env):
+    """[{key, value}]: no null item, no empty key, no key twice (endpoints and templates)."""
+    if not all(env):
+        raise ApiError(MSG_LIST_ITEMS.format(field="env"))
+    keys = set()
+    for variable in env:
+        if not variable["key"]:
+            raise ApiError(MSG_ENV_KEY_EMPTY)
+        if variable["key"] in keys:
+            raise ApiError(MSG_ENV_KEY_TWICE.format(key=variable["key"]))
+        keys.add(variable["key"])
 
 
 def _endpoint_type(requested, current):
@@ -525,6 +712,13 @@ _SEED_KINDS = dict(
        ("env", ("objects", ("key", "value"))), ("networkVolumeIds", ("objects", ("networkVolumeId", "dataCenterId")))]
 )
 _NETWORK_VOLUME_KINDS = {"id": "str", "name": "str", "size": "int", "dataCenterId": "str"}
+_TEMPLATE_SEED_KINDS = dict(
+    [(field, "str") for field in ("id", "name", "imageName", "volumeMountPath", "dockerArgs", "readme",
+                                  "containerRegistryAuthId", "ports", "startScript", "category")]
+    + [(field, "int") for field in ("containerDiskInGb", "volumeInGb")]
+    + [(field, "bool") for field in ("isServerless", "isPublic")]
+    + [("env", ("objects", ("key", "value")))]
+)
 _CLUSTER_KINDS = {"id": "str", "desiredStatus": ("enum", CLUSTER_STATUSES), "lastStatusChange": "str", "machineId": "str",
                   "createdAt": "str", "version": "int", "drainRemaining": "number"}
 
@@ -542,6 +736,8 @@ def _shape_error(kind, value):
         return None if _is_number(value, int) and INT_MIN <= value <= INT_MAX else "must be a 32-bit integer or null"
     if kind == "number":
         return None if _is_number(value, (int, float)) else "must be a number or null"
+    if kind == "bool":
+        return None if isinstance(value, bool) else "must be a boolean or null"
     if kind == "str_list":
         if isinstance(value, list) and all(item is None or isinstance(item, str) for item in value):
             return None
@@ -599,3 +795,22 @@ def _check_seed_entry(entry, known):
             # Non-null in the schema: omitted means RUNNING, null is refused.
             if "desiredStatus" in cluster and cluster["desiredStatus"] is None:
                 raise SeedError("cluster desiredStatus must be one of %s" % ", ".join(CLUSTER_STATUSES))
+
+
+def _check_template_entry(entry, known):
+    """Shape checks of a seeded template: the values must still be serialisable by the schema."""
+    if not isinstance(entry, dict):
+        raise SeedError("each template must be an object or null")
+    if "boundEndpointId" in entry:
+        raise SeedError("boundEndpointId is derived from the endpoints' templateId: seed an endpoint instead")
+    unknown = set(entry) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise SeedError("unknown template field(s): %s" % ", ".join(sorted(unknown)))
+    if "id" in entry and not isinstance(entry["id"], str):
+        raise SeedError("template id must be a string (leave it out for a generated one)")
+    if entry.get("id") not in known and not isinstance(entry.get("name"), str):
+        raise SeedError("a new template needs a name (a string)")
+    for key, value in entry.items():
+        problem = None if value is None else _shape_error(_TEMPLATE_SEED_KINDS[key], value)
+        if problem:
+            raise SeedError("template %s %s" % (key, problem))

@@ -77,13 +77,13 @@ def test_start_serve_and_exit_cleanly(cli_processes, tmp_path, signum):
     url_file = tmp_path / "url"
     cli = cli_processes("--port", "0", "--api-key", KEY, "--api-key", "second-key-77", "--read-only-key", "ro-key-0042",
                         "--drain-seconds", "0.1", "--worker-quota", "4", "--template", "tmpl", "other", "--seed", "3",
-                        "--url-file", str(url_file))
+                        "--template-recent-use-seconds", "0.5", "--url-file", str(url_file))
     assert re.match(r"^http://127\.0\.0\.1:\d+$", cli.url)
     assert url_file.read_text().strip() == cli.url
     assert requests.get(cli.url + "/_emulator/health", timeout=10).json() == {"ok": True}
     assert requests.get(cli.url + "/_emulator/config", timeout=10).json() == {
         "drain_seconds": 0.1, "worker_quota": 4, "templates": ["tmpl", "other"], "discount": None, "profile": "full",
-        "list_cap": None,
+        "list_cap": None, "template_recent_use_seconds": 0.5,
     }
     assert cli.call(SAVE, {"input": VALID})[0] == 200
     assert cli.call(SAVE, {"input": dict(VALID, templateId="zzz")})[1]["errors"][0]["message"] == "Template not found"

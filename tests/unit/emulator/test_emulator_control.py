@@ -67,6 +67,8 @@ def test_request_log_entries_and_counters(api, emulator):
     assert log["counters"] == {
         "requests": 7, "queries": 1, "mutations": 6, "applied_mutations": 4, "create": 2, "update": 2, "delete": 2,
         "applied_create": 1, "applied_update": 2, "applied_delete": 1, "faults": 0, "unauthorized": 0,
+        "template_create": 0, "template_update": 0, "template_delete": 0,
+        "applied_template_create": 0, "applied_template_update": 0, "applied_template_delete": 0,
     }
     assert control(emulator, "POST", "/log/clear") == (200, {"ok": True})
     assert emulator.log() == {"requests": [], "counters": dict.fromkeys(log["counters"], 0)}
@@ -105,11 +107,12 @@ def test_no_key_ever_appears_in_log_or_control_output(emulator):
 
 def test_config_and_reset(api, emulator):
     status, config = control(emulator, "GET", "/config")
-    startup = {"drain_seconds": 0, "worker_quota": 20, "templates": None, "discount": None, "profile": "full", "list_cap": None}
+    startup = {"drain_seconds": 0, "worker_quota": 20, "templates": None, "discount": None, "profile": "full", "list_cap": None,
+               "template_recent_use_seconds": 2}
     assert (status, config) == (200, startup)
     changed = {"drain_seconds": 2.5, "worker_quota": 7, "templates": ["a", "b"],
                "discount": {"discountFactor": 0.8, "type": "SERVERLESS_HI_VRAM", "expirationDate": "2030-01-01T00:00:00Z"},
-               "profile": "documented", "list_cap": 400}
+               "profile": "documented", "list_cap": 400, "template_recent_use_seconds": 0}
     status, config = control(emulator, "POST", "/config", dict(changed, read_only_keys=["ro-key-xyz"]))
     assert (status, config) == (200, changed)
     assert control(emulator, "POST", "/config", {"worker_quota": 9})[1]["templates"] == ["a", "b"]  # merged
@@ -117,7 +120,7 @@ def test_config_and_reset(api, emulator):
     emulator.set_faults(rate_429=0.5)
     assert control(emulator, "POST", "/reset") == (200, {"ok": True})
     assert emulator.config() == startup
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
     assert emulator.log()["requests"] == []
     assert emulator.faults()["rate_429"] == 0.0
     assert emulator.call("{ myself { id } }", api_key=emulator.read_only_key)[0] == 200  # startup keys again
@@ -187,7 +190,7 @@ def test_seed_endpoints_verbatim(api, emulator):
 def test_bad_seed_is_400_and_changes_nothing(emulator, payload):
     status, body = control(emulator, "POST", "/seed", payload)
     assert status == 400 and "error" in body
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
 
 
 def test_state_file_round_trip(tmp_path):
@@ -208,7 +211,7 @@ def test_state_file_round_trip(tmp_path):
         assert second.state()["endpoints"][0]["clusters"] == []
         assert second.call(DELETE, {"id": endpoint_id})[2] == {"data": {"deleteEndpoint": None}}
     with EmulatorServer(api_keys=["key-123456"], state_file=state_file) as third:
-        assert third.state() == {"endpoints": []}
+        assert third.state() == {"endpoints": [], "templates": []}
 
 
 def test_bad_state_file_is_refused(tmp_path):
@@ -348,7 +351,7 @@ def test_seeded_clusters_get_machine_ids_and_defaults(emulator):
 def test_bad_full_field_seeds_are_400_and_change_nothing(emulator, entry):
     status, body = control(emulator, "POST", "/seed", {"endpoints": [{"name": "fine"}, entry]})
     assert status == 400 and "error" in body, body
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
 
 
 def test_seed_patches_extra_fields_of_an_existing_endpoint(api, emulator):

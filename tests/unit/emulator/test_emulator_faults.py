@@ -30,7 +30,7 @@ def test_429_with_retry_after_and_rate_limit_headers(emulator):
     assert before + 1 <= int(headers["X-RateLimit-Reset"]) <= int(time.time()) + 1
     emulator.set_faults(rate_429=1.0, retry_after=7)
     assert emulator.call(QUERY)[1]["Retry-After"] == "7"
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
     entry = emulator.log()["requests"][0]
     assert (entry["status"], entry["fault"], entry["applied"], entry["mutation_kind"]) == (429, "429", False, "create")
 
@@ -46,7 +46,7 @@ def test_5xx_statuses_and_generic_text(emulator):
     assert seen == {502, 503, 504}
     emulator.set_faults(rate_5xx=1.0, statuses_5xx=[500])
     assert emulator.call(QUERY)[0] == 500
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
     assert emulator.log()["counters"]["faults"] == 31
 
 
@@ -56,7 +56,7 @@ def test_reset_closes_without_response_and_applies_nothing(emulator):
         emulator.call(SAVE, {"input": VALID})
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.post(emulator.graphql_url, params={"api_key": emulator.api_key}, json={"query": QUERY}, timeout=10)
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
     entries = emulator.log()["requests"]
     assert [(e["status"], e["fault"], e["applied"]) for e in entries] == [(None, "reset", False)] * 2
 
@@ -99,7 +99,7 @@ def test_drop_after_apply_delete_really_deletes(api, emulator):
     emulator.set_faults(drop_after_apply=["delete", "create"])
     with pytest.raises(CONNECTION_DROPPED):
         emulator.call(DELETE, {"id": endpoint["id"]})
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
     assert emulator.faults()["drop_after_apply"] == ["create"]
 
 

@@ -57,7 +57,7 @@ def test_documented_profile_refuses_each_extra_endpoint_field(emulator_factory, 
         status, _headers, body = server.call(query, {"input": VALID} if "mutation" in query else None)
         assert_validation_error_naming(body, status, field)
         assert "Cannot query field" in body["errors"][0]["message"]
-    assert server.state() == {"endpoints": []}
+    assert server.state() == {"endpoints": [], "templates": []}
     # The full profile serves it.
     assert emulator_factory().call("{ myself { endpoints { id %s } } }" % selection)[0] == 200
 
@@ -71,7 +71,7 @@ def test_documented_profile_refuses_each_extra_input_field(emulator_factory, fie
         field, INLINE[field])
     status, _headers, body = server.call(inline)
     assert_validation_error_naming(body, status, field)
-    assert server.state() == {"endpoints": []}
+    assert server.state() == {"endpoints": [], "templates": []}
     assert server.log()["counters"]["applied_mutations"] == 0
     # The full profile takes the same requests (the inline one needs a new name).
     full = emulator_factory()

@@ -48,7 +48,7 @@ def test_parse_and_validation_errors_are_400_without_data(emulator, query, fragm
     assert set(body) == {"errors"}
     message = body["errors"][0]["message"].lower()
     assert all(fragment in message for fragment in fragments), message
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
 
 
 def test_variable_coercion_errors_are_400_without_data(emulator):
@@ -59,7 +59,7 @@ def test_variable_coercion_errors_are_400_without_data(emulator):
                       {"input": no_name}, {"input": dict(VALID, name=None)}):
         status, _headers, body = emulator.call(query, variables)
         assert status == 400 and set(body) == {"errors"}, body
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
     assert emulator.log()["counters"]["applied_mutations"] == 0
 
 

@@ -43,7 +43,7 @@ def assert_name_refused_by_the_schema(api, payload):
 
 def test_create_requires_name_by_the_schema(api, emulator):
     assert_name_refused_by_the_schema(api, with_valid())
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
     assert emulator.log()["counters"]["applied_mutations"] == 0
 
 
@@ -57,7 +57,7 @@ def test_create_requires_template_gpus(api, emulator, missing, message):
     assert api.save_error(**payload) == message
     payload[missing] = None  # an explicit null is the same as omitting it
     assert api.save_error(**payload) == message
-    assert emulator.state() == {"endpoints": []}
+    assert emulator.state() == {"endpoints": [], "templates": []}
 
 
 @pytest.mark.parametrize("length, ok", [(2, False), (3, True), (191, True), (192, False)])
