@@ -19,7 +19,20 @@ __metaclass__ = type
 import re
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
-from ansible_collections.tensorone.cloud.plugins.module_utils._resource import Field, Selection, split_csv
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
+    Deadline,
+    Field,
+    Selection,
+    Step as ResourceStep,
+    desired_from,
+    differences,
+    diff_view as resource_diff_view,
+    find_one,
+    myself_of,
+    naming,
+    refused,
+    split_csv,
+)
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
 
 # Every field of an endpoint the collection reads or writes. An update
@@ -125,14 +138,7 @@ def endpoint_from_api(api_endpoint):
 
 def desired_from_params(params):
     """The options the user set, normalised. Unset options are absent, never defaulted."""
-    return dict((option, normalise(option, params.get(option)))
-                for option in OPTIONS if params.get(option) is not None)
-
-
-def differences(endpoint, desired):
-    """``{option: (current, desired)}`` for every desired option that differs."""
-    return dict((option, (endpoint.get(option), value))
-                for option, value in desired.items() if endpoint.get(option) != value)
+    return desired_from(params, OPTION_FIELDS)
 
 
 def apply_desired(endpoint, desired):
@@ -171,11 +177,7 @@ def build_input(current, desired, selection=None):
 
 def diff_view(endpoint):
     """The managed fields of an endpoint as read, for diff output ({} when there is none)."""
-    if not endpoint:
-        return {}
-    view = dict((option, endpoint[option]) for option in OPTIONS if option in endpoint)
-    view["id"] = endpoint.get("id")
-    return view
+    return resource_diff_view(endpoint, OPTIONS)
 
 
 def running_workers(endpoint):
@@ -294,20 +296,8 @@ def name_warnings(items):
 
 # --- planning ------------------------------------------------------------------
 
-class Step:
-    """One endpoint's planned change: action is create, update, delete or none.
-    ``where`` names the task item the step comes from (empty for a single endpoint)."""
-
-    def __init__(self, action, before, desired=None, where=""):
-        self.action = action
-        self.before = before
-        self.desired = desired or {}
-        self.where = where
-        self.after = before if action == "none" else None
-
-    @property
-    def changed(self):
-        return self.action != "none"
+class Step(ResourceStep):
+    """One endpoint's planned change (``_resource.Step``), and whether it needs worker quota."""
 
     @property
     def raises_workers(self):
@@ -316,10 +306,6 @@ class Step:
             return True
         wanted = self.desired.get("workers_max")
         return self.action == "update" and wanted is not None and wanted > (self.before.get("workers_max") or 0)
-
-
-def _refused(where, message):
-    return ModelError("%s: %s" % (where, message) if where else message)
 
 
 def plan_endpoint(account, params, where=""):
@@ -332,38 +318,38 @@ def plan_endpoint(account, params, where=""):
     current = find_endpoint(account, endpoint_id, name, where)
     if params.get("state", "present") == "absent":
         if current and endpoint_id is not None and name is not None and current["name"] != name:
-            raise _refused(where, "The endpoint with id %r is named %r, not %r: nothing was deleted (correct the name, "
-                                  "or leave it out to delete by id)" % (endpoint_id, current["name"], name))
+            raise refused(where, "The endpoint with id %r is named %r, not %r: nothing was deleted (correct the name, "
+                                 "or leave it out to delete by id)" % (endpoint_id, current["name"], name))
         return Step("delete" if current else "none", current, where=where)
     if current is None:
         if endpoint_id is not None:
-            raise _refused(where, "No endpoint with id %r exists; id only selects an existing endpoint "
-                                  "(leave it out to create one by name)" % endpoint_id)
+            raise refused(where, "No endpoint with id %r exists; id only selects an existing endpoint "
+                                 "(leave it out to create one by name)" % endpoint_id)
         if not getattr(account, "complete", True):
-            raise _refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
-                                  "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP))
+            raise refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
+                                 "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP))
         missing = [option for option in ("template_id", "gpu_ids") if option not in desired]
         if "instance_ids" in desired:
             missing.remove("gpu_ids")  # a CPU endpoint
         if missing:
-            raise _refused(where, "Endpoint %r does not exist; creating it needs %s" % (name, ", ".join(missing)))
+            raise refused(where, "Endpoint %r does not exist; creating it needs %s" % (name, ", ".join(missing)))
         errors = validate_workers(desired.get("workers_min"), desired.get("workers_max", CREATE_DEFAULTS["workers_max"]))
         if errors:
-            raise _refused(where, "%s (workers_max defaults to %d on create: set it)" % (errors[0], CREATE_DEFAULTS["workers_max"]))
+            raise refused(where, "%s (workers_max defaults to %d on create: set it)" % (errors[0], CREATE_DEFAULTS["workers_max"]))
         return Step("create", None, desired, where)
     if current["id"] is None:
-        raise _refused(where, "The API lists endpoint %r without an id: it cannot be changed" % current["name"])
+        raise refused(where, "The API lists endpoint %r without an id: it cannot be changed" % current["name"])
     if "endpoint_type" in desired and current.get("endpoint_type") not in (None, desired["endpoint_type"]):
-        raise _refused(where, "endpoint_type of endpoint %r (%s) is %s: the type is fixed at creation, so %s needs a "
-                              "new endpoint" % (current["name"], current["id"], current["endpoint_type"], desired["endpoint_type"]))
+        raise refused(where, "endpoint_type of endpoint %r (%s) is %s: the type is fixed at creation, so %s needs a "
+                             "new endpoint" % (current["name"], current["id"], current["endpoint_type"], desired["endpoint_type"]))
     if name is not None and name != current["name"]:
         holders = [e for e in account if e.get("name") == name and e.get("id") != current["id"]]
         if holders:
-            raise _refused(where, "Cannot rename endpoint %r (%s) to %r: endpoint %s already has that name"
-                                  % (current["name"], current["id"], name, holders[0]["id"]))
+            raise refused(where, "Cannot rename endpoint %r (%s) to %r: endpoint %s already has that name"
+                                 % (current["name"], current["id"], name, holders[0]["id"]))
     errors = validate_workers(desired.get("workers_min"), desired.get("workers_max"), current)
     if errors:
-        raise _refused(where, "%s: %s" % (current["name"], "; ".join(errors)))
+        raise refused(where, "%s: %s" % (current["name"], "; ".join(errors)))
     return Step("update" if differences(current, desired) else "none", current, desired, where)
 
 
@@ -423,18 +409,8 @@ def prune_candidates(account, params, steps, warnings):
 
 
 def find_endpoint(account, endpoint_id=None, name=None, where=""):
-    """The one endpoint with this id (preferred) or name; None if none.
-
-    More than one with the name is an error that lists their ids.
-    """
-    if endpoint_id is not None:
-        matches = [e for e in account if e["id"] == endpoint_id]
-    else:
-        matches = [e for e in account if e["name"] == name and name is not None]
-    if len(matches) > 1:
-        raise _refused(where, "Found %d endpoints named %r (ids: %s): set id to choose one"
-                              % (len(matches), name, ", ".join(str(e["id"]) for e in matches)))
-    return matches[0] if matches else None
+    """The one endpoint with this id (preferred) or name; None if none (several by name: an error listing their ids)."""
+    return find_one(account, "endpoint", endpoint_id, name, where)
 
 
 # --- carrying a plan out -------------------------------------------------------
@@ -478,7 +454,7 @@ class Endpoints:
         """All endpoints of the account (an Account of model views), and the discount when asked: one request."""
         fields = OPTION_FIELDS if every_field else None
         data = self._execute(LIST_WITH_DISCOUNT_QUERY if with_discount else LIST_QUERY, fields=fields)
-        myself = _myself(data)
+        myself = myself_of(data)
         if with_discount:
             self.discount = discount_from_api(myself.get("serverlessDiscount"))
         listed = myself.get("endpoints") or []
@@ -493,7 +469,7 @@ class Endpoints:
         variables = dict(("id%d" % i, endpoint_id) for i, endpoint_id in enumerate(endpoint_ids))
         data = self.selection.execute(self.client, lambda sel: by_id_query(len(endpoint_ids), sel.select(fields)),
                                       variables, wanted=self.wanted)
-        myself = _myself(data)
+        myself = myself_of(data)
         return dict((endpoint_id, myself.get("e%d" % i)) for i, endpoint_id in enumerate(endpoint_ids))
 
     def read_for_update(self, endpoint_ids):
@@ -515,7 +491,7 @@ class Endpoints:
         2. creates, and updates that raise workers_max;
         3. the drain waits and the deletes (creates never wait for a drain).
         """
-        deadline = self.run.clock() + wait_timeout
+        deadline = Deadline(self.run, wait_timeout)
         # Every endpoint this run saves (an update, the scale to 0 before a delete), read in full at once.
         saved = [step.before["id"] for step in steps
                  if step.action == "update" or (step.action == "delete" and _has_workers_set(step.before))]
@@ -527,14 +503,14 @@ class Endpoints:
         for step in steps:
             if step.raises_workers:
                 self._carry_out(step, self._create if step.action == "create" else self._update)
-        self._delete_drained(draining, deadline, wait_timeout)
+        self._delete_drained(draining, deadline)
 
     def _carry_out(self, step, how):
         """how(step), with the failure's message naming the step's task item."""
         try:
             return how(step)
         except (APIError, ModelError) as exc:
-            raise _naming(step, exc)
+            raise naming(step, exc)
 
     def _update(self, step):
         step.after = self.update(step.before, step.desired)
@@ -615,14 +591,13 @@ class Endpoints:
                 return False  # gone before the round-trip read: nothing to delete
         return True
 
-    def _delete_drained(self, steps, deadline, wait_timeout):
+    def _delete_drained(self, steps, deadline):
         """Delete each endpoint as soon as its workers are gone, all drains waited for
-        together until ``deadline``. One already gone counts as deleted."""
+        together until ``deadline`` (a Deadline). One already gone counts as deleted."""
         pending = dict((step.before["id"], step) for step in steps)
         if self.check_mode:
             self.actions.extend("delete endpoint %r (%s)" % (s.before["name"], s.before["id"]) for s in pending.values())
             return
-        poll = 0.5
         while pending:
             refusals = {}
             for endpoint_id, step in list(pending.items()):
@@ -632,17 +607,16 @@ class Endpoints:
                     self.client.execute(DELETE_MUTATION, {"id": endpoint_id})
                 except APIError as exc:
                     if exc.kind != "graphql":
-                        raise _naming(step, exc)
+                        raise naming(step, exc)
                     refusals[endpoint_id] = exc.message  # not drained yet, or already gone: read again
                     continue
                 self.actions.append("delete endpoint %r (%s)" % (step.before["name"], endpoint_id))
                 del pending[endpoint_id]
             if not pending:
                 return
-            if self.run.clock() >= deadline:
-                raise ModelError(" ".join(_drain_timeout_message(s, wait_timeout, refusals.get(i)) for i, s in pending.items()))
-            self.run.sleep(min(poll, max(0.1, deadline - self.run.clock())))
-            poll = min(poll * 1.5, 5.0)
+            if deadline.expired():
+                raise ModelError(" ".join(_drain_timeout_message(s, deadline.seconds, refusals.get(i)) for i, s in pending.items()))
+            deadline.wait()
             current = dict((e["id"], e) for e in self.read())
             for endpoint_id, step in list(pending.items()):
                 if endpoint_id in current:
@@ -655,21 +629,6 @@ class Endpoints:
 
 def _has_workers_set(endpoint):
     return endpoint.get("workers_min") != 0 or endpoint.get("workers_max") != 0
-
-
-def _myself(data):
-    myself = data.get("myself")
-    if myself is None:
-        raise APIError("The API returned no account for this key (myself is null): check api_key "
-                       "(or the TENSORONE_API_KEY environment variable)", "auth")
-    return myself
-
-
-def _naming(step, error):
-    """``error`` with its message naming the task item of ``step``."""
-    if step.where:
-        error.message = "%s: %s" % (step.where, error.message)
-    return error
 
 
 def _drain_timeout_message(step, wait_timeout, refusal):

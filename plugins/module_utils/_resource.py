@@ -14,6 +14,12 @@ settings), how they are written, and how a value as read is written back
 unchanged. ``Selection`` learns, within one module run, which fields the
 service lacks: introspection is off in production, so the service's own
 validation errors, which name the field, are the only way to know.
+
+The rest is what every model plans and carries out with: the options a task
+set (``desired_from``), what differs (``differences``), the planned ``Step``,
+the one match by id or name (``find_one``), failures that name the task item
+(``refused``, ``naming``), the diff view, and the ``Deadline`` a wait polls
+within.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -199,3 +205,96 @@ class Selection:
                     raise ModelError("The service does not support %s (its API has no %s field)" % (
                         ", ".join(sorted(missing)), ", ".join(sorted(f.api for f in wanted if f.api in self.lacking))))
         raise APIError("The service kept refusing fields it does not know", "graphql")
+
+
+# --- reading, comparing and planning (every resource) -------------------------
+
+def myself_of(data):
+    """``data["myself"]`` of a read; a null account is an authentication problem (observed)."""
+    myself = data.get("myself")
+    if myself is None:
+        raise APIError("The API returned no account for this key (myself is null): check api_key "
+                       "(or the TENSORONE_API_KEY environment variable)", "auth")
+    return myself
+
+
+def desired_from(params, fields):
+    """The options of ``fields`` the user set, normalised. Unset options are absent, never defaulted."""
+    return dict((f.option, f.normalise(params.get(f.option))) for f in fields if params.get(f.option) is not None)
+
+
+def differences(current, desired):
+    """``{option: (current, desired)}`` for every desired option that differs."""
+    return dict((option, (current.get(option), value))
+                for option, value in desired.items() if current.get(option) != value)
+
+
+def diff_view(view, options):
+    """The managed options of a resource as read, and its id, for diff output ({} when there is none)."""
+    if not view:
+        return {}
+    shown = dict((option, view[option]) for option in options if option in view)
+    shown["id"] = view.get("id")
+    return shown
+
+
+class Step:
+    """One resource's planned change: action is create, update, delete or none.
+    ``where`` names the task item the step comes from (empty for a single resource)."""
+
+    def __init__(self, action, before, desired=None, where=""):
+        self.action = action
+        self.before = before
+        self.desired = desired or {}
+        self.where = where
+        self.after = before if action == "none" else None
+
+    @property
+    def changed(self):
+        return self.action != "none"
+
+
+def refused(where, message):
+    """A ModelError naming the task item ``where`` (if any)."""
+    return ModelError("%s: %s" % (where, message) if where else message)
+
+
+def naming(step, error):
+    """``error`` with its message naming the task item of ``step``."""
+    if step.where:
+        error.message = "%s: %s" % (step.where, error.message)
+    return error
+
+
+def find_one(items, kind, item_id=None, name=None, where="", hint="set id to choose one"):
+    """The one ``kind`` (endpoint, template...) with this id (preferred) or name; None if none.
+
+    More than one with the name is an error that lists their ids.
+    """
+    if item_id is not None:
+        matches = [i for i in items if i["id"] == item_id]
+    else:
+        matches = [i for i in items if i["name"] == name and name is not None]
+    if len(matches) > 1:
+        raise refused(where, "Found %d %ss named %r (ids: %s): %s"
+                             % (len(matches), kind, name, ", ".join(str(i["id"]) for i in matches), hint))
+    return matches[0] if matches else None
+
+
+class Deadline:
+    """A time budget of one run (``Run.clock``), and the growing pause between polls (``Run.sleep``)."""
+
+    def __init__(self, run, seconds, first_poll=0.5, max_poll=5.0):
+        self.run = run
+        self.seconds = seconds
+        self.at = run.clock() + seconds
+        self.poll = first_poll
+        self.max_poll = max_poll
+
+    def expired(self):
+        return self.run.clock() >= self.at
+
+    def wait(self):
+        """Sleep until the next poll (never past the deadline by more than a tenth of a second)."""
+        self.run.sleep(min(self.poll, max(0.1, self.at - self.run.clock())))
+        self.poll = min(self.poll * 1.5, self.max_poll)
