@@ -32,8 +32,10 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     naming,
     refused,
     split_csv,
+    unknown_fields,
 )
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._template import NO_TEMPLATE_READ, TEMPLATE_NAMES_SELECTION, TEMPLATES_FIELD
 
 # Every field of an endpoint the collection reads or writes. An update
 # REPLACES the endpoint (the service resets every optional field it is not
@@ -87,6 +89,8 @@ CUDA_VERSION = re.compile(r"^\d+\.\d+$")
 
 WORKERS_SELECTION = "clusters { id desiredStatus }"
 LIST_QUERY = "query TensorOneEndpoints { myself { endpoints { id %s %s } } }"
+# The same read, with the templates' names (only when some item names its template).
+LIST_WITH_TEMPLATES_QUERY = "query TensorOneEndpointsAndTemplates { myself { endpoints { id %s %s } " + TEMPLATE_NAMES_SELECTION + " } }"
 LIST_WITH_DISCOUNT_QUERY = ("query TensorOneEndpointsInfo { myself { endpoints { id %s %s } "
                             "serverlessDiscount { discountFactor type expirationDate } } }")
 SAVE_MUTATION = "mutation TensorOneSaveEndpoint($input: EndpointInput!) { saveEndpoint(input: $input) { id %s %s } }"
@@ -101,8 +105,10 @@ def by_id_query(count, selection):
 
 
 def endpoint_argument_spec():
-    """Module options that describe one endpoint (shared by the single and fleet modules): one per field."""
-    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]), id=dict(type="str"))
+    """Module options that describe one endpoint (shared by the single and fleet modules): one per field, and
+    template, a template's name resolved to template_id."""
+    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]), id=dict(type="str"),
+                template=dict(type="str"))
     spec.update((field.option, field.argument_spec()) for field in OPTION_FIELDS)
     return spec
 
@@ -225,11 +231,13 @@ def validate_params(params):
             else:
                 limit = "at least %d" % low
             errors.append("%s must be %s, got %d" % (option, limit, value))
-    if params.get("template_id") is not None and not params["template_id"].strip():
-        errors.append("template_id must not be empty")
+    for option in ("template_id", "template"):
+        if params.get(option) is not None and not params[option].strip():
+            errors.append("%s must not be empty" % option)
     if params.get("min_cuda_version") is not None and not CUDA_VERSION.match(params["min_cuda_version"]):
         errors.append("min_cuda_version must be a major.minor version such as 12.4, got %r" % params["min_cuda_version"])
-    for one, other, why in (("network_volume_id", "network_volume_ids", ""),
+    for one, other, why in (("template", "template_id", " (template names the template, template_id gives its id)"),
+                            ("network_volume_id", "network_volume_ids", ""),
                             ("gpu_ids", "instance_ids", " (instance_ids makes a CPU endpoint, gpu_ids a GPU endpoint)")):
         if params.get(one) is not None and params.get(other):
             errors.append("%s and %s are mutually exclusive%s" % (one, other, why))
@@ -331,6 +339,7 @@ def plan_endpoint(account, params, where=""):
         missing = [option for option in ("template_id", "gpu_ids") if option not in desired]
         if "instance_ids" in desired:
             missing.remove("gpu_ids")  # a CPU endpoint
+        missing = ["template_id (or template)" if option == "template_id" else option for option in missing]
         if missing:
             raise refused(where, "Endpoint %r does not exist; creating it needs %s" % (name, ", ".join(missing)))
         errors = validate_workers(desired.get("workers_min"), desired.get("workers_max", CREATE_DEFAULTS["workers_max"]))
@@ -417,11 +426,13 @@ def find_endpoint(account, endpoint_id=None, name=None, where=""):
 
 class Account(list):
     """The account's endpoints as read (the model's view). ``complete`` is False when the
-    list came back at the service's cap (LIST_CAP): endpoints beyond it are not listed."""
+    list came back at the service's cap (LIST_CAP): endpoints beyond it are not listed.
+    ``templates`` are the account's templates ({id, name}) when the read asked for them."""
 
-    def __init__(self, endpoints, complete=True):
+    def __init__(self, endpoints, complete=True, templates=None):
         super(Account, self).__init__(endpoints)
         self.complete = complete
+        self.templates = templates
 
 
 class Endpoints:
@@ -450,15 +461,26 @@ class Endpoints:
         return self.selection.execute(self.client, lambda sel: document % (sel.select(fields), WORKERS_SELECTION),
                                       variables, wanted=self.wanted)
 
-    def read(self, with_discount=False, every_field=False):
-        """All endpoints of the account (an Account of model views), and the discount when asked: one request."""
+    def read(self, with_discount=False, every_field=False, with_templates=False):
+        """All endpoints of the account (an Account of model views), and the discount or the
+        templates' names when asked: one request."""
         fields = OPTION_FIELDS if every_field else None
-        data = self._execute(LIST_WITH_DISCOUNT_QUERY if with_discount else LIST_QUERY, fields=fields)
+        document = LIST_WITH_DISCOUNT_QUERY if with_discount else LIST_WITH_TEMPLATES_QUERY if with_templates else LIST_QUERY
+        try:
+            data = self._execute(document, fields=fields)
+        except APIError as exc:
+            if with_templates and TEMPLATES_FIELD in unknown_fields(exc):
+                raise ModelError("template (a template's name) cannot be used on this service: %s. Set template_id "
+                                 "instead" % NO_TEMPLATE_READ)
+            raise
         myself = myself_of(data)
         if with_discount:
             self.discount = discount_from_api(myself.get("serverlessDiscount"))
         listed = myself.get("endpoints") or []
-        return Account([endpoint_from_api(e) for e in listed if e], complete=len(listed) < LIST_CAP)
+        templates = None
+        if with_templates:
+            templates = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
+        return Account([endpoint_from_api(e) for e in listed if e], complete=len(listed) < LIST_CAP, templates=templates)
 
     def read_by_id(self, endpoint_ids, fields=None):
         """{id: API endpoint or None} for these ids, in one request (``fields``: the comparison selection)."""
@@ -653,7 +675,11 @@ def converge(run, params, plan=None):
     items = params["endpoints"]
     endpoints = Endpoints(run, options=[o for item in items for o in OPTIONS if item.get(o) is not None])
     run.warnings.extend(name_warnings(items))
-    account = endpoints.read()
+    by_template_name = any(item.get("template") is not None for item in items)
+    account = endpoints.read(with_templates=by_template_name)
+    if by_template_name:
+        items = resolve_templates(account.templates, items, single=plan is not None)
+        params = dict(params, endpoints=items)
     if not account.complete:
         # Endpoints beyond the list's cap: those the task names by id are read by id.
         unlisted = [item["id"] for item in items if item.get("id") and not any(e["id"] == item["id"] for e in account)]
@@ -665,6 +691,25 @@ def converge(run, params, plan=None):
     run.steps = steps
     endpoints.apply(steps, params["wait_timeout"])
     return steps
+
+
+def resolve_templates(templates, items, single=False):
+    """The items with ``template`` (a name) resolved to ``template_id``, from the templates read
+    with the endpoints; an unknown name fails before any change."""
+    resolved = []
+    for index, item in enumerate(items):
+        name = item.get("template")
+        if name is not None:
+            where = "" if single else item_label(index, item)
+            match = find_one(templates, "template", name=name, where=where, hint="rename or delete the others in the console")
+            if match is None:
+                names = sorted(repr(t.get("name")) for t in templates)
+                known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"
+                raise refused(where, "No template named %r exists (template); the account's templates: %s. Create it first, "
+                                     "for example with tensorone.cloud.tensorone_template" % (name, known))
+            item = dict(item, template_id=match["id"])
+        resolved.append(item)
+    return resolved
 
 
 def _plan_single(account, params):

@@ -187,13 +187,15 @@ class Selection:
         """The selection text for these fields, skipping those the service lacks."""
         return " ".join(f.selection for f in fields if self.has(f))
 
-    def execute(self, client, document, variables=None, wanted=()):
-        """client.execute(document(self), variables); on a validation error naming fields
-        the service lacks, learn them and send again (it ran nothing). A field of an option
-        the task set (``wanted``) that the service lacks is a clear failure instead."""
+    def execute(self, client, document, variables=None, wanted=(), **options):
+        """client.execute(document(self), variables, **options); on a validation error naming
+        fields the service lacks, learn them and send again (it ran nothing). A field of an
+        option the task set (``wanted``) that the service lacks is a clear failure instead.
+        ``variables`` may be a function of the selection (an input leaves lacking fields out)."""
         for _attempt in range(3):
             try:
-                return client.execute(document(self), variables)
+                values = variables(self) if callable(variables) else variables
+                return client.execute(document(self), values, **options)
             except APIError as exc:
                 names = unknown_fields(exc) - self.lacking
                 known = set(f.api for f in self.fields)

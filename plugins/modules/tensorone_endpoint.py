@@ -64,7 +64,15 @@ options:
     type: str
   template_id:
     description:
-      - ID of the template the workers run. Required to create an endpoint.
+      - ID of the template the workers run. Required to create an endpoint, unless O(template) names it.
+      - Mutually exclusive with O(template).
+    type: str
+  template:
+    description:
+      - Name of the template the workers run (see M(tensorone.cloud.tensorone_template)), in place of O(template_id).
+      - It is resolved to the template's ID in the same request that reads the endpoints; a name no template has fails
+        before any change.
+      - Needs a service with a template read (C(myself.podTemplates)).
     type: str
   gpu_ids:
     description:

@@ -1,0 +1,519 @@
+# -*- coding: utf-8 -*-
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils is PRIVATE to the tensorone.cloud collection: it may change
+# at any time, without notice, and is not meant to be used by anything else.
+
+"""The template model: the image an endpoint's workers run, its disk, start
+command and environment.
+
+Built from the shapes of ``_resource`` like the endpoint model: a field table,
+normalisation, comparison of the options a task sets, a full-input builder.
+What is particular to templates:
+
+* The identity is the name (unique in the account; the API deletes by name),
+  so there is no rename.
+* ``env`` and ``secret_env`` are both stored in the API's one ``env`` list.
+  Together they are the variables the task manages; variables the task does
+  not mention are kept as they are. A ``null`` value removes a variable.
+  Secret values are compared like the others but never shown: results and
+  diffs mask them, and ``Run.secrets`` scrubs them from every message (the
+  API's coercion errors echo the whole input). Variables the task does not
+  manage are masked too: they may hold values set in the console.
+* Every save rolls the workers of every endpoint using the template, so a
+  no-op sends nothing, and a save whose response was lost is never sent again
+  blindly: the template is read back by name and compared first.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
+    Deadline,
+    Field,
+    Selection,
+    Step,
+    desired_from,
+    differences,
+    find_one,
+    myself_of,
+    refused,
+    unknown_fields,
+)
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
+
+# The account's templates: RunPod's field name (no page documents a template read).
+TEMPLATES_FIELD = "podTemplates"
+# What the endpoint model selects to resolve template names in its own read.
+TEMPLATE_NAMES_SELECTION = "%s { id name }" % TEMPLATES_FIELD
+MASK = "********"
+CHANGED_MASK = MASK + " (changed)"
+
+# Every field of a template the collection reads and writes. An update
+# REPLACES the template (the service resets what it is not sent), so every
+# writable field is sent on every save: the task's value where it sets one,
+# the value as read otherwise.
+ENV = Field(None, "env", "env", documented=True, read="env { key value }")
+IS_SERVERLESS = Field("is_serverless", "isServerless", "bool", documented=True, true_value=True, false_value=False)
+FIELDS = (
+    Field("name", "name", documented=True),
+    Field("image_name", "imageName", documented=True),
+    Field("container_disk_in_gb", "containerDiskInGb", "int", documented=True),
+    Field("volume_in_gb", "volumeInGb", "int", documented=True),
+    Field("docker_args", "dockerArgs", "none", documented=True),
+    ENV,
+    IS_SERVERLESS,
+    Field("readme", "readme", "none", documented=True),
+    Field("volume_mount_path", "volumeMountPath", "none"),
+    Field("container_registry_auth_id", "containerRegistryAuthId", "none"),
+    Field("ports", "ports", "none"),
+    Field("start_script", "startScript", "none"),
+    # Kept as it is: set in the console, not managed here.
+    Field("is_public", "isPublic", "bool", true_value=True, false_value=False),
+)
+# The options a task sets (env and secret_env are handled apart: they share ENV).
+OPTION_FIELDS = tuple(f for f in FIELDS if f.option and f.option != "is_public")
+OPTIONS = tuple(f.option for f in OPTION_FIELDS)
+FIELD_OF = dict((f.option, f) for f in FIELDS if f.option)
+FIELD_BY_API = dict((f.api, f) for f in FIELDS)
+# The fields every returned template carries, in this order.
+VIEW_OPTIONS = tuple(f.option for f in FIELDS if f.option)
+# What a create without the option stores: the collection's create-time
+# defaults (not argument spec defaults, which would be compared on every
+# update and flip or wipe an existing template, rolling its workers).
+CREATE_DEFAULTS = dict(is_serverless=True, docker_args=None, volume_in_gb=0)
+# Required by SaveTemplateInput on every save: what to send when the read has no value.
+INPUT_FALLBACKS = {"dockerArgs": "", "volumeInGb": 0}
+
+LIST_QUERY = ("query TensorOneTemplates { myself { " + TEMPLATES_FIELD + " { id %s } "
+              "endpoints { id name templateId } } }")
+SAVE_MUTATION = "mutation TensorOneSaveTemplate($input: SaveTemplateInput!) { saveTemplate(input: $input) { id %s } }"
+DELETE_MUTATION = "mutation TensorOneDeleteTemplate($name: String!) { deleteTemplate(templateName: $name) }"
+NO_TEMPLATE_READ = ("the service has no template read (its API has no myself.%s field), so a template cannot be "
+                    "found by name there" % TEMPLATES_FIELD)
+
+
+def template_argument_spec():
+    """The options of tensorone_template (also the items of the role's endpoints_templates): one per field, and
+    env and secret_env, which share the env field."""
+    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]), env=dict(type="dict"),
+                secret_env=dict(type="dict", no_log=True), wait_timeout=dict(type="int", default=180))
+    spec.update((field.option, field.argument_spec()) for field in OPTION_FIELDS)
+    spec["name"]["required"] = True
+    return spec
+
+
+# --- normalisation and comparison -------------------------------------------
+
+def env_value(value):
+    """The string an environment value is stored as; None removes the variable."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def normalise_env(env):
+    """{key: str or None} of an env or secret_env option (None: not set)."""
+    if env is None:
+        return None
+    return dict((str(key), env_value(value)) for key, value in env.items())
+
+
+def managed_env(params):
+    """The variables the task manages, {key: value or None (remove)}, and the secret keys among them."""
+    env = normalise_env(params.get("env")) or {}
+    secret = normalise_env(params.get("secret_env")) or {}
+    managed = dict(env)
+    managed.update(secret)
+    return managed, frozenset(secret)
+
+
+class Wanted:
+    """What a task asks of one template: the options it sets, the variables it manages, and
+    which of them are secret (compared by value, never shown)."""
+
+    def __init__(self, params):
+        self.name = params["name"]
+        self.options = desired_from(params, OPTION_FIELDS)
+        self.env, self.secret_keys = managed_env(params)
+        self.plain_keys = frozenset(k for k, v in (normalise_env(params.get("env")) or {}).items() if v is not None)
+
+    def env_changes(self, current_env):
+        """The managed keys whose value differs from ``current_env`` (a removal of a present key counts)."""
+        changed = []
+        for key, value in self.env.items():
+            if (key in current_env) if value is None else (current_env.get(key) != value):
+                changed.append(key)
+        return sorted(changed)
+
+    def changes(self, template):
+        """What differs, as option names for messages: option, env (KEYS), secret_env (KEYS)."""
+        changed = sorted(differences(template, self.options))
+        env_keys = self.env_changes(template.get("env") or {})
+        plain = [k for k in env_keys if k not in self.secret_keys]
+        secret = [k for k in env_keys if k in self.secret_keys]
+        if plain:
+            changed.append("env (%s)" % ", ".join(plain))
+        if secret:
+            changed.append("secret_env (%s)" % ", ".join(secret))
+        return changed
+
+    def apply(self, template):
+        """The template as it will be once the task is applied (None: a new one, with the create defaults)."""
+        predicted = dict((option, None) for option in VIEW_OPTIONS)
+        predicted.update({"id": None, "env": {}, "endpoint_ids": []})
+        if template is None:
+            predicted.update(CREATE_DEFAULTS)
+            predicted["is_public"] = False
+        else:
+            predicted.update(template)
+        predicted.update(self.options)
+        env = dict(predicted["env"])
+        for key, value in self.env.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        predicted["env"] = env
+        return predicted
+
+
+def template_from_api(api_template, users=None):
+    """The model's view of an API template: option names, normalised values (every
+    environment value included: mask them with ``public_view`` before showing them)."""
+    template = {"id": api_template.get("id")}
+    for field in FIELDS:
+        if field.api in api_template:
+            if field is ENV:
+                template["env"] = ENV.view(api_template.get("env"))
+            else:
+                template[field.option] = field.view(api_template[field.api])
+    template["endpoint_ids"] = [e["id"] for e in users or []]
+    return template
+
+
+def public_view(template, plain_keys=frozenset(), secret_keys=frozenset(), changed_secrets=(), show_values=False):
+    """A template as modules return it: ``env`` without the secret keys, values shown only for
+    ``plain_keys`` (every other value may be a secret set elsewhere); ``secret_env`` with the
+    task's secret keys the template has, masked (``changed_secrets`` marked so)."""
+    if not template:
+        return None
+    view = dict((key, value) for key, value in template.items() if key != "env")
+    env = template.get("env") or {}
+    view["env"] = dict((key, value if show_values or key in plain_keys else MASK)
+                       for key, value in env.items() if key not in secret_keys)
+    view["secret_env"] = dict((key, CHANGED_MASK if key in changed_secrets else MASK) for key in sorted(secret_keys) if key in env)
+    return view
+
+
+def secret_variants(value):
+    """A value as a message may quote it: verbatim, JSON-escaped, Python-escaped."""
+    variants = set([value, json.dumps(value)[1:-1], repr(value)[1:-1]])
+    return [v for v in variants if v]
+
+
+def merged_env(current_env, wanted_env):
+    """The full env input of an update: the variables as read, in their order, the managed ones
+    set (or removed), new ones appended in key order. A value read as null is written as ""."""
+    merged, seen = [], set()
+    for item in current_env or []:
+        if not item or item.get("key") is None or item["key"] in seen:
+            continue
+        key = item["key"]
+        seen.add(key)
+        if key in wanted_env:
+            if wanted_env[key] is not None:
+                merged.append({"key": key, "value": wanted_env[key]})
+        else:
+            merged.append({"key": key, "value": "" if item.get("value") is None else item["value"]})
+    merged.extend({"key": key, "value": value} for key, value in sorted(wanted_env.items())
+                  if key not in seen and value is not None)
+    return merged
+
+
+def build_input(current, wanted, selection=None):
+    """The full SaveTemplateInput for a create (``current`` None) or an update.
+
+    ``current`` is the template as the API returned it. An update REPLACES the
+    template, so every writable field it has is sent, the task's value where it
+    sets one, the value as read otherwise; ``isServerless`` is always sent (the
+    documented modify omits it; whether the service keeps it then is unknown).
+    Fields the service lacks (``selection``) are never sent.
+    """
+    has = selection.has if selection is not None else (lambda field: True)
+    options = wanted.options
+    if current is None:
+        values = dict(CREATE_DEFAULTS, **options)
+        api_input = dict((f.api, f.write(values[f.option])) for f in OPTION_FIELDS
+                         if f.option in values and has(f) and f.write(values[f.option]) is not None)
+        api_input["env"] = merged_env([], wanted.env)
+    else:
+        api_input = {"id": current["id"]}
+        for field in FIELDS:
+            if not has(field):
+                continue
+            if field is ENV:
+                api_input["env"] = merged_env(current.get("env"), wanted.env)
+            elif field.option in options:
+                api_input[field.api] = field.write(options[field.option])
+            elif field.api in current:
+                api_input[field.api] = field.write_back(current[field.api])
+        if has(IS_SERVERLESS):
+            api_input["isServerless"] = bool(api_input.get("isServerless"))
+        for required, option in (("name", "name"), ("imageName", "image_name"), ("containerDiskInGb", "container_disk_in_gb")):
+            if api_input.get(required) in (None, ""):
+                raise ModelError("Template %r (%s) has no %s in the API's answer; set %s to update it"
+                                 % (current.get("name"), current["id"], required, option))
+    for api, fallback in INPUT_FALLBACKS.items():
+        if api_input.get(api) is None:
+            api_input[api] = fallback
+    return api_input
+
+
+# --- validation before any API call ----------------------------------------
+
+def _env_errors(option, env):
+    errors = []
+    for key, value in (env or {}).items():
+        if not str(key).strip():
+            errors.append("%s must not have an empty key" % option)
+        if isinstance(value, bool):
+            errors.append("%s.%s must be a string, got a boolean (quote it, for example %r)" % (option, key, str(value).lower()))
+        elif isinstance(value, (list, dict)):
+            errors.append("%s.%s must be a string, got %s" % (option, key, "a list" if isinstance(value, list) else "a mapping"))
+    return errors
+
+
+def validate_template(params):
+    """Messages, each naming its option, for values the API would refuse or the collection cannot use."""
+    errors = []
+    name = params.get("name")
+    if name is None or not name.strip():
+        errors.append("name must not be empty")
+    for option in ("image_name",):
+        if params.get(option) is not None and not params[option].strip():
+            errors.append("%s must not be empty" % option)
+    ranges = (("container_disk_in_gb", 1), ("volume_in_gb", 0), ("wait_timeout", 0))
+    for option, low in ranges:
+        value = params.get(option)
+        if value is not None and not low <= value <= INT32_MAX:
+            errors.append("%s must be between %d and %d, got %d" % (option, low, INT32_MAX, value))
+    errors.extend(_env_errors("env", params.get("env")))
+    errors.extend(_env_errors("secret_env", params.get("secret_env")))
+    both = sorted(set(params.get("env") or {}) & set(params.get("secret_env") or {}))
+    if both:
+        errors.append("env and secret_env both set %s: a variable is either plain or secret" % ", ".join(both))
+    if params.get("is_serverless") and (params.get("volume_in_gb") or 0) > 0:
+        errors.append("volume_in_gb must be 0 for a serverless template (is_serverless is true), got %d" % params["volume_in_gb"])
+    return errors
+
+
+def validate_info(params):
+    """tensorone_template_info: an empty id or name is refused (it would silently list nothing)."""
+    return ["%s must not be empty" % option for option in ("id", "name")
+            if params.get(option) is not None and not params[option].strip()]
+
+
+# --- reading and carrying out ------------------------------------------------
+
+class Templates:
+    """Reads the account's templates and carries out one template's change for one
+    module run (``_runner.Run``), honouring check mode. One read costs one request:
+    the templates with every field, and the endpoints (id, name, template) that use them."""
+
+    def __init__(self, run, wanted=None):
+        self.run = run
+        self.client = run.client
+        self.wanted = wanted
+        self.selection = Selection(FIELDS)
+        self.wanted_fields = tuple(FIELD_OF[o] for o in sorted(wanted.options) if o != "name") if wanted else ()
+        self.api = {}  # id -> the template as last read (API spelling), for updates
+        self.endpoints = []
+
+    def read(self):
+        """[model view] of every template of the account (null items skipped); one request."""
+        try:
+            data = self.selection.execute(self.client, lambda sel: LIST_QUERY % sel.select(FIELDS), wanted=self.wanted_fields)
+        except APIError as exc:
+            if TEMPLATES_FIELD in unknown_fields(exc):
+                raise ModelError("Templates cannot be managed on this service: %s" % NO_TEMPLATE_READ)
+            raise
+        myself = myself_of(data)
+        self.endpoints = [e for e in myself.get("endpoints") or [] if e and e.get("id") is not None]
+        listed = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
+        self.api = dict((t["id"], t) for t in listed)
+        keep_secret = self.wanted.plain_keys if self.wanted else frozenset()
+        for api_template in listed:
+            # An error that echoes the input must not show values the task does not show itself.
+            self._secrets(v for k, v in ENV.view(api_template.get("env")).items() if v and k not in keep_secret)
+        return [template_from_api(t, self.users(t["id"])) for t in listed]
+
+    def _secrets(self, values):
+        for value in values:
+            self.run.secrets.extend(secret_variants(value))
+
+    def users(self, template_id):
+        """The endpoints (as read) whose template is ``template_id``."""
+        return [e for e in self.endpoints if e.get("templateId") == template_id]
+
+    def find(self, name):
+        return find_one(self.read(), "template", name=name, hint="rename or delete the others in the console")
+
+    def _save(self, api_input, applied):
+        def variables(selection):
+            return {"input": dict((k, v) for k, v in api_input.items()
+                                  if k == "id" or selection.has(FIELD_BY_API.get(k, ENV)))}
+        return self.selection.execute(self.client, lambda sel: SAVE_MUTATION % sel.select(FIELDS), variables,
+                                      wanted=self.wanted_fields, retry_safe=False, applied=applied)
+
+    def create(self, wanted):
+        """Create the template; a lost response is looked up by name, never sent again blindly."""
+        found = []
+
+        def created_meanwhile():
+            match = self.find(wanted.name)
+            found[:] = [match] if match else []
+            return match is not None
+
+        data = self._save(build_input(None, wanted, self.selection), created_meanwhile)
+        if data is None:
+            return found[0]
+        return template_from_api(data["saveTemplate"] or {}, [])
+
+    def update(self, template, wanted):
+        """Save the full template; a lost response is read back and compared, never sent twice (it would roll twice)."""
+        current = self.api.get(template["id"])
+        if current is None:
+            raise ModelError("Template %r (%s) is gone: it was deleted since this run read it" % (template["name"], template["id"]))
+        found = []
+
+        def saved_meanwhile():
+            match = self.find(wanted.name)
+            found[:] = [match] if match else []
+            return match is not None and not wanted.changes(match)
+
+        data = self._save(build_input(current, wanted, self.selection), saved_meanwhile)
+        if data is None:
+            return found[0]
+        return template_from_api(data["saveTemplate"] or {}, self.users(template["id"]))
+
+    def delete(self, template, wait_timeout):
+        """Delete by name. Refused while an endpoint uses it (naming them); a refusal in the
+        service's "recently used" window is retried within ``wait_timeout``."""
+        deadline = Deadline(self.run, wait_timeout)
+        name = template["name"]
+        while True:
+            try:
+                self.client.execute(DELETE_MUTATION, {"name": name})
+                return
+            except APIError as exc:
+                if exc.kind != "graphql":
+                    raise
+                refusal = exc.message
+            current = self.find(name)
+            if current is None or current["id"] != template["id"]:
+                return  # gone: deleted by a request whose response was lost, or by someone else
+            in_use(current, self.users(current["id"]))
+            if deadline.expired():
+                raise ModelError("Could not delete template %r (%s) within %ss (wait_timeout): %s. The service refuses a "
+                                 "delete for up to 2 minutes after the template's last use by an endpoint; run again, or "
+                                 "raise wait_timeout" % (name, template["id"], wait_timeout, refusal))
+            deadline.wait()
+
+
+def in_use(template, users):
+    """Refuse to delete a template an endpoint uses, naming the endpoints."""
+    if users:
+        raise ModelError("Template %r (%s) is used by %s: nothing was deleted. Point %s at another template, or delete "
+                         "%s, first" % (template["name"], template["id"],
+                                        ", ".join("endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users),
+                                        "it" if len(users) == 1 else "them", "it" if len(users) == 1 else "them"))
+
+
+def _roll_note(users):
+    if not users:
+        return ""
+    return "; rolls the workers of %s" % ", ".join("endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users)
+
+
+def plan_template(template, wanted, params):
+    """The Step that brings the template to ``params["state"]`` (template: as read, or None)."""
+    if params.get("state", "present") == "absent":
+        return Step("delete" if template else "none", template)
+    if template is None:
+        missing = [option for option in ("image_name", "container_disk_in_gb") if option not in wanted.options]
+        if missing:
+            raise refused("", "Template %r does not exist; creating it needs %s" % (wanted.name, ", ".join(missing)))
+    predicted = wanted.apply(template)
+    if predicted.get("is_serverless") and (predicted.get("volume_in_gb") or 0) > 0:
+        raise refused("", "volume_in_gb must be 0 for a serverless template: template %r would have is_serverless true and "
+                          "volume_in_gb %d" % (wanted.name, predicted["volume_in_gb"]))
+    if template is None:
+        return Step("create", None, wanted.options)
+    return Step("update" if wanted.changes(template) else "none", template, wanted.options)
+
+
+def converge_template(run):
+    """The work of tensorone_template."""
+    params = run.params
+    wanted = Wanted(params)
+    # Secret values never show in a message, the API's own included (coercion errors echo the input).
+    secret = normalise_env(params.get("secret_env")) or {}
+    for value in secret.values():
+        if value:
+            run.secrets.extend(secret_variants(value))
+    templates = Templates(run, wanted)
+    before = templates.find(wanted.name)
+    step = plan_template(before, wanted, params)
+    changed_secrets = []
+    if step.action == "delete":
+        in_use(before, templates.users(before["id"]))
+        if not run.check_mode:
+            templates.delete(before, params["wait_timeout"])
+        run.actions.append("delete template %r (%s)" % (before["name"], before["id"]))
+    elif step.action == "create":
+        if run.check_mode:
+            step.after = wanted.apply(None)
+        else:
+            step.after = templates.create(wanted)
+            if wanted.changes(step.after):
+                # A lost response found another run's template of that name: converge it too.
+                step.after = templates.update(step.after, wanted)
+        run.actions.append("create template %r" % wanted.name)
+        changed_secrets = sorted(k for k in wanted.secret_keys if wanted.env.get(k) is not None)
+    elif step.action == "update":
+        changes = wanted.changes(before)
+        users = templates.users(before["id"])
+        changed_secrets = [k for k in wanted.env_changes(before.get("env") or {}) if k in wanted.secret_keys]
+        step.after = wanted.apply(before) if run.check_mode else templates.update(before, wanted)
+        run.actions.append("save template %r (%s): %s%s" % (before["name"], before["id"], ", ".join(changes), _roll_note(users)))
+        if not run.check_mode:
+            not_applied = wanted.changes(step.after)
+            if not_applied:
+                run.warnings.append("The API did not apply %s to template %r; the next run will try again"
+                                    % (", ".join(not_applied), before["name"]))
+    shown = dict(plain_keys=wanted.plain_keys, secret_keys=wanted.secret_keys)
+    result = dict(changed=step.changed, template=public_view(step.after, **shown))
+    if run.diff:
+        result["diff"] = dict(before=public_view(step.before, **shown) or {},
+                              after=public_view(step.after, changed_secrets=changed_secrets, **shown) or {})
+    return result
+
+
+def read_templates(run):
+    """The work of tensorone_template_info: every template, or those with this id or name."""
+    templates = Templates(run)
+    wanted_id, wanted_name = run.params.get("id"), run.params.get("name")
+    listed = [t for t in templates.read()
+              if (wanted_id is None or t["id"] == wanted_id) and (wanted_name is None or t["name"] == wanted_name)]
+    show = bool(run.params.get("include_env_values"))
+    items = []
+    for template in listed:
+        view = public_view(template, show_values=show)
+        del view["secret_env"]
+        items.append(view)
+    return dict(changed=False, templates=items)

@@ -1,0 +1,175 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: tensorone_template_info
+short_description: List Tensor One templates and the endpoints that use them
+version_added: 1.0.0
+description:
+  - Lists the templates of a Tensor One account, optionally only the one with an ID or a name, and for each the IDs
+    of the endpoints that use it, in one API request.
+  - Environment values are masked unless O(include_env_values=true). The API cannot tell a secret variable from
+    another, so every variable is listed in RV(templates[].env).
+author:
+  - Tensor One collection contributors (@tensorone)
+extends_documentation_fragment:
+  - tensorone.cloud.api
+  - tensorone.cloud.api.ATTRIBUTES
+attributes:
+  check_mode:
+    description: Reads only; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Reads only; there is nothing to diff.
+    support: N/A
+options:
+  id:
+    description:
+      - Only the template with this ID.
+    type: str
+  name:
+    description:
+      - Only the template with this name.
+    type: str
+  include_env_values:
+    description:
+      - Return the values of the environment variables. By default each value is masked (C(********)), since
+        variables may hold secrets.
+    type: bool
+    default: false
+notes:
+  - The service's read of templates is C(myself.podTemplates) (the name the API family uses; no page documents a read).
+    On a service without it the task fails, saying so.
+seealso:
+  - module: tensorone.cloud.tensorone_template
+"""
+
+EXAMPLES = r"""
+- name: List every template of the account
+  tensorone.cloud.tensorone_template_info:
+  register: all_templates
+
+- name: Look one up by name
+  tensorone.cloud.tensorone_template_info:
+    name: llm-worker
+  register: found
+
+- name: Show which image it runs and which endpoints use it
+  ansible.builtin.debug:
+    msg: "{{ found.templates[0].image_name }} runs on {{ found.templates[0].endpoint_ids | join(', ') }}"
+  when: found.templates | length == 1
+"""
+
+RETURN = r"""
+api_calls:
+  description:
+    - What the task cost in API requests, to keep an eye on rate limits.
+  returned: always
+  type: dict
+  contains:
+    requests:
+      description: HTTP requests sent, retries included.
+      type: int
+    retries:
+      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      type: int
+  sample: {requests: 1, retries: 0}
+templates:
+  description:
+    - The templates found, each shaped like the C(template) that M(tensorone.cloud.tensorone_template) returns, without
+      C(secret_env) (every variable is in C(env)).
+    - Always a list; empty when nothing matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: ID of the template.
+      type: str
+      sample: xkhgg72fuo
+    name:
+      description: Name of the template.
+      type: str
+      sample: llm-worker
+    image_name:
+      description: The container image.
+      type: str
+      sample: registry.example.com/team/llm-worker:1.4.2
+    container_disk_in_gb:
+      description: Container disk in GB.
+      type: int
+      sample: 20
+    docker_args:
+      description: The container's command, or V(null) for the image's own.
+      type: str
+      sample: python handler.py
+    env:
+      description: Every environment variable, values masked unless O(include_env_values=true).
+      type: dict
+      sample: {MODEL_NAME: "********"}
+    volume_in_gb:
+      description: Volume in GB, 0 for none.
+      type: int
+      sample: 0
+    volume_mount_path:
+      description: The volume's mount path, or V(null).
+      returned: when the service has the field
+      type: str
+      sample: null
+    is_serverless:
+      description: Whether it is a serverless template.
+      type: bool
+      sample: true
+    readme:
+      description: The readme, or V(null).
+      type: str
+      sample: null
+    container_registry_auth_id:
+      description: ID of the registry credentials, or V(null).
+      returned: when the service has the field
+      type: str
+      sample: null
+    ports:
+      description: Exposed ports, or V(null).
+      returned: when the service has the field
+      type: str
+      sample: null
+    start_script:
+      description: The start script, or V(null).
+      returned: when the service has the field
+      type: str
+      sample: null
+    is_public:
+      description: Whether the template is public.
+      returned: when the service has the field
+      type: bool
+      sample: false
+    endpoint_ids:
+      description: IDs of the endpoints that use the template.
+      type: list
+      elements: str
+      sample: [jpnw0v75y3qoql]
+failure:
+  description: Structured details of an API failure, as M(tensorone.cloud.tensorone_endpoint) returns them.
+  returned: failed, when the API or the way to it failed
+  type: dict
+  sample: {message: "Authentication failed (HTTP 401): check api_key (or the TENSORONE_API_KEY environment variable)",
+           kind: auth, status: 401, attempts: 1, details: [Unauthorized]}
+"""
+
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import run_module
+from ansible_collections.tensorone.cloud.plugins.module_utils._template import read_templates, validate_info
+
+
+def main():
+    run_module(dict(id=dict(type="str"), name=dict(type="str"), include_env_values=dict(type="bool", default=False)),
+               read_templates, check=validate_info)
+
+
+if __name__ == "__main__":
+    main()

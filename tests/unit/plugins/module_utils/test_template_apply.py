@@ -1,0 +1,280 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# The template model against the in-process emulator: create, converge,
+# release a new image in place (the endpoints roll), keep what was set in the
+# console, lost responses, delete while in use and in the recently-used
+# window, secrets in no output or message, the documented service, and
+# endpoints that name their template.
+
+import json
+
+import pytest
+
+from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as endpoint_model
+from ansible_collections.tensorone.cloud.plugins.module_utils import _template as model
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError, Client
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError, Run
+from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
+
+SECRET = "sk-live-4f9a2c1e7b"
+TEMPLATE = dict(name="llm-worker", image_name="reg.example/llm:1.0.0", container_disk_in_gb=20, docker_args="python handler.py",
+                env={"MODEL": "llama-3"}, secret_env={"LICENSE_KEY": SECRET})
+
+
+class Clock:
+    """A fake Run.clock / Run.sleep pair: sleeping moves the clock."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def make_run(server, params, check_mode=False, diff=False, clock=None, retries=2):
+    client = Client(server.graphql_url, server.api_key, timeout=5, retries=retries, sleep=lambda s: None)
+    full = dict((option, None) for option in model.template_argument_spec())
+    full.update(state="present", wait_timeout=180)
+    full.update(params)
+    clock = clock or Clock()
+    return Run(client, full, check_mode=check_mode, diff=diff, sleep=clock.sleep, clock=clock.clock)
+
+
+def converge(server, check_mode=False, diff=False, clock=None, **params):
+    run = make_run(server, params, check_mode=check_mode, diff=diff, clock=clock)
+    return model.converge_template(run), run
+
+
+def stored(server, name="llm-worker"):
+    return [t for t in server.state()["templates"] if t and t["name"] == name]
+
+
+def mutations(server):
+    return [r for r in server.log()["requests"] if r["operation_type"] == "mutation"]
+
+
+def endpoint(server, template_id, endpoint_id="usesllm0000001", name="llm-inference"):
+    server.seed_endpoints([dict(id=endpoint_id, name=name, templateId=template_id, gpuIds="AMPERE_48", workersMin=1, workersMax=2)])
+
+
+def test_create_converge_and_release_a_new_image_in_place(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    created, run = converge(server, **TEMPLATE)
+    template_id = created["template"]["id"]
+    assert created["changed"] and run.actions == ["create template 'llm-worker'"] and run.client.requests_sent == 2
+    assert stored(server)[0]["isServerless"] is True and stored(server)[0]["volumeInGb"] == 0
+    assert created["template"]["secret_env"] == {"LICENSE_KEY": model.MASK} and created["template"]["env"] == {"MODEL": "llama-3"}
+    again, run = converge(server, **TEMPLATE)
+    assert not again["changed"] and run.client.requests_sent == 1 and len(mutations(server)) == 1
+    endpoint(server, template_id)
+    mark = server.log()["counters"]["requests"]
+    released, run = converge(server, **dict(TEMPLATE, image_name="reg.example/llm:1.1.0"))
+    saves = [r for r in server.log()["requests"] if r["seq"] > mark and r["operation_type"] == "mutation"]
+    assert [s["mutation_kind"] for s in saves] == ["template_update"] and saves[0]["variables"]["input"]["id"] == template_id
+    assert run.actions == ["save template 'llm-worker' (%s): image_name; rolls the workers of endpoint 'llm-inference' "
+                           "(usesllm0000001)" % template_id]
+    after = stored(server)[0]
+    assert after["id"] == template_id and after["imageName"] == "reg.example/llm:1.1.0" and after["isServerless"] is True
+    assert after["env"] == [{"key": "LICENSE_KEY", "value": SECRET}, {"key": "MODEL", "value": "llama-3"}]
+    assert released["template"]["endpoint_ids"] == ["usesllm0000001"]
+    rolled = server.state(fields="all")["endpoints"][0]
+    assert rolled["id"] == "usesllm0000001" and rolled["version"] == 2 and [w["version"] for w in rolled["clusters"]] == [2]
+
+
+def test_a_template_made_in_the_console_keeps_what_the_task_does_not_set(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    console = dict(id="consoletpl1", name="llm-worker", imageName="reg.example/llm:0.9", containerDiskInGb=30, volumeInGb=0,
+                   dockerArgs="bash run.sh", env=[{"key": "HF_TOKEN", "value": "{{ RUNPOD_SECRET_hf }}"}, {"key": "A", "value": "1"}],
+                   isServerless=True, readme="## console", containerRegistryAuthId="cred-9", ports="8000/http",
+                   startScript="echo hi", isPublic=True, volumeMountPath="/runpod-volume", category="NVIDIA")
+    server.seed_templates([console])
+    result, _run = converge(server, name="llm-worker", image_name="reg.example/llm:1.0.0", env={"A": "2"})
+    after = stored(server)[0]
+    assert result["changed"]
+    assert dict(after, imageName=console["imageName"], env=console["env"]) == console
+    assert after["env"] == [{"key": "HF_TOKEN", "value": "{{ RUNPOD_SECRET_hf }}"}, {"key": "A", "value": "2"}]
+    assert result["template"]["env"] == {"HF_TOKEN": model.MASK, "A": "2"}  # a value the task does not set is masked
+
+
+def test_check_and_diff_mode_touch_nothing_and_show_no_secret(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    planned, run = converge(server, check_mode=True, diff=True, **TEMPLATE)
+    assert planned["changed"] and planned["template"]["id"] is None and server.state()["templates"] == []
+    assert planned["diff"]["after"]["secret_env"] == {"LICENSE_KEY": model.CHANGED_MASK} and planned["diff"]["before"] == {}
+    converge(server, **TEMPLATE)
+    before = json.dumps(server.state())
+    changed, run = converge(server, check_mode=True, diff=True, **dict(TEMPLATE, secret_env={"LICENSE_KEY": "sk-rotated-0000"}))
+    assert changed["changed"] and json.dumps(server.state()) == before and len(mutations(server)) == 1
+    assert run.actions[0].endswith(": secret_env (LICENSE_KEY)")
+    assert changed["diff"]["before"]["secret_env"] == {"LICENSE_KEY": model.MASK}
+    assert changed["diff"]["after"]["secret_env"] == {"LICENSE_KEY": model.CHANGED_MASK}
+    text = json.dumps([planned, changed, run.actions])
+    assert SECRET not in text and "sk-rotated-0000" not in text
+
+
+def test_a_lost_create_response_makes_one_template(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    server.set_faults(drop_after_apply=["template_create"])
+    result, run = converge(server, **TEMPLATE)
+    assert result["changed"] and len(server.state()["templates"]) == 1
+    assert [m["mutation_kind"] for m in mutations(server)] == ["template_create"]
+    assert result["template"]["id"] == stored(server)[0]["id"] and run.actions == ["create template 'llm-worker'"]
+
+
+def test_a_lost_save_response_is_read_back_and_never_sent_twice(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    converge(server, **TEMPLATE)
+    endpoint(server, stored(server)[0]["id"])
+    server.set_faults(drop_after_apply=["template_update"])
+    result, _run = converge(server, **dict(TEMPLATE, image_name="reg.example/llm:2.0.0"))
+    assert result["changed"] and result["template"]["image_name"] == "reg.example/llm:2.0.0"
+    assert [m["mutation_kind"] for m in mutations(server)] == ["template_create", "template_update"]
+    assert server.state(fields="all")["endpoints"][0]["version"] == 2  # rolled once
+
+
+def test_delete_refused_while_in_use_then_retried_through_the_window(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory(template_recent_use_seconds=0)
+    converge(server, **TEMPLATE)
+    template_id = stored(server)[0]["id"]
+    endpoint(server, template_id)
+    with pytest.raises(ModelError, match=r"Template 'llm-worker' \(%s\) is used by endpoint 'llm-inference' \(usesllm0000001\): "
+                                         r"nothing was deleted" % template_id):
+        converge(server, name="llm-worker", state="absent")
+    assert len(stored(server)) == 1 and len(mutations(server)) == 1
+    endpoint_run = Run(Client(server.graphql_url, server.api_key, timeout=5, retries=0), sleep=lambda s: None)
+    endpoint_model.converge(endpoint_run, dict(endpoints=[dict(name="llm-inference", state="absent")], wait_timeout=10))
+    server.configure(template_recent_use_seconds=60)
+    # The clock is fake, the service's window real: the first polls are refused, then the window is switched off.
+    clock = Clock()
+    original = clock.sleep
+
+    def sleep(seconds):
+        original(seconds)
+        if len(clock.sleeps) == 2:
+            server.configure(template_recent_use_seconds=0)
+    clock.sleep = sleep
+    result, run = converge(server, clock=clock, name="llm-worker", state="absent")
+    assert result["changed"] and stored(server) == [] and run.actions == ["delete template 'llm-worker' (%s)" % template_id]
+    assert [m["mutation_kind"] for m in mutations(server)].count("template_delete") == 3
+    again, run = converge(server, name="llm-worker", state="absent")
+    assert not again["changed"] and run.client.requests_sent == 1
+
+
+def test_delete_gives_up_after_wait_timeout_with_the_services_message(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory(template_recent_use_seconds=600)
+    server.seed_templates([dict(id="windowtpl1", name="llm-worker", imageName="i", containerDiskInGb=5)])
+    server.seed_endpoints([dict(id="gone0000000001", name="gone-soon", templateId="windowtpl1", gpuIds="AMPERE_16", workersMax=0)])
+    server.call("mutation { deleteEndpoint(id: \"gone0000000001\") }")
+    with pytest.raises(ModelError, match=r"Could not delete template 'llm-worker' \(windowtpl1\) within 3s \(wait_timeout\): "
+                                         r".*was used recently.*run again, or raise wait_timeout"):
+        converge(server, name="llm-worker", state="absent", wait_timeout=3)
+    assert len(stored(server)) == 1
+
+
+def test_secret_values_are_scrubbed_from_errors_that_echo_the_input(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    original = model.build_input
+    # An input the service refuses, echoing it. graphql-core abbreviates nested values ([{...}]);
+    # graphql-js, which a service may run, quotes them in full: the secret is put where both show it.
+    monkeypatch.setattr(model, "build_input", lambda *args, **kwargs: dict(original(*args, **kwargs), bogusField=SECRET))
+    run = make_run(server, TEMPLATE)
+    with pytest.raises(APIError) as caught:
+        model.converge_template(run)
+    assert SECRET in caught.value.message  # the service echoed the whole input...
+    assert SECRET not in run.redact(caught.value.message) and "********" in run.redact(caught.value.message)  # ...the run masks it
+    assert server.state()["templates"] == []
+
+
+def test_the_documented_service_has_no_template_read(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory(profile="documented")
+    with pytest.raises(ModelError, match="Templates cannot be managed on this service: the service has no template read"):
+        converge(server, **TEMPLATE)
+    assert mutations(server) == []
+
+
+def test_an_option_the_service_lacks_fails_naming_it(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    converge(server, **TEMPLATE)
+    run = make_run(server, dict(TEMPLATE, ports="8000/http"))
+    run.client.execute = _without_field(run.client.execute, "ports")
+    with pytest.raises(ModelError, match=r"does not support ports \(its API has no ports field\)"):
+        model.converge_template(run)
+    assert len(mutations(server)) == 1
+
+
+def _without_field(execute, field):
+    """A client that answers like a service without ``field``: graphql-core's validation error."""
+    def wrapped(document, variables=None, **options):
+        if " %s " % field in document:
+            message = "Cannot query field '%s' on type 'PodTemplate'." % field
+            raise APIError("The API answered HTTP 400: " + message, "graphql", details=[message], status=400)
+        return execute(document, variables, **options)
+    return wrapped
+
+
+def test_info_masks_env_values_unless_asked_and_lists_the_endpoints(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    converge(server, **TEMPLATE)
+    endpoint(server, stored(server)[0]["id"])
+    run = Run(Client(server.graphql_url, server.api_key, timeout=5, retries=0), dict(name="llm-worker", id=None, include_env_values=False))
+    listed = model.read_templates(run)["templates"]
+    assert [t["endpoint_ids"] for t in listed] == [["usesllm0000001"]]
+    assert listed[0]["env"] == {"LICENSE_KEY": model.MASK, "MODEL": model.MASK} and "secret_env" not in listed[0]
+    run.params["include_env_values"] = True
+    assert model.read_templates(run)["templates"][0]["env"]["LICENSE_KEY"] == SECRET
+
+
+# --- endpoints by template name -----------------------------------------------
+
+def converge_endpoint(server, **params):
+    client = Client(server.graphql_url, server.api_key, timeout=5, retries=0, sleep=lambda s: None)
+    run = Run(client, dict(params, state=params.get("state", "present"), wait_timeout=30), sleep=lambda s: None)
+    return endpoint_model.converge_endpoint(run), run
+
+
+def test_an_endpoint_created_by_template_name_gets_its_id_and_converges_in_one_request(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    converge(server, **TEMPLATE)
+    template_id = stored(server)[0]["id"]
+    created, _run = converge_endpoint(server, name="by-name", template="llm-worker", gpu_ids=["AMPERE_48"])
+    assert created["endpoint"]["template_id"] == template_id
+    assert server.state()["endpoints"][0]["templateId"] == template_id
+    again, run = converge_endpoint(server, name="by-name", template="llm-worker", gpu_ids=["AMPERE_48"])
+    assert not again["changed"] and run.client.requests_sent == 1
+    assert server.log()["requests"][-1]["operation_name"] == "TensorOneEndpointsAndTemplates"
+
+
+def test_an_unknown_template_name_fails_before_any_mutation(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    converge(server, **TEMPLATE)
+    with pytest.raises(ModelError, match=r"No template named 'llm-wroker' exists \(template\); the account's templates: 'llm-worker'"):
+        converge_endpoint(server, name="by-name", template="llm-wroker", gpu_ids=["AMPERE_48"])
+    client = Client(server.graphql_url, server.api_key, timeout=5, retries=0)
+    with pytest.raises(ModelError, match=r"endpoints\[1\] \(two\): No template named 'nope'"):
+        endpoint_model.converge(Run(client), dict(endpoints=[dict(name="one", template="llm-worker"), dict(name="two", template="nope")],
+                                                  wait_timeout=30))
+    assert len(mutations(server)) == 1 and server.state()["endpoints"] == []
+
+
+def test_template_and_template_id_are_mutually_exclusive():
+    errors = endpoint_model.validate_params(dict(template="x", template_id="y"))
+    assert any("template and template_id are mutually exclusive" in e for e in errors)
+    assert "template must not be empty" in endpoint_model.validate_params(dict(template=" "))
+
+
+def test_the_templates_are_read_only_when_some_item_names_one(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory(profile="documented")
+    server.seed_endpoints([dict(id="plain000000001", name="plain", templateId="t1", gpuIds="AMPERE_16", workersMax=1)])
+    result, run = converge_endpoint(server, name="plain", workers_max=1)
+    assert not result["changed"] and run.client.requests_sent == 1
+    with pytest.raises(ModelError, match="template .a template's name. cannot be used on this service.*Set template_id instead"):
+        converge_endpoint(server, name="plain", template="anything")
+    assert mutations(server) == []
