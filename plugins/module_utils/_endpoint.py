@@ -678,7 +678,7 @@ def converge(run, params, plan=None):
     by_template_name = any(item.get("template") is not None for item in items)
     account = endpoints.read(with_templates=by_template_name)
     if by_template_name:
-        items = resolve_templates(account.templates, items, single=plan is not None)
+        items = resolve_templates(account.templates, items, single=plan is not None, run=run)
         params = dict(params, endpoints=items)
     if not account.complete:
         # Endpoints beyond the list's cap: those the task names by id are read by id.
@@ -690,18 +690,31 @@ def converge(run, params, plan=None):
         steps = plan(account, params)
     run.steps = steps
     endpoints.apply(steps, params["wait_timeout"])
+    for step in steps:
+        if step.after and isinstance(step.after.get("template_id"), PendingTemplate):
+            step.after["template_id"] = None
     return steps
 
 
-def resolve_templates(templates, items, single=False):
+class PendingTemplate(str):
+    """Check mode's stand-in for the id of a template that does not exist yet (the same play may
+    create it first, as the role does); shown as null in the predicted endpoint."""
+
+
+def resolve_templates(templates, items, single=False, run=None):
     """The items with ``template`` (a name) resolved to ``template_id``, from the templates read
-    with the endpoints; an unknown name fails before any change."""
+    with the endpoints; an unknown name fails before any change (check mode: warns and predicts)."""
     resolved = []
     for index, item in enumerate(items):
         name = item.get("template")
         if name is not None:
             where = "" if single else item_label(index, item)
             match = find_one(templates, "template", name=name, where=where, hint="rename or delete the others in the console")
+            if match is None and run is not None and run.check_mode:
+                run.warnings.append("%sNo template named %r exists yet: check mode predicts the endpoint with template_id "
+                                    "null; a run fails unless the template exists by then" % (where + ": " if where else "", name))
+                resolved.append(dict(item, template_id=PendingTemplate("(template %r, not created yet)" % name)))
+                continue
             if match is None:
                 names = sorted(repr(t.get("name")) for t in templates)
                 known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"

@@ -7,6 +7,7 @@ __metaclass__ = type
 # module's item suboptions and the role's endpoints_list options must say
 # exactly what tensorone_endpoint says (references to sibling options
 # adjusted), and all three must match the argument spec the modules use.
+# Likewise the role's endpoints_templates options and tensorone_template.
 
 import ast
 import os
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import OPTIONS, endpoint_argument_spec
+from ansible_collections.tensorone.cloud.plugins.module_utils._template import template_argument_spec
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
 
@@ -72,3 +74,35 @@ def test_documented_types_match_the_argument_spec(option):
     expected = dict(type=spec.get("type", "str"), elements=spec.get("elements"), choices=spec.get("choices"))
     for docs in (SINGLE, FLEET, ROLE):
         assert shape(docs[option]) == expected, option
+
+
+# Templates: the role's endpoints_templates options say what tensorone_template says.
+TEMPLATE_SINGLE = module_options("tensorone_template")
+with open(os.path.join(ROOT, "roles", "endpoints", "meta", "argument_specs.yml")) as _spec:
+    TEMPLATE_ROLE = yaml.safe_load(_spec)["argument_specs"]["main"]["options"]["endpoints_templates"]["options"]
+TEMPLATE_SPEC = template_argument_spec()
+# wait_timeout is the role's endpoints_wait_timeout for all templates.
+TEMPLATE_ROLE_OPTIONS = set(TEMPLATE_SPEC) - {"wait_timeout"}
+
+
+def template_text(option_doc):
+    lines = option_doc["description"]
+    lines = [lines] if isinstance(lines, str) else lines
+    return [re.sub(r"O\(endpoints_templates\[\]\.", "O(", line).replace("O(endpoints_wait_timeout)", "O(wait_timeout)")
+            for line in lines]
+
+
+def test_every_template_option_is_documented_in_the_module_and_the_role():
+    assert set(TEMPLATE_SINGLE) - set(TEMPLATE_SPEC) <= {"api_key", "api_url", "api_timeout", "api_retries", "validate_certs"}
+    assert set(TEMPLATE_SPEC) <= set(TEMPLATE_SINGLE)
+    assert set(TEMPLATE_ROLE) == TEMPLATE_ROLE_OPTIONS
+
+
+@pytest.mark.parametrize("option", sorted(TEMPLATE_ROLE_OPTIONS))
+def test_the_role_says_what_the_template_module_says(option):
+    assert template_text(TEMPLATE_ROLE[option]) == template_text(TEMPLATE_SINGLE[option])
+    for docs in (TEMPLATE_SINGLE, TEMPLATE_ROLE):
+        spec = TEMPLATE_SPEC[option]
+        assert shape(docs[option]) == dict(type=spec.get("type", "str"), elements=spec.get("elements"), choices=spec.get("choices"))
+    # the role validates secret_env with no_log, as the module's argument spec has it
+    assert bool(TEMPLATE_ROLE[option].get("no_log")) == bool(TEMPLATE_SPEC[option].get("no_log"))

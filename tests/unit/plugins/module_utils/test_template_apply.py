@@ -278,3 +278,15 @@ def test_the_templates_are_read_only_when_some_item_names_one(emulator_factory):
     with pytest.raises(ModelError, match="template .a template's name. cannot be used on this service.*Set template_id instead"):
         converge_endpoint(server, name="plain", template="anything")
     assert mutations(server) == []
+
+
+def test_check_mode_predicts_an_endpoint_on_a_template_not_created_yet(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    client = Client(server.graphql_url, server.api_key, timeout=5, retries=0, sleep=lambda s: None)
+    run = Run(client, dict(name="by-name", template="to-be-made", gpu_ids=["AMPERE_48"], state="present", wait_timeout=30),
+              check_mode=True)
+    result = endpoint_model.converge_endpoint(run)
+    assert result["changed"] and result["endpoint"]["template_id"] is None
+    assert run.warnings == ["No template named 'to-be-made' exists yet: check mode predicts the endpoint with template_id null; "
+                            "a run fails unless the template exists by then"]
+    assert mutations(server) == []
