@@ -413,7 +413,7 @@ class Templates:
             except APIError as exc:
                 if exc.kind != "graphql":
                     raise
-                refusal = exc.message
+                refusal = exc.message.rstrip(".")
             current = self.find(name)
             if current is None or current["id"] != template["id"]:
                 return  # gone: deleted by a request whose response was lost, or by someone else

@@ -80,8 +80,8 @@ options:
         V(false); a boolean is refused).
       - Merged with what the template has. The variables set here and in O(secret_env) are the ones the task manages;
         variables it does not mention are kept as they are. A V(null) value removes the variable.
-      - Values may hold references to the platform's secrets, such as C({{ RUNPOD_SECRET_hf_token }}). Write them with
-        C(!unsafe) so that Ansible does not template them.
+      - Values may hold references to the platform's secrets, C(RUNPOD_SECRET_<name>) in double curly braces (see the examples).
+        Write such a value with C(!unsafe) so that Ansible does not template it.
       - Values of this option are shown in the result and diff; use O(secret_env) for secrets.
     type: dict
   secret_env:
