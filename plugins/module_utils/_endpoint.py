@@ -339,9 +339,9 @@ def plan_endpoint(account, params, where=""):
         missing = [option for option in ("template_id", "gpu_ids") if option not in desired]
         if "instance_ids" in desired:
             missing.remove("gpu_ids")  # a CPU endpoint
-        missing = ["template_id (or template)" if option == "template_id" else option for option in missing]
         if missing:
-            raise refused(where, "Endpoint %r does not exist; creating it needs %s" % (name, ", ".join(missing)))
+            hint = " (or template, the template's name)" if "template_id" in missing else ""
+            raise refused(where, "Endpoint %r does not exist; creating it needs %s%s" % (name, ", ".join(missing), hint))
         errors = validate_workers(desired.get("workers_min"), desired.get("workers_max", CREATE_DEFAULTS["workers_max"]))
         if errors:
             raise refused(where, "%s (workers_max defaults to %d on create: set it)" % (errors[0], CREATE_DEFAULTS["workers_max"]))
