@@ -229,7 +229,9 @@ def test_lost_responses_of_template_mutations(emulator, kind):
 
 def test_a_refused_template_mutation_does_not_consume_the_drop(emulator):
     emulator.set_faults(drop_after_apply=["template_create"])
-    save_error(emulator, **dict(SERVERLESS, volumeInGb=3))
+    refused = dict(SERVERLESS)
+    refused["volumeInGb"] = 3
+    save_error(emulator, **refused)
     assert emulator.faults()["drop_after_apply"] == ["template_create"]
 
 

@@ -48,7 +48,7 @@ def make_run(server, params, check_mode=False, diff=False, clock=None, retries=2
     return Run(client, full, check_mode=check_mode, diff=diff, sleep=clock.sleep, clock=clock.clock)
 
 
-def converge(server, check_mode=False, diff=False, clock=None, **params):
+def converge(server, params, check_mode=False, diff=False, clock=None):
     run = make_run(server, params, check_mode=check_mode, diff=diff, clock=clock)
     return model.converge_template(run), run
 
@@ -67,16 +67,16 @@ def endpoint(server, template_id, endpoint_id="usesllm0000001", name="llm-infere
 
 def test_create_converge_and_release_a_new_image_in_place(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    created, run = converge(server, **TEMPLATE)
+    created, run = converge(server, TEMPLATE)
     template_id = created["template"]["id"]
     assert created["changed"] and run.actions == ["create template 'llm-worker'"] and run.client.requests_sent == 2
     assert stored(server)[0]["isServerless"] is True and stored(server)[0]["volumeInGb"] == 0
     assert created["template"]["secret_env"] == {"LICENSE_KEY": model.MASK} and created["template"]["env"] == {"MODEL": "llama-3"}
-    again, run = converge(server, **TEMPLATE)
+    again, run = converge(server, TEMPLATE)
     assert not again["changed"] and run.client.requests_sent == 1 and len(mutations(server)) == 1
     endpoint(server, template_id)
     mark = server.log()["counters"]["requests"]
-    released, run = converge(server, **dict(TEMPLATE, image_name="reg.example/llm:1.1.0"))
+    released, run = converge(server, dict(TEMPLATE, image_name="reg.example/llm:1.1.0"))
     saves = [r for r in server.log()["requests"] if r["seq"] > mark and r["operation_type"] == "mutation"]
     assert [s["mutation_kind"] for s in saves] == ["template_update"] and saves[0]["variables"]["input"]["id"] == template_id
     assert run.actions == ["save template 'llm-worker' (%s): image_name; rolls the workers of endpoint 'llm-inference' "
@@ -96,7 +96,7 @@ def test_a_template_made_in_the_console_keeps_what_the_task_does_not_set(emulato
                    isServerless=True, readme="## console", containerRegistryAuthId="cred-9", ports="8000/http",
                    startScript="echo hi", isPublic=True, volumeMountPath="/runpod-volume", category="NVIDIA")
     server.seed_templates([console])
-    result, _run = converge(server, name="llm-worker", image_name="reg.example/llm:1.0.0", env={"A": "2"})
+    result, _run = converge(server, dict(name="llm-worker", image_name="reg.example/llm:1.0.0", env={"A": "2"}))
     after = stored(server)[0]
     assert result["changed"]
     assert dict(after, imageName=console["imageName"], env=console["env"]) == console
@@ -106,12 +106,12 @@ def test_a_template_made_in_the_console_keeps_what_the_task_does_not_set(emulato
 
 def test_check_and_diff_mode_touch_nothing_and_show_no_secret(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    planned, run = converge(server, check_mode=True, diff=True, **TEMPLATE)
+    planned, run = converge(server, TEMPLATE, check_mode=True, diff=True)
     assert planned["changed"] and planned["template"]["id"] is None and server.state()["templates"] == []
     assert planned["diff"]["after"]["secret_env"] == {"LICENSE_KEY": model.CHANGED_MASK} and planned["diff"]["before"] == {}
-    converge(server, **TEMPLATE)
+    converge(server, TEMPLATE)
     before = json.dumps(server.state())
-    changed, run = converge(server, check_mode=True, diff=True, **dict(TEMPLATE, secret_env={"LICENSE_KEY": "sk-rotated-0000"}))
+    changed, run = converge(server, dict(TEMPLATE, secret_env={"LICENSE_KEY": "sk-rotated-0000"}), check_mode=True, diff=True)
     assert changed["changed"] and json.dumps(server.state()) == before and len(mutations(server)) == 1
     assert run.actions[0].endswith(": secret_env (LICENSE_KEY)")
     assert changed["diff"]["before"]["secret_env"] == {"LICENSE_KEY": model.MASK}
@@ -123,7 +123,7 @@ def test_check_and_diff_mode_touch_nothing_and_show_no_secret(emulator_factory):
 def test_a_lost_create_response_makes_one_template(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     server.set_faults(drop_after_apply=["template_create"])
-    result, run = converge(server, **TEMPLATE)
+    result, run = converge(server, TEMPLATE)
     assert result["changed"] and len(server.state()["templates"]) == 1
     assert [m["mutation_kind"] for m in mutations(server)] == ["template_create"]
     assert result["template"]["id"] == stored(server)[0]["id"] and run.actions == ["create template 'llm-worker'"]
@@ -131,10 +131,10 @@ def test_a_lost_create_response_makes_one_template(emulator_factory):  # pylint:
 
 def test_a_lost_save_response_is_read_back_and_never_sent_twice(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    converge(server, **TEMPLATE)
+    converge(server, TEMPLATE)
     endpoint(server, stored(server)[0]["id"])
     server.set_faults(drop_after_apply=["template_update"])
-    result, _run = converge(server, **dict(TEMPLATE, image_name="reg.example/llm:2.0.0"))
+    result, _run = converge(server, dict(TEMPLATE, image_name="reg.example/llm:2.0.0"))
     assert result["changed"] and result["template"]["image_name"] == "reg.example/llm:2.0.0"
     assert [m["mutation_kind"] for m in mutations(server)] == ["template_create", "template_update"]
     assert server.state(fields="all")["endpoints"][0]["version"] == 2  # rolled once
@@ -142,12 +142,12 @@ def test_a_lost_save_response_is_read_back_and_never_sent_twice(emulator_factory
 
 def test_delete_refused_while_in_use_then_retried_through_the_window(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory(template_recent_use_seconds=0)
-    converge(server, **TEMPLATE)
+    converge(server, TEMPLATE)
     template_id = stored(server)[0]["id"]
     endpoint(server, template_id)
     with pytest.raises(ModelError, match=r"Template 'llm-worker' \(%s\) is used by endpoint 'llm-inference' \(usesllm0000001\): "
                                          r"nothing was deleted" % template_id):
-        converge(server, name="llm-worker", state="absent")
+        converge(server, dict(name="llm-worker", state="absent"))
     assert len(stored(server)) == 1 and len(mutations(server)) == 1
     endpoint_run = Run(Client(server.graphql_url, server.api_key, timeout=5, retries=0), sleep=lambda s: None)
     endpoint_model.converge(endpoint_run, dict(endpoints=[dict(name="llm-inference", state="absent")], wait_timeout=10))
@@ -161,10 +161,10 @@ def test_delete_refused_while_in_use_then_retried_through_the_window(emulator_fa
         if len(clock.sleeps) == 2:
             server.configure(template_recent_use_seconds=0)
     clock.sleep = sleep
-    result, run = converge(server, clock=clock, name="llm-worker", state="absent")
+    result, run = converge(server, dict(name="llm-worker", state="absent"), clock=clock)
     assert result["changed"] and stored(server) == [] and run.actions == ["delete template 'llm-worker' (%s)" % template_id]
     assert [m["mutation_kind"] for m in mutations(server)].count("template_delete") == 3
-    again, run = converge(server, name="llm-worker", state="absent")
+    again, run = converge(server, dict(name="llm-worker", state="absent"))
     assert not again["changed"] and run.client.requests_sent == 1
 
 
@@ -175,7 +175,7 @@ def test_delete_gives_up_after_wait_timeout_with_the_services_message(emulator_f
     server.call("mutation { deleteEndpoint(id: \"gone0000000001\") }")
     with pytest.raises(ModelError, match=r"Could not delete template 'llm-worker' \(windowtpl1\) within 3s \(wait_timeout\): "
                                          r".*was used recently.*run again, or raise wait_timeout"):
-        converge(server, name="llm-worker", state="absent", wait_timeout=3)
+        converge(server, dict(name="llm-worker", state="absent", wait_timeout=3))
     assert len(stored(server)) == 1
 
 
@@ -196,13 +196,13 @@ def test_secret_values_are_scrubbed_from_errors_that_echo_the_input(emulator_fac
 def test_the_documented_service_has_no_template_read(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory(profile="documented")
     with pytest.raises(ModelError, match="Templates cannot be managed on this service: the service has no template read"):
-        converge(server, **TEMPLATE)
+        converge(server, TEMPLATE)
     assert mutations(server) == []
 
 
 def test_an_option_the_service_lacks_fails_naming_it(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    converge(server, **TEMPLATE)
+    converge(server, TEMPLATE)
     run = make_run(server, dict(TEMPLATE, ports="8000/http"))
     run.client.execute = _without_field(run.client.execute, "ports")
     with pytest.raises(ModelError, match=r"does not support ports \(its API has no ports field\)"):
@@ -222,7 +222,7 @@ def _without_field(execute, field):
 
 def test_info_masks_env_values_unless_asked_and_lists_the_endpoints(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    converge(server, **TEMPLATE)
+    converge(server, TEMPLATE)
     endpoint(server, stored(server)[0]["id"])
     run = Run(Client(server.graphql_url, server.api_key, timeout=5, retries=0), dict(name="llm-worker", id=None, include_env_values=False))
     listed = model.read_templates(run)["templates"]
@@ -242,7 +242,7 @@ def converge_endpoint(server, **params):
 
 def test_an_endpoint_created_by_template_name_gets_its_id_and_converges_in_one_request(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    converge(server, **TEMPLATE)
+    converge(server, TEMPLATE)
     template_id = stored(server)[0]["id"]
     created, _run = converge_endpoint(server, name="by-name", template="llm-worker", gpu_ids=["AMPERE_48"])
     assert created["endpoint"]["template_id"] == template_id
@@ -254,7 +254,7 @@ def test_an_endpoint_created_by_template_name_gets_its_id_and_converges_in_one_r
 
 def test_an_unknown_template_name_fails_before_any_mutation(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    converge(server, **TEMPLATE)
+    converge(server, TEMPLATE)
     with pytest.raises(ModelError, match=r"No template named 'llm-wroker' exists \(template\); the account's templates: 'llm-worker'"):
         converge_endpoint(server, name="by-name", template="llm-wroker", gpu_ids=["AMPERE_48"])
     client = Client(server.graphql_url, server.api_key, timeout=5, retries=0)
