@@ -476,15 +476,27 @@ def converge_template(run):
             templates.delete(before, params["wait_timeout"])
         run.actions.append("delete template %r (%s)" % (before["name"], before["id"]))
     elif step.action == "create":
+        changed_secrets = sorted(k for k in wanted.secret_keys if wanted.env.get(k) is not None)
         if run.check_mode:
             step.after = wanted.apply(None)
         else:
-            step.after = templates.create(wanted)
+            try:
+                step.after = templates.create(wanted)
+            except APIError as exc:
+                # Refused: another run may have created the name since our read (names are unique).
+                taken = exc.kind == "graphql" and templates.find(wanted.name)
+                if not taken:
+                    raise
+                step.before = step.after = taken
+                run.warnings.append("Template %r was created by someone else meanwhile; this run converges it" % wanted.name)
+            else:
+                run.actions.append("create template %r" % wanted.name)
             if wanted.changes(step.after):
-                # A lost response found another run's template of that name: converge it too.
+                # The template of that name another run made (found after a lost response or a refusal): converge it too.
+                run.actions.append("save template %r (%s): %s" % (wanted.name, step.after["id"], ", ".join(wanted.changes(step.after))))
                 step.after = templates.update(step.after, wanted)
-        run.actions.append("create template %r" % wanted.name)
-        changed_secrets = sorted(k for k in wanted.secret_keys if wanted.env.get(k) is not None)
+        if run.check_mode:
+            run.actions.append("create template %r" % wanted.name)
     elif step.action == "update":
         changes = wanted.changes(before)
         users = templates.users(before["id"])

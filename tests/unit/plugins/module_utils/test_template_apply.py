@@ -290,3 +290,24 @@ def test_check_mode_predicts_an_endpoint_on_a_template_not_created_yet(emulator_
     assert run.warnings == ["No template named 'to-be-made' exists yet: check mode predicts the endpoint with template_id null; "
                             "a run fails unless the template exists by then"]
     assert mutations(server) == []
+
+
+def test_a_create_refused_because_another_run_made_the_name_converges_that_template(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    original = model.Templates.find
+    calls = []
+
+    def find_then_race(self, name):
+        found = original(self, name)
+        if not calls:
+            calls.append(name)
+            # Another run creates the name between this run's read and its create.
+            server.seed_templates([dict(id="otherrun01", name=name, imageName="reg.example/other:0.1", containerDiskInGb=20,
+                                        isServerless=True)])
+        return found
+    monkeypatch.setattr(model.Templates, "find", find_then_race)
+    result, run = converge(server, TEMPLATE)
+    assert result["changed"] and [t["id"] for t in server.state()["templates"]] == ["otherrun01"]
+    assert stored(server)[0]["imageName"] == "reg.example/llm:1.0.0"
+    assert run.actions == ["save template 'llm-worker' (otherrun01): docker_args, image_name, env (MODEL), secret_env (LICENSE_KEY)"]
+    assert [m["mutation_kind"] for m in mutations(server)] == ["template_create", "template_update"]
