@@ -230,8 +230,8 @@ demo-install: build
 demo: demo-install  ## playbooks/demo.yml against the local API emulator (no key needed)
 	@echo ">> $(DEMO_PLAY), against the local API emulator (random key, loopback port)"
 	$(DEMO_ENV) python $(TOOLS)/with_emulator.py --log $(LOGS)/emulator-demo.log --show-state -- $(DEMO_PLAY)
-demo-live: demo-install  ## the same against the service: TENSORONE_API_KEY, DEMO_ARGS='-e tensorone_demo_template_id=...'
-	@test -n "$${TENSORONE_API_KEY:-}" || { echo "set TENSORONE_API_KEY (and DEMO_ARGS='-e tensorone_demo_template_id=...')"; exit 1; }
+demo-live: demo-install  ## the same against the service: TENSORONE_API_KEY, DEMO_ARGS='-e tensorone_demo_image=... -e tensorone_demo_image_next=...'
+	@test -n "$${TENSORONE_API_KEY:-}" || { echo "set TENSORONE_API_KEY (and DEMO_ARGS='-e tensorone_demo_image=... -e tensorone_demo_image_next=...')"; exit 1; }
 	echo ">> $(DEMO_PLAY), against $${TENSORONE_API_URL:-the Tensor One API}"
 	$(DEMO_ENV) $(DEMO_PLAY)
 
