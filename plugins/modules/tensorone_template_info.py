@@ -14,7 +14,7 @@ description:
   - Lists the templates of a Tensor One account, optionally only the one with an ID or a name, and for each the IDs
     of the endpoints that use it, in one API request.
   - Environment values are masked unless O(include_env_values=true). The API cannot tell a secret variable from
-    another, so every variable is listed in RV(templates[].env).
+    another, so every variable is listed in the C(env) of each of RV(templates).
 author:
   - Tensor One collection contributors (@tensorone)
 extends_documentation_fragment:
@@ -81,79 +81,17 @@ api_calls:
   sample: {requests: 1, retries: 0}
 templates:
   description:
-    - The templates found, each shaped like the C(template) that M(tensorone.cloud.tensorone_template) returns, without
-      C(secret_env) (every variable is in C(env)).
+    - The templates found, each shaped like RV(tensorone.cloud.tensorone_template#module:template) (whose documentation
+      lists every key), without C(secret_env). Every variable is in C(env), its value masked unless
+      O(include_env_values=true).
     - Always a list; empty when nothing matches.
   returned: always
   type: list
   elements: dict
-  contains:
-    id:
-      description: ID of the template.
-      type: str
-      sample: xkhgg72fuo
-    name:
-      description: Name of the template.
-      type: str
-      sample: llm-worker
-    image_name:
-      description: The container image.
-      type: str
-      sample: registry.example.com/team/llm-worker:1.4.2
-    container_disk_in_gb:
-      description: Container disk in GB.
-      type: int
-      sample: 20
-    docker_args:
-      description: The container's command, or V(null) for the image's own.
-      type: str
-      sample: python handler.py
-    env:
-      description: Every environment variable, values masked unless O(include_env_values=true).
-      type: dict
-      sample: {MODEL_NAME: "********"}
-    volume_in_gb:
-      description: Volume in GB, 0 for none.
-      type: int
-      sample: 0
-    volume_mount_path:
-      description: The volume's mount path, or V(null).
-      returned: when the service has the field
-      type: str
-      sample: null
-    is_serverless:
-      description: Whether it is a serverless template.
-      type: bool
-      sample: true
-    readme:
-      description: The readme, or V(null).
-      type: str
-      sample: null
-    container_registry_auth_id:
-      description: ID of the registry credentials, or V(null).
-      returned: when the service has the field
-      type: str
-      sample: null
-    ports:
-      description: Exposed ports, or V(null).
-      returned: when the service has the field
-      type: str
-      sample: null
-    start_script:
-      description: The start script, or V(null).
-      returned: when the service has the field
-      type: str
-      sample: null
-    is_public:
-      description: Whether the template is public.
-      returned: when the service has the field
-      type: bool
-      sample: false
-    endpoint_ids:
-      description: IDs of the endpoints that use the template.
-      type: list
-      elements: str
-      sample: [jpnw0v75y3qoql]
+  sample: [{id: xkhgg72fuo, name: llm-worker, image_name: "registry.example.com/team/llm-worker:1.4.2",
+            container_disk_in_gb: 20, docker_args: python handler.py, env: {MODEL_NAME: "********"}, volume_in_gb: 0,
+            volume_mount_path: null, is_serverless: true, readme: null, container_registry_auth_id: null, ports: null,
+            start_script: null, is_public: false, endpoint_ids: [jpnw0v75y3qoql]}]
 failure:
   description: Structured details of an API failure, as M(tensorone.cloud.tensorone_endpoint) returns them.
   returned: failed, when the API or the way to it failed
