@@ -3,8 +3,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# The four operations of the Tensor One GraphQL endpoints page, unchanged
-# (inline literals), sent the way its curl examples send them.
+# The operations of the service's pages, unchanged (inline literals), sent the
+# way their curl examples send them: the four of the endpoints page, and the
+# two of templates (create a serverless template, then modify it).
 
 import json
 
@@ -29,6 +30,22 @@ VIEW = (
     "serverlessDiscount { discountFactor type expirationDate } } }"
 )
 DELETE = 'mutation { deleteEndpoint(id: "%s") }'
+# The templates page's create.
+TEMPLATE_CREATE = (
+    'mutation { saveTemplate(input: { containerDiskInGb: 5, dockerArgs: "python handler.py", '
+    'env: [ { key: "key1", value: "value1" }, { key: "key2", value: "value2" } ], '
+    'imageName: "runpod/serverless-hello-world:latest", isServerless: true, name: "Generated Serverless Template", '
+    'readme: "## Hello, World!", volumeInGb: 0 }) '
+    '{ containerDiskInGb dockerArgs env { key value } id imageName isServerless name readme } }'
+)
+# As the page shows it: the same input with the id, a new readme, and no isServerless.
+TEMPLATE_MODIFY = (
+    'mutation { saveTemplate(input: { id: "%s", containerDiskInGb: 5, dockerArgs: "python handler.py", '
+    'env: [ { key: "key1", value: "value1" }, { key: "key2", value: "value2" } ], '
+    'imageName: "runpod/serverless-hello-world:latest", name: "Generated Serverless Template", '
+    'readme: "## Goodbye, World!", volumeInGb: 0 }) '
+    '{ containerDiskInGb dockerArgs env { key value } id imageName isServerless name readme } }'
+)
 
 
 @pytest.fixture(name="emulator", params=["full", "documented"])
@@ -78,3 +95,20 @@ def test_documented_modify_with_known_docs_id(emulator):
     modified = post(emulator, MODIFY % "i02xupws21hp6i")["data"]["saveEndpoint"]
     assert modified["id"] == "i02xupws21hp6i" and modified["workersMax"] == 0
     assert post(emulator, DELETE % "i02xupws21hp6i") == {"data": {"deleteEndpoint": None}}
+
+
+def test_documented_template_create_then_modify(emulator):
+    created = post(emulator, TEMPLATE_CREATE)["data"]["saveTemplate"]
+    assert created == {
+        "containerDiskInGb": 5, "dockerArgs": "python handler.py",
+        "env": [{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}], "id": created["id"],
+        "imageName": "runpod/serverless-hello-world:latest", "isServerless": True, "name": "Generated Serverless Template",
+        "readme": "## Hello, World!",
+    }
+    modified = post(emulator, TEMPLATE_MODIFY % created["id"])["data"]["saveTemplate"]
+    # Saved in place under its id. The page's modify omits isServerless: the emulator takes
+    # the stricter reading (an omitted field resets), so a client must always send it.
+    assert modified == dict(created, readme="## Goodbye, World!", isServerless=False)
+    stored = emulator.state()["templates"]
+    assert [(t["id"], t["readme"], t["volumeInGb"]) for t in stored] == [(created["id"], "## Goodbye, World!", 0)]
+    assert [e["mutation_kind"] for e in emulator.log()["requests"]] == ["template_create", "template_update"]
