@@ -76,6 +76,10 @@ QUICK = dict(loop_size=20, rounds=1, sizes=(5, 20), fleet_rounds=2, delete_count
              module_runs=3, import_runs=1)
 
 
+# fleet-noop: the fleet task alone, for large N (--sizes 100,400,1000), where the loop would take hours.
+PARTS = ("noop", "fleet", "fleet-noop", "deletes", "module")
+
+
 class BenchError(Exception):
     """A run that did not do what the benchmark expects (its figures would mean nothing)."""
 
@@ -338,6 +342,21 @@ def measure_fleet(runner, emulator, size, rounds):
                 loop_per_fleet=ratios(stats, "endpoint_loop", "endpoints_fleet"))
 
 
+def measure_fleet_noop(runner, emulator, size, rounds):
+    """``size`` converged endpoints, the fleet task alone: large N without the loop."""
+    endpoints = declared_endpoints(size)
+    emulator.prepare(endpoints)
+    before = emulator.endpoints()
+    schedule = ["endpoints_fleet"] + ["empty", "endpoints_fleet"] * rounds
+    marks, _wall = runner.run(schedule, endpoints)
+    traffic = emulator.traffic()["ours"]
+    expect(emulator.endpoints() == before and not any(m["changed"] for m in marks), "a no-op fleet run changed something")
+    expect(traffic["requests"] == 1 + rounds and traffic["mutations"] == 0,
+           "N=%d: %d requests and %d mutations, expected %d and 0" % (size, traffic["requests"], traffic["mutations"], 1 + rounds))
+    stats, baseline = window_stats(marks, skip=1)
+    return dict(endpoints=size, rounds=rounds, baseline=baseline, requests=traffic["requests"], **stats["endpoints_fleet"])
+
+
 def measure_deletes(runner, emulator, size, drain_seconds):
     """Issue 6: ``size`` endpoints with one running worker each, drained and deleted: fleet, then loop."""
     endpoints = declared_endpoints(size, workers_min=1)
@@ -487,6 +506,14 @@ def print_fleet(fleet):
           % (", ".join("N=%d %d" % (row["endpoints"], row["requests"]) for row in rows), ", ".join(str(row["mutations"]) for row in rows)))
 
 
+def print_fleet_noop(rows):
+    print()
+    print("One tensorone_endpoints task over N converged endpoints (one request each), wall and CPU seconds, median (best) of %d:"
+          % rows[0]["rounds"])
+    for row in rows:
+        print("  N=%-5d wall %s  CPU %.2f (%.2f)" % (row["endpoints"], cell(row), row["cpu"], row["cpu_best"]))
+
+
 def print_deletes(deletes):
     print()
     print("Drain and delete %d endpoints with one running worker each (drain %g s):" % (deletes["endpoints"], deletes["drain_seconds"]))
@@ -520,7 +547,7 @@ def print_report(report):
                  revision["commit"], " with uncommitted changes" if revision["uncommitted_changes"] else "")))
     if max(report["load_average"]) > report["cpus"] / 2.0:
         print("  (the machine was busy with other work: wall times are inflated, CPU seconds less so)")
-    for part, printer in (("noop_loop", print_noop), ("fleet", print_fleet), ("deletes", print_deletes),
+    for part, printer in (("noop_loop", print_noop), ("fleet", print_fleet), ("fleet_noop", print_fleet_noop), ("deletes", print_deletes),
                           ("module_process", print_module)):
         if part in report:
             printer(report[part])
@@ -541,6 +568,11 @@ def measure(emulator, runner, parts, settings, report, progress):
         report["fleet"] = dict(sizes=rows, targets=dict(
             fleet_per_single=rows[-1]["fleet_per_single"]["wall"] <= TARGET_FLEET_SINGLE if judged else None,
             loop_per_fleet=rows[-1]["loop_per_fleet"]["wall"] >= TARGET_LOOP_FLEET if judged else None))
+    if "fleet-noop" in parts:
+        report["fleet_noop"] = []
+        for size in settings["sizes"]:
+            progress("fleet task alone over %d converged endpoints" % size)
+            report["fleet_noop"].append(measure_fleet_noop(runner, emulator, size, settings["fleet_rounds"]))
     if "deletes" in parts:
         progress("drain and delete %d endpoints, fleet then loop" % settings["delete_count"])
         report["deletes"] = measure_deletes(runner, emulator, settings["delete_count"], settings["drain_seconds"])
@@ -555,16 +587,19 @@ def main(argv=None):
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     parser.add_argument("--source", default=ROOT, help="collection tree to benchmark (default: this work tree)")
     parser.add_argument("--parts", default="noop,fleet,deletes,module",
-                        help="comma-separated subset of noop,fleet,deletes,module (default: all)")
+                        help="comma-separated subset of %s (default: noop,fleet,deletes,module)" % ",".join(PARTS))
+    parser.add_argument("--sizes", help="comma-separated fleet sizes N (default: 10,50,100; quick: 5,20)")
     parser.add_argument("--rounds", type=int, help="rounds of the no-op loops (default: 3, quick: 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, playbook vars)")
     args = parser.parse_args(argv)
     settings = dict(QUICK if args.quick else FULL)
     if args.rounds:
         settings["rounds"] = args.rounds
+    if args.sizes:
+        settings["sizes"] = tuple(int(size) for size in args.sizes.split(","))
     parts = set(args.parts.split(","))
-    if parts - {"noop", "fleet", "deletes", "module"}:
-        parser.error("--parts: unknown part(s) %s" % ", ".join(sorted(parts - {"noop", "fleet", "deletes", "module"})))
+    if parts - set(PARTS):
+        parser.error("--parts: unknown part(s) %s" % ", ".join(sorted(parts - set(PARTS))))
     source = os.path.abspath(args.source)
     try:
         from ansible.release import __version__ as ansible_core  # pylint: disable=import-outside-toplevel
