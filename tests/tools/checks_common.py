@@ -1,39 +1,43 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What check_ee.py, check_runner.py and the secrets and concurrency targets share.
+
+Standard library only: the targets import it on ansible-test's Python.
+"""
+
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# What check_ee.py and check_runner.py share: tools from PATH, the collection
-# installed from a tarball, the guide that shows shipped files, and the
-# command line (--tarball, --workdir, --keep; PASS or FAIL as the last line).
-
 import argparse
-import glob
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUIDE = os.path.join(ROOT, "docs", "docsite", "rst", "guide_awx.rst")
-NAME = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+
+
+def mask(text, secrets):
+    for secret in secrets:
+        text = text.replace(secret, "<KEY>")
+    return text
+
+
+def find_secrets(secrets, paths=(), texts=None):
+    """'WHERE:LINE: the line, masked' for every line of the files PATHS and of TEXTS ({where: text}) holding one of SECRETS."""
+    texts = dict(texts or {})
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            texts[path] = handle.read()
+    return ["%s:%d: %s" % (where, number, mask(line, secrets)[:300])
+            for where, text in sorted(texts.items())
+            for number, line in enumerate(text.splitlines(), 1) if any(secret in line for secret in secrets)]
 
 
 class CheckFailed(Exception):
     pass
-
-
-def step(message):
-    print("%s: %s" % (NAME, message), flush=True)
-
-
-def tool(name):
-    path = shutil.which(name)
-    if not path:
-        raise CheckFailed("%s is not on PATH (put the project's .venv/bin first on PATH)" % name)
-    return path
 
 
 def run(cmd, env=None):
@@ -44,51 +48,34 @@ def run(cmd, env=None):
     return proc.stdout
 
 
-def install_collection(work, env, tarball=None):
-    """Install the collection (TARBALL, or one built from this tree) into WORK/collections; that dir and the tarball."""
-    galaxy = tool("ansible-galaxy")
-    if not tarball:
-        run([galaxy, "collection", "build", "--force", "--output-path", os.path.join(work, "dist"), ROOT], env=env)
-        tarballs = glob.glob(os.path.join(work, "dist", "*.tar.gz"))
-        if len(tarballs) != 1:
-            raise CheckFailed("expected one tarball from `ansible-galaxy collection build`, found %r" % tarballs)
-        tarball = tarballs[0]
+def install_collection(work, tarball, env=None):
+    """The collection TARBALL installed into WORK/collections, with ansible-galaxy from PATH; that dir."""
     collections = os.path.join(work, "collections")
-    run([galaxy, "collection", "install", "--offline", "--no-deps", "-p", collections, tarball], env=env)
-    return collections, tarball
+    run(["ansible-galaxy", "collection", "install", "--offline", "--no-deps", "-p", collections, tarball], env=env)
+    return collections
 
 
 def check_copy_in_guide(path):
     """The AWX guide shows the shipped file verbatim (as an indented code block)."""
     with open(path) as handle:
-        lines = handle.read().splitlines()
-    block = "\n".join(("    " + line) if line else "" for line in lines) + "\n"
+        block = "".join(("    " + line) if line != "\n" else line for line in handle)
     with open(GUIDE) as handle:
         if block not in handle.read():
             raise CheckFailed("%s no longer shows %s verbatim: update its code block" % (GUIDE, path))
 
 
-def main(description, check, parser=None):
-    """Command line of a check: CHECK(args, work) does the work in a fresh dir and returns what passed."""
-    parser = parser or argparse.ArgumentParser()
-    parser.description = description
-    parser.add_argument("--tarball", help="use this collection tarball instead of building one from the tree")
-    parser.add_argument("--workdir", help="work here (created; kept) instead of a temporary directory")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    args = parser.parse_args()
-    if args.tarball:
-        args.tarball = os.path.abspath(args.tarball)
-    started = time.monotonic()
-    if args.workdir:
-        os.makedirs(args.workdir)
-    work = os.path.abspath(args.workdir) if args.workdir else tempfile.mkdtemp(prefix=NAME + "-")
+def main(check):
+    """CHECK(tarball, work) in a fresh directory (kept on failure); PASS or FAIL as the last line."""
+    parser = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__)
+    parser.add_argument("--tarball", required=True, help="the collection tarball (make build)")
+    name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    tarball = os.path.abspath(parser.parse_args().tarball)
+    work = tempfile.mkdtemp(prefix=name + "-")
     try:
-        passed = check(args, work)
+        passed = check(tarball, work)
     except CheckFailed as failure:
-        print("FAIL: %s: %s" % (NAME, failure))
-        print("      (work dir kept: %s)" % work)
+        print("FAIL: %s: %s\n      (work dir kept: %s)" % (name, failure, work))
         return 1
-    if not (args.workdir or args.keep):
-        shutil.rmtree(work)
-    print("PASS: %s: %s (%.1f s)" % (NAME, passed, time.monotonic() - started))
+    shutil.rmtree(work)
+    print("PASS: %s: %s" % (name, passed))
     return 0
