@@ -177,7 +177,7 @@ $(MATRIX:%=units-%): units-%: venvs pythons  ## the unit tests not in UNITS_ONCE
 define integration_run
 $(call own_copy,$(call venv_of,$(1)))
 mkdir -p $(LOGS)
-$(VENV)/bin/python $(TOOLS)/with_emulator.py --profile $(2) --log $(LOGS)/emulator-$@.log --integration-config tests/integration/integration_config.yml -- \
+$(VENV)/bin/python $(ROOT)/tests/emulator/launch.py --profile $(2) --log $(LOGS)/emulator-$@.log --integration-config tests/integration/integration_config.yml -- \
   $(call venv_of,$(1))/bin/ansible-test integration --venv --color no --python $(call pyver_of,$(1)) $(TARGETS)
 endef
 $(MATRIX:%=integration-%): integration-%: venvs pythons  ## every target (or TARGETS=...) against the emulator (the real schema)
@@ -229,7 +229,7 @@ demo-install: build
 	echo ">> installed $(notdir $(TARBALL)) into $(BUILD)/collections"
 demo: demo-install  ## playbooks/demo.yml against the local API emulator (no key needed)
 	@echo ">> $(DEMO_PLAY), against the local API emulator (random key, loopback port)"
-	$(DEMO_ENV) python $(TOOLS)/with_emulator.py --log $(LOGS)/emulator-demo.log --show-state -- $(DEMO_PLAY)
+	$(DEMO_ENV) python $(ROOT)/tests/emulator/launch.py --log $(LOGS)/emulator-demo.log --show-state -- $(DEMO_PLAY)
 demo-live: demo-install  ## the same against the service: TENSORONE_API_KEY, DEMO_ARGS='-e tensorone_demo_image=... -e tensorone_demo_image_next=...'
 	@test -n "$${TENSORONE_API_KEY:-}" || { echo "set TENSORONE_API_KEY (and DEMO_ARGS='-e tensorone_demo_image=... -e tensorone_demo_image_next=...')"; exit 1; }
 	echo ">> $(DEMO_PLAY), against $${TENSORONE_API_URL:-the Tensor One API}"
