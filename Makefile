@@ -1,9 +1,5 @@
-# tensorone.cloud developer commands; `make help` lists them.
-# `make test` runs every gate, two at a time (two cores, and the drain and
-# fault tests are timing-sensitive), all of them even after a failure, each
-# gate's output in one piece; then a line per gate and `N passed, M failed`.
-# Everything goes into .venv (the tools, ansible-core 2.19), .venv-2.16,
-# .venv-2.21 and build/; outside the tree only pip's cache is used.
+# tensorone.cloud developer commands; `make help` lists them. Everything goes into
+# .venv (the tools, ansible-core 2.19), .venv-2.16, .venv-2.21 and build/.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,7 +13,7 @@ TOOLS  := $(ROOT)/tests/tools
 LOGS   := $(BUILD)/logs
 VENV   := $(ROOT)/.venv
 PYTHON ?= python3
-# the copy the static gates, the docs and the tarball use (tools want .../ansible_collections/<namespace>/<name>)
+# the copy the static gates, the docs and the tarball use (the tools want .../ansible_collections/<namespace>/<name>)
 COLL    := $(BUILD)/ansible_collections/tensorone/cloud
 TARBALL  = $(BUILD)/tensorone-cloud-$(shell sed -n 's/^version: *//p' $(ROOT)/galaxy.yml).tar.gz
 
@@ -50,8 +46,9 @@ help:  ## this list
 	echo "<v>: $(MATRIX). make test runs, in this order: $(GATES)"
 
 # --- make test --------------------------------------------------------------------
-# A gate's recipe starts with $(gate): its exit code and seconds go to
-# build/gates/<gate> for the summary, and its commands show as they run.
+# Two gates at a time (two cores; the drain and fault tests are timing-sensitive), all of them
+# even after a failure, each one's output in one piece. A gate's recipe starts with $(gate):
+# its exit code and seconds go to build/gates/<gate> for the summary; its commands show.
 GATE_DIR := $(BUILD)/gates
 gate = @mkdir -p $(GATE_DIR); trap '{ rc=$$?; set +x; } 2>/dev/null; echo "$$rc $$SECONDS" > $(GATE_DIR)/$@' EXIT; set -x
 
@@ -68,14 +65,12 @@ test:  ## every gate, as CI runs it (.ci/run); JOBS=1: one at a time; KEEP_GOING
 	[ $$failed -eq 0 ]
 
 # --- this machine's workarounds (CI runs on the same image) -----------------------
-# 1. pip: the machine's pip config names local mirrors that lack most
-#    packages, and pip warns about each one; that noise is dropped.
+# 1. pip: the machine's pip config names local mirrors that lack most packages; their warnings are dropped.
 pip_install = $(1)/bin/python -m pip install --quiet $(2) 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
-# 2. Pythons: ansible-core 2.20+ needs Python >= 3.12, found under pyenv.
-#    ansible-test finds interpreters by name on PATH, and pyenv's shims of
-#    versions not selected fail when run: ansible-test gets a PATH without the
-#    shims, with real python3.X links in build/path (sanity then compiles and
-#    imports on 3.8 to 3.13) and shellcheck (its sanity test passes silently without it).
+# 2. Pythons: ansible-core 2.20+ needs Python >= 3.12, found under pyenv. ansible-test finds
+#    interpreters by name on PATH, where pyenv's shims of versions not selected fail: it gets a
+#    PATH without them, with python3.X links in build/path (sanity compiles and imports on 3.8
+#    to 3.13) and shellcheck (its sanity test passes silently without it).
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 BASE_PY_2.16 := $(PYTHON)
 BASE_PY_2.21 ?= $(shell ls -d $(PYENV_ROOT)/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V | tail -n1)
@@ -90,10 +85,9 @@ pythons: venv
 	  if [ -n "$$p" ]; then link "$$p" $(PYLINKS)/python$$v; else echo "note: no Python $$v under $(PYENV_ROOT)"; fi
 	done
 	link $(VENV)/bin/shellcheck $(PYLINKS)/shellcheck
-# 3. ansible-test --venv fetches get-pip.py from a host this machine cannot
-#    reach, unless ~/.ansible/test/cache/get_pip_<X_Y_Z>.py exists: the HOME of
-#    each gate gets tests/tools/get_pip_standin.py there, for every pip version
-#    its ansible-test asks for, and a link to pip's cache.
+# 3. ansible-test --venv fetches get-pip.py from a host this machine cannot reach, unless
+#    ~/.ansible/test/cache/get_pip_<X_Y_Z>.py exists: each gate's HOME gets
+#    tests/tools/get_pip_standin.py there for every pip version its ansible-test asks for.
 define test_home
 mkdir -p $(1)/.ansible/test/cache $(1)/.cache
 ln -sfn $${PIP_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/pip} $(1)/.cache/pip
@@ -116,15 +110,18 @@ $(ROOT)/.venv-%/.installed:
 	$(call pip_install,$(@D),$(CORE_$*))
 	touch $@
 
+# copy_to(dest): the files git would commit, as they are now, in DEST, a git repository of its
+# own (ansible-test and ansible-lint look upwards for .git, and would find this one's, which ignores build/)
+copy_to = rm -rf $(1) && git init -q $(1) && git -C $(ROOT) ls-files -z --cached --others --exclude-standard \
+	| tar -C $(ROOT) --null -T - --ignore-failed-read -cf - | tar -C $(1) -xf -
 copy:
-	@$(PYTHON) $(TOOLS)/sync_tree.py $(ROOT) $(COLL)
+	@$(call copy_to,$(COLL))
 
-# A gate that runs tests works in a copy and a HOME of its own under
-# build/<gate>/ (ansible-test keeps unlocked state in tests/output/ and
-# ~/.ansible/test, and any two gates may run at once), and goes on in that copy.
+# A gate that runs tests works in a copy and a HOME of its own under build/<gate>/ (ansible-test
+# keeps unlocked state in tests/output/ and ~/.ansible/test, and two gates may run at once).
 define own_copy
 { set +x; } 2>/dev/null
-$(PYTHON) $(TOOLS)/sync_tree.py $(ROOT) $(BUILD)/$@/ansible_collections/tensorone/cloud
+$(call copy_to,$(BUILD)/$@/ansible_collections/tensorone/cloud)
 $(call test_home,$(BUILD)/$@/home,$(1))
 cd $(BUILD)/$@/ansible_collections/tensorone/cloud
 export HOME=$(BUILD)/$@/home PATH="$(TEST_PATH)"
@@ -205,12 +202,17 @@ docs-build: venv copy  ## the HTML docs site, offline, Sphinx warnings are error
 	export ANSIBLE_COLLECTIONS_PATH=$(BUILD) PATH="$(VENV_PATH)"
 	antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir $(DOCS) --project "Tensor One Cloud Collection" \
 	  --title "Tensor One Cloud Collection" --copyright "Tensor One collection maintainers" tensorone.cloud >/dev/null
-	$(VENV)/bin/python $(TOOLS)/patch_docs_conf.py $(DOCS)/conf.py
+	# Offline: no intersphinx inventories (they live online); the two labels and ansible-core's environment
+	# variables that only docs.ansible.com defines render as plain text; any other dangling reference fails.
+	grep -qx 'intersphinx_mapping = {' $(DOCS)/conf.py || { echo "conf.py: no intersphinx_mapping block; has antsibull-docs changed its template?"; exit 1; }
+	sed -i '/^intersphinx_mapping = {$$/,/^}$$/c intersphinx_mapping = {}' $(DOCS)/conf.py
+	printf '%s\n' "nitpick_ignore = [('ref', 'ansible_configuration_settings'), ('ref', 'common_return_values')]" \
+	  "nitpick_ignore_regex = [('envvar', r'ANSIBLE_[A-Z0-9_]+')]" >> $(DOCS)/conf.py
 	cd $(DOCS) && ./build.sh
 docs: docs-build  ## the HTML docs site, in build/docs/build/html
 	@echo "docs site: $(DOCS)/build/html/index.html"
 
-ee-check: build  ## the AWX example EE: `ansible-builder create` offline; its context installs the collection and requests
+ee-check: build  ## the AWX example EE: `ansible-builder create`; its context, nothing downloaded, installs the collection and requests
 	$(gate)
 	PATH="$(VENV_PATH)" $(VENV)/bin/python $(TOOLS)/check_ee.py --tarball $(TARBALL)
 
