@@ -3,13 +3,10 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# Client for the emulator's control paths (/_emulator/..., see README.md),
-# standard library only: the integration lookup loads this file by its path,
-# without the emulator package (which needs graphql-core). Its methods are
-# named as EmulatorServer's, so a script can use either.
-#
-#   control = Control("http://127.0.0.1:PORT")
-#   control.reset(); control.set_faults(latency_ms=300); control.log()["counters"]
+# Client for the emulator's control paths (/_emulator/..., CONTRACT.md), standard library only:
+# the integration lookup loads this file by its path, without the emulator package (which needs
+# graphql-core). Its methods are named as EmulatorServer's, so a script can use either:
+#   control = Control("http://127.0.0.1:PORT"); control.set_faults(latency_ms=300); control.log()["counters"]
 
 import http.client
 import json
