@@ -121,6 +121,17 @@ def _fill_api_params(module):
             params[option] = from_env or default
 
 
+def option_errors(spec, raw, params, check=None):
+    """Messages for options a module cannot use, after Ansible's own argument spec check:
+    values Ansible converted silently (``raw``: the task's arguments as sent), the API
+    options, then ``check(params)``, the module's own checks."""
+    errors = raw_type_errors(spec, raw)
+    errors.extend(check_api_params(params))
+    if check is not None and not errors:
+        errors.extend(check(params))
+    return errors
+
+
 def run_module(argument_spec, work, check=None, **module_options):
     """Run a module of the collection: ``work(run)`` returns the result keys of a
     successful run; ``check(params)`` returns messages for invalid options."""
@@ -130,10 +141,7 @@ def run_module(argument_spec, work, check=None, **module_options):
         module.fail_json(msg=missing_required_lib("requests"))
     _fill_api_params(module)
     params = module.params
-    errors = raw_type_errors(spec, basic._load_params())  # pylint: disable=protected-access
-    errors.extend(check_api_params(params))
-    if check is not None and not errors:
-        errors.extend(check(params))
+    errors = option_errors(spec, basic._load_params(), params, check)  # pylint: disable=protected-access
     if errors:
         module.fail_json(msg="; ".join(errors), api_calls=dict(requests=0, retries=0))
 
