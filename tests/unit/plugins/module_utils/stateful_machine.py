@@ -1,0 +1,879 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# The state machine of test_stateful.py and the invariants it checks after
+# every step, from the emulator's state and request log. What the invariants
+# expect is written here from the modules' documentation and CONTRACT.md, not
+# taken from the collection's code.
+
+import collections
+import copy
+import json
+import re
+
+from hypothesis import note, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
+from ansible_collections.tensorone.cloud.plugins.modules import tensorone_endpoint, tensorone_endpoints, tensorone_template
+from ansible_collections.tensorone.cloud.tests.emulator.service import Emulator
+from ansible_collections.tensorone.cloud.tests.emulator.state import DOCUMENTED_FIELDS, GPU_POOLS, OPTIONAL_DEFAULTS, READ_ONLY_DEFAULTS
+from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.inprocess import API_URL, Module, VirtualClock
+from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.stateful_tasks import (
+    FAULT_PLANS, NAMES, OTHER_NAMES, UNMANAGED, Faults, IdOf, NameOf, endpoint_tasks, fault_settings, flow, fleet_tasks, other_changes, template_tasks,
+)
+
+API_KEY = "stateful-test-key-4be1c07d93"
+MODULES = dict((m.name, m) for m in (Module(tensorone_endpoints), Module(tensorone_endpoint), Module(tensorone_template)))
+# Values no result, diff, warning or message may show: the key, secret_env values, values set in the console.
+HIDDEN = (API_KEY, "s3cr3t-one", "s3cr3t-two", "console-only", "set-in-console")
+API_OPTIONS = ("api_url", "api_key", "api_retries", "api_timeout", "validate_certs")
+STALE_ID = "gone0000000000"
+
+# --- what an option means in the API (CONTRACT.md, the modules' docs) ------------------------
+
+# option: (API field, how a stored value is compared with the option's value)
+ENDPOINT_API = dict(
+    name=("name", "same"), template_id=("templateId", "same"), template=("templateId", "template"), gpu_ids=("gpuIds", "csv"),
+    idle_timeout=("idleTimeout", "same"), locations=("locations", "csv"), network_volume_id=("networkVolumeId", "none"),
+    scaler_type=("scalerType", "same"), scaler_value=("scalerValue", "same"), workers_min=("workersMin", "same"),
+    workers_max=("workersMax", "same"), gpu_count=("gpuCount", "same"), execution_timeout_ms=("executionTimeoutMs", "same"),
+    flashboot=("flashBootType", "flashboot"), allowed_cuda_versions=("allowedCudaVersions", "csvset"),
+    min_cuda_version=("minCudaVersion", "same"), endpoint_type=("type", "same"), network_volume_ids=("networkVolumeIds", "volumes"),
+    instance_ids=("instanceIds", "list"),
+)
+NEWER_ENDPOINT_OPTIONS = ("gpu_count", "execution_timeout_ms", "flashboot", "allowed_cuda_versions", "min_cuda_version",
+                          "endpoint_type", "network_volume_ids", "instance_ids")
+# What a create stores for what it is not sent (CONTRACT.md: create defaults and read-only fields).
+ENDPOINT_CREATE_DEFAULTS = dict(OPTIONAL_DEFAULTS, templateId=None, gpuIds=None, type="QB", **READ_ONLY_DEFAULTS)
+TEMPLATE_API = dict(
+    name=("name", "same"), image_name=("imageName", "same"), container_disk_in_gb=("containerDiskInGb", "same"),
+    volume_in_gb=("volumeInGb", "same"), docker_args=("dockerArgs", "none"), is_serverless=("isServerless", "same"),
+    readme=("readme", "none"), volume_mount_path=("volumeMountPath", "none"),
+    container_registry_auth_id=("containerRegistryAuthId", "none"), ports=("ports", "none"), start_script=("startScript", "none"),
+)
+# tensorone_template's documented create-time defaults, and the service's for the rest.
+TEMPLATE_CREATE_DEFAULTS = dict(dockerArgs="", volumeInGb=0, isServerless=True, readme=None, volumeMountPath=None,
+                                containerRegistryAuthId=None, ports=None, startScript=None, isPublic=False, category=None)
+# Fields that change on their own or as a side effect: the workers, and the version a release bumps.
+NOT_COMPARED = ("id", "clusters", "version")
+CUDA = re.compile(r"^\d+\.\d+$")
+DOCUMENTED = set(DOCUMENTED_FIELDS)
+
+
+def tokens(value):
+    return [token for token in (value or "").split(",") if token]
+
+
+def matches(kind, stored, wanted, templates=()):
+    """Whether a stored API value is what the option's value asks for."""
+    if kind == "csv":
+        return tokens(stored) == list(wanted)
+    if kind == "csvset":
+        return set(tokens(stored)) == set(wanted)
+    if kind == "none":
+        return (stored or None) == (wanted or None)
+    if kind == "flashboot":
+        return stored == ("FLASHBOOT" if wanted else "OFF")
+    if kind == "list":
+        return list(stored or []) == list(wanted)
+    if kind == "volumes":
+        return [volume["networkVolumeId"] for volume in stored or []] == list(wanted)
+    if kind == "template":
+        return stored in [t["id"] for t in templates if t and t["name"] == wanted]
+    return stored == wanted
+
+
+def options_set(args, ignore=("state", "id", "wait_timeout")):
+    return dict((k, v) for k, v in args.items() if v is not None and k not in ignore and k not in API_OPTIONS)
+
+
+# --- which tasks the modules must refuse before any request (their documentation) -----------
+
+RANGES = dict(idle_timeout=(1, 3600), scaler_value=(1, INT32_MAX), workers_min=(0, INT32_MAX), workers_max=(0, INT32_MAX),
+              gpu_count=(1, INT32_MAX), execution_timeout_ms=(0, INT32_MAX), wait_timeout=(0, INT32_MAX),
+              prune_max=(0, INT32_MAX), container_disk_in_gb=(1, INT32_MAX), volume_in_gb=(0, INT32_MAX))
+
+
+def out_of_range(args):
+    return [o for o, (low, high) in RANGES.items() if args.get(o) is not None and not low <= args[o] <= high]
+
+
+def endpoint_problems(item):
+    problems = out_of_range(item)
+    gpu_ids = item.get("gpu_ids")
+    if gpu_ids is not None and (not gpu_ids or any(not token.strip() for token in gpu_ids)):
+        problems.append("gpu_ids")
+    if any(not CUDA.match(v) for v in item.get("allowed_cuda_versions") or []):
+        problems.append("allowed_cuda_versions")
+    if item.get("min_cuda_version") is not None and not CUDA.match(item["min_cuda_version"]):
+        problems.append("min_cuda_version")
+    for one, other in (("template", "template_id"), ("network_volume_id", "network_volume_ids"), ("gpu_ids", "instance_ids")):
+        if item.get(one) is not None and item.get(other):
+            problems.append("%s with %s" % (one, other))
+    if item.get("workers_min") is not None and item.get("workers_max") is not None and item["workers_min"] > item["workers_max"]:
+        problems.append("workers_min above workers_max")
+    return problems
+
+
+def invalid_options(module, args):
+    """What the module's documentation says it refuses in these arguments (empty: a valid task)."""
+    if module == "tensorone_template":
+        problems = out_of_range(args)
+        if args.get("image_name") is not None and not args["image_name"].strip():
+            problems.append("image_name")
+        if set(args.get("env") or {}) & set(args.get("secret_env") or {}):
+            problems.append("env with secret_env")
+        if args.get("is_serverless") and (args.get("volume_in_gb") or 0) > 0:
+            problems.append("volume_in_gb of a serverless template")
+        return problems
+    if module == "tensorone_endpoint":
+        return endpoint_problems(args) + ([] if args.get("id") or args.get("name") else ["id or name"])
+    problems = out_of_range(args)
+    for item in args["endpoints"]:
+        problems.extend(endpoint_problems(item))
+    ids = [item["id"] for item in args["endpoints"] if item.get("id") is not None]
+    if len(ids) != len(set(ids)):
+        problems.append("an id twice")
+    names = [item["name"] for item in args["endpoints"]]
+    if len(names) != len(set(names)):
+        problems.append("a name twice")
+    return problems
+
+
+# --- the run of one task, and what came of it ---------------------------------------------------
+
+class FaultSchedule:
+    """Sets, before each request of a run, the faults its plan says that request meets (and the
+    lost responses of the plan not met yet: the emulator disarms each once met)."""
+
+    def __init__(self, emulator, plan, api_timeout):
+        self.emulator = emulator
+        self.plan = plan
+        self.api_timeout = api_timeout
+        self.sent = []  # the fault kind (or None) of each request sent
+        emulator.set_faults(drop_after_apply=list(plan.lost))
+
+    def before_send(self):
+        kind = self.plan.get(len(self.sent) + 1)
+        self.sent.append(kind)
+        lost = self.emulator.faults()["drop_after_apply"]
+        self.emulator.set_faults(drop_after_apply=lost, **(fault_settings(kind, self.api_timeout) if kind else {}))
+
+
+class Outcome:
+    """One module run: its result or error, the state before and after, and the emulator's log of it."""
+
+    def __init__(self, module, params, check_mode, faults, result, error, run, before, after, log, faults_met):
+        self.module = module
+        self.params = params
+        self.check_mode = check_mode
+        self.faults = faults
+        self.result = result
+        self.error = error
+        self.actions = run.actions
+        self.warnings = run.warnings
+        self.requests_sent = run.client.requests_sent
+        self.before = before
+        self.after = after
+        self.log = log
+        self.faults_met = faults_met
+        self.cause = self._cause()
+
+    def _cause(self):
+        """ok, refused (by the collection or the API, for a reason), timeout (a wait ran out),
+        fault (a transport failure after faults), or bug."""
+        error = self.error
+        if error is None:
+            return "ok"
+        if isinstance(error, ModelError):
+            return "timeout" if "(wait_timeout)" in error.message else "refused"
+        if isinstance(error, APIError):
+            if error.kind == "graphql" and error.status == 200:
+                return "refused"
+            return "fault" if sum(self.faults_met.values()) else "bug"
+        return "bug"
+
+    @property
+    def message(self):
+        return str(self.error) if self.error is not None else ""
+
+    @property
+    def mutations(self):
+        return self.log["counters"]["mutations"]
+
+    def __repr__(self):
+        if self.error is None:
+            what = "changed" if self.result.get("changed") else "unchanged"
+        else:
+            what = "%s: %s" % (self.cause, self.message)
+        faults = ", ".join("%s x%d" % (k, n) for k, n in sorted(self.faults_met.items()))
+        mode = "check mode: " if self.check_mode else ""
+        met = " (faults met: %s)" % faults if faults else ""
+        return "%s%s, %d requests%s; actions %s" % (mode, what, self.log["counters"]["requests"], met, flow(self.actions))
+
+
+class Figures:
+    """What the test did, for its report."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.examples = self.steps = self.tasks = self.changes = self.runs = self.checks = self.violations = 0
+        self.faults = collections.Counter()
+        self.outcomes = collections.Counter()
+        self.seeds = []
+
+    def report(self, profile, seconds):
+        faults = ", ".join("%s %d" % (kind, count) for kind, count in sorted(self.faults.items())) or "none"
+        outcomes = ", ".join("%s %d" % (kind, count) for kind, count in sorted(self.outcomes.items()))
+        return ("stateful test, %s profile: %d examples, %d steps (%d module tasks, %d changes by other tools), %d module runs; "
+                "faults met %d (%s); outcomes of the tasks: %s; %d invariant checks, %d violations; seeds %s; %.0f s"
+                % (profile, self.examples, self.steps, self.tasks, self.changes, self.runs, sum(self.faults.values()), faults,
+                   outcomes, self.checks, self.violations, ", ".join(str(s) for s in self.seeds) or "derandomised", seconds))
+
+
+FIGURES = Figures()
+
+
+class Violation(AssertionError):
+    pass
+
+
+def by_id(endpoints):
+    return dict((e["id"], e) for e in endpoints if e)
+
+
+def changed_fields(old, new):
+    return sorted(f for f in old if f not in NOT_COMPARED and old[f] != new.get(f))
+
+
+def without_workers(state):
+    return dict(endpoints=[dict((k, v) for k, v in e.items() if k != "clusters") for e in state["endpoints"] if e],
+                templates=state["templates"])
+
+
+# --- the state machine --------------------------------------------------------------------------
+
+class Account(RuleBasedStateMachine):
+    """A Tensor One account that tasks of the collection and other tools change, step by step."""
+
+    PROFILE = "full"
+
+    def __init__(self):
+        super(Account, self).__init__()
+        FIGURES.examples += 1
+        self.clock = VirtualClock()
+        self.emulator = Emulator(api_keys=[API_KEY], clock=self.clock.now, sleep=self.clock.sleep, profile=self.PROFILE)
+        self.stale_ids = []
+        self.number = 0
+
+    # -- checks --
+
+    def expect(self, condition, message, *args):
+        FIGURES.checks += 1
+        if not condition:
+            FIGURES.violations += 1
+            raise Violation(message % args if args else message)
+
+    def state(self):
+        return self.emulator.state(fields="all")
+
+    def endpoint_named(self, name, state=None):
+        matches = [e for e in (state or self.state())["endpoints"] if e and e["name"] == name]
+        return matches[0] if matches else None
+
+    # -- steps --
+
+    @initialize(drain_seconds=st.sampled_from([0, 5, 60]),
+                others=st.lists(st.sampled_from(OTHER_NAMES + NAMES[:2]), unique=True, max_size=3),
+                console_template=st.booleans())
+    def start(self, drain_seconds, others, console_template):
+        """The account as the first task finds it: endpoints and a template made by other tools (with
+        settings the collection does not manage, on a service that has them)."""
+        self.emulator.configure(drain_seconds=drain_seconds)
+        for number, name in enumerate(others):
+            self.other_tool("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
+                            {"i": {"name": name, "templateId": "tpl-other", "gpuIds": "AMPERE_24", "workersMin": 1, "workersMax": 2}})
+            if self.PROFILE == "full":
+                self.emulator.seed_endpoints([dict(UNMANAGED[number], id=self.endpoint_named(name)["id"])])
+        if console_template and self.PROFILE == "full":
+            self.emulator.seed_templates([{"name": "worker-a", "imageName": "reg.example/console:0.9", "containerDiskInGb": 10,
+                                           "isServerless": True, "env": [{"key": "CONSOLE", "value": "console-only"}]}])
+
+    @rule(task=fleet_tasks(), faults=FAULT_PLANS)
+    def fleet(self, task, faults):
+        self.task(task, faults)
+
+    @rule(task=fleet_tasks(), faults=FAULT_PLANS)
+    def fleet_in_check_mode(self, task, faults):
+        self.task(task, faults, check_mode=True)
+
+    @rule(task=endpoint_tasks(), faults=FAULT_PLANS)
+    def endpoint(self, task, faults):
+        self.task(task, faults)
+
+    @rule(task=endpoint_tasks(), faults=FAULT_PLANS)
+    def endpoint_in_check_mode(self, task, faults):
+        self.task(task, faults, check_mode=True)
+
+    @precondition(lambda self: self.PROFILE == "full")
+    @rule(task=template_tasks(), faults=FAULT_PLANS)
+    def template(self, task, faults):
+        self.task(task, faults)
+
+    @precondition(lambda self: self.PROFILE == "full")
+    @rule(task=template_tasks(), faults=FAULT_PLANS)
+    def template_in_check_mode(self, task, faults):
+        self.task(task, faults, check_mode=True)
+
+    @rule(change=other_changes())
+    def another_tool(self, change):
+        """Another tool, or the service itself, changes the account behind the collection's back."""
+        FIGURES.steps += 1
+        FIGURES.changes += 1
+        self.number += 1
+        note("step %d: %r" % (self.number, change))
+        before = self.state()
+        details = change.details
+        endpoint = self.endpoint_named(details.get("name"), before)
+        if change.kind == "creates" and endpoint is None:
+            self.other_tool("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
+                            {"i": {"name": details["name"], "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": details["workers_max"]}})
+        elif change.kind == "edits" and endpoint is not None and (self.PROFILE == "full" or set(details["fields"]) <= DOCUMENTED):
+            # (a service with only the documented fields has no others to set)
+            self.emulator.seed_endpoints([dict(details["fields"], id=endpoint["id"])])
+        elif change.kind == "deletes" and endpoint is not None:
+            # the other tool scaled it down and waited for the drain, then deletes it
+            self.emulator.seed_endpoints([{"id": endpoint["id"], "workersMin": 0, "workersMax": 0, "clusters": []}])
+            self.other_tool("mutation($id: String!) { deleteEndpoint(id: $id) }", {"id": endpoint["id"]})
+        elif change.kind == "lowers workers_max" and endpoint is not None and not endpoint["workersMin"]:
+            # the service lowers workersMax of an endpoint idle for days (observed)
+            self.emulator.seed_endpoints([{"id": endpoint["id"], "workersMax": max(0, endpoint["workersMax"] - 1)}])
+        elif change.kind == "workers" and endpoint is not None and endpoint["clusters"]:
+            clusters = copy.deepcopy(endpoint["clusters"])
+            if details["status"] == "draining":
+                clusters[0]["drainRemaining"] = 3
+            else:
+                clusters[-1]["desiredStatus"] = details["status"]
+            self.emulator.seed_endpoints([{"id": endpoint["id"], "clusters": clusters}])
+        elif change.kind == "edits template":
+            template = [t for t in before["templates"] if t and t["name"] == details["name"]]
+            if template:
+                self.emulator.seed_templates([dict(details["fields"], id=template[0]["id"])])
+        elif change.kind == "time passes":
+            self.clock.sleep(details["seconds"])
+        self.forget_deleted(before, self.state())
+        self.check_names(self.state())
+
+    def other_tool(self, document, variables):
+        """One request of another tool (no faults: they are set only for the collection's runs)."""
+        body = json.dumps({"query": document, "variables": variables}).encode("utf-8")
+        self.emulator.handle_request("POST", "/graphql", "api_key=" + API_KEY, {"content-type": "application/json"}, body)
+
+    def forget_deleted(self, before, after):
+        gone = set(by_id(before["endpoints"])) - set(by_id(after["endpoints"]))
+        self.stale_ids.extend(sorted(i for i in gone if i))
+
+    def resolve(self, value, state):
+        """The task's arguments with each <id of endpoint #N> replaced by that endpoint's id now (or a stale one)."""
+        if isinstance(value, IdOf):
+            endpoints = [e for e in state["endpoints"] if e]
+            if value.number and endpoints:
+                return endpoints[(value.number - 1) % len(endpoints)]["name" if isinstance(value, NameOf) else "id"]
+            if isinstance(value, NameOf):
+                return NAMES[value.number % len(NAMES)]
+            return self.stale_ids[-1] if self.stale_ids else STALE_ID
+        if isinstance(value, dict):
+            return dict((k, self.resolve(v, state)) for k, v in value.items())
+        if isinstance(value, list):
+            return [self.resolve(v, state) for v in value]
+        return value
+
+    def task(self, task, faults, check_mode=False):
+        """One task of a playbook: checked as the module checks it, run, then run again as a user would."""
+        FIGURES.steps += 1
+        FIGURES.tasks += 1
+        self.number += 1
+        module = MODULES[task.module]
+        state = self.state()
+        args = self.resolve(task.args, state)
+        ids = ", ".join("%s is %s" % (e["id"], e["name"]) for e in state["endpoints"] if e and e["id"] in repr(args))
+        mode = " (check mode)" if check_mode else ""
+        note("step %d: %s %s%s, %r%s" % (self.number, task.module, flow(args), mode, faults, " (%s)" % ids if ids else ""))
+        params, errors = module.validate(dict(args, api_url=API_URL, api_key=API_KEY))
+        problems = invalid_options(task.module, args)
+        if errors or problems:
+            self.expect(errors, "the task is invalid (%s) but the module accepted it", ", ".join(problems))
+            self.expect(problems, "the module refused a valid task: %s", "; ".join(errors))
+            FIGURES.outcomes["refused by the option checks"] += 1
+            note("  refused by the option checks: %s" % "; ".join(errors))
+            return
+        outcome = self.run(module, params, faults, check_mode)
+        if check_mode:
+            prediction = outcome
+            self.check_check_mode(prediction)
+            outcome = self.run(module, params)
+            self.check_prediction(prediction, outcome)
+        FIGURES.outcomes[outcome.cause] += 1
+        for _attempt in range(3):
+            if outcome.cause not in ("fault", "timeout"):
+                break
+            # The user runs the task again, without faults, once the drains are over.
+            self.clock.sleep(self.emulator.config()["drain_seconds"] + self.emulator.config()["template_recent_use_seconds"] + 1)
+            outcome = self.run(module, params)
+        self.expect(outcome.cause in ("ok", "refused"), "a run without faults did not converge: %r", outcome)
+        if outcome.cause == "ok":
+            self.check_repeat(self.run(module, params))
+
+    def run(self, module, params, faults=None, check_mode=False):
+        """One module run, then the invariants every run keeps."""
+        FIGURES.runs += 1
+        before = self.state()
+        self.emulator.clear_log()
+        schedule = FaultSchedule(self.emulator, faults or Faults(), params["api_timeout"])
+        result, error, run, adapter = module.run(params, self.emulator, self.clock, check_mode=check_mode, diff=True,
+                                                 before_send=schedule.before_send)
+        self.emulator.set_faults()
+        log = self.emulator.log()
+        after = self.state()
+        met = collections.Counter(kind for kind in schedule.sent if kind and kind != "timeout")
+        met["lost response"] = len([e for e in log["requests"] if e["fault"] == "drop_after_apply"])
+        met["timeout"] = adapter.timeouts
+        met = collections.Counter(dict((k, n) for k, n in met.items() if n))
+        FIGURES.faults.update(met)
+        outcome = Outcome(module.name, params, check_mode, faults, result, error, run, before, after, log, met)
+        note("  %r" % outcome)
+        self.forget_deleted(before, after)
+        self.check_run(outcome)
+        return outcome
+
+    # -- invariants ------------------------------------------------------------------------------
+
+    def check_run(self, outcome):
+        self.expect(outcome.cause != "bug", "the run failed without a fault to blame: %s: %s", type(outcome.error).__name__,
+                    outcome.message)
+        self.expect(outcome.requests_sent == outcome.log["counters"]["requests"],
+                    "the run counted %d requests, the service saw %d", outcome.requests_sent, outcome.log["counters"]["requests"])
+        shown = json.dumps([outcome.result, outcome.message, outcome.warnings, outcome.actions])
+        for hidden in HIDDEN:
+            self.expect(hidden not in shown, "a result or message shows %r: %s", hidden, shown)
+        self.check_names(outcome.after)
+        self.check_creates(outcome)
+        if outcome.cause == "refused":
+            self.expect(self.refusal_justified(outcome), "refused for a reason the account does not bear out: %s", outcome.message)
+            if isinstance(outcome.error, ModelError):
+                self.expect(outcome.mutations == 0, "a refused run sent %d mutations", outcome.mutations)
+        if outcome.check_mode:
+            return
+        if outcome.module == "tensorone_template":
+            self.check_template_run(outcome)
+        else:
+            self.check_endpoint_run(outcome)
+
+    def check_names(self, state):
+        for kind in ("endpoints", "templates"):
+            names = [e["name"] for e in state[kind] if e]
+            self.expect(len(names) == len(set(names)), "two %s with one name: %s", kind, names)
+
+    def check_creates(self, outcome):
+        """No create is duplicated: once the service applied a create of a name, no create of it reaches the service again."""
+        applied = set()
+        for entry in outcome.log["requests"]:
+            if entry["mutation_kind"] in ("create", "template_create") and entry["fault"] in (None, "drop_after_apply"):
+                name = (entry["mutation_kind"], entry["variables"]["input"]["name"])
+                self.expect(name not in applied, "a second create of %r reached the service after the first was applied", name[1])
+                if entry["applied"]:
+                    applied.add(name)
+
+    def check_check_mode(self, outcome):
+        self.expect(outcome.mutations == 0, "check mode sent %d mutations", outcome.mutations)
+        self.expect(without_workers(outcome.after) == without_workers(outcome.before), "check mode changed the account")
+        if outcome.cause == "ok":
+            self.expect(outcome.result["changed"] == bool(outcome.actions), "check mode: changed is not whether there are actions")
+
+    def check_prediction(self, prediction, real):
+        """Check mode predicts what the same task does when run: the same actions (deletes in any order)."""
+        if prediction.cause in ("fault", "timeout"):
+            return
+        if prediction.cause == "refused" and isinstance(prediction.error, ModelError):
+            # (check mode goes on past a template not created yet, so it may name another reason first)
+            self.expect(real.cause == "refused" and isinstance(real.error, ModelError),
+                        "check mode refused (%s), the run did not: %r", prediction.message, real)
+            return
+        if real.cause != "ok":
+            # Check mode knows the collection's own checks, not every refusal of the API (documented);
+            # it warns of a template not created yet.
+            pending = any("not created yet" in w or "No template named" in w for w in prediction.warnings)
+            self.expect(real.cause == "timeout" or (real.cause == "refused" and (isinstance(real.error, APIError) or pending)),
+                        "check mode predicted %s, the run: %r", flow(prediction.actions), real)
+            return
+
+        def split(actions):
+            return [a for a in actions if not a.startswith("delete ")], sorted(a for a in actions if a.startswith("delete "))
+        self.expect(split(prediction.actions) == split(real.actions), "check mode predicted %s, the run did %s",
+                    flow(prediction.actions), flow(real.actions))
+        self.expect(prediction.result["changed"] == real.result["changed"], "check mode predicted changed=%s, the run %s",
+                    prediction.result["changed"], real.result["changed"])
+
+    def check_repeat(self, outcome):
+        self.expect(outcome.cause == "ok" and not outcome.result["changed"] and not outcome.actions,
+                    "the same task again changed something: %r", outcome)
+        self.expect(outcome.mutations == 0 and outcome.log["counters"]["requests"] == 1,
+                    "the same task again sent %d requests, %d mutations", outcome.log["counters"]["requests"], outcome.mutations)
+
+    # -- endpoints --
+
+    def items(self, outcome):
+        params = outcome.params
+        if outcome.module == "tensorone_endpoints":
+            return [options_set(item, ignore=()) for item in params["endpoints"]], params
+        return [options_set(params, ignore=("wait_timeout",))], {}
+
+    def check_endpoint_run(self, outcome):
+        """Declared endpoints as declared, every other field and endpoint as it was; a prune deletes only its candidates."""
+        ok = outcome.cause == "ok"
+        items, fleet = self.items(outcome)
+        before, after = by_id(outcome.before["endpoints"]), by_id(outcome.after["endpoints"])
+        templates = outcome.before["templates"]
+        selected = {}
+        for item in items:
+            endpoint = before.get(item["id"]) if "id" in item else self.endpoint_named(item.get("name"), outcome.before)
+            if endpoint:
+                selected[endpoint["id"]] = item
+        declared_names = set(item["name"] for item in items if "name" in item)
+        candidates = set()
+        if fleet.get("prune"):
+            prefix = fleet.get("prune_prefix") or ""
+            candidates = set(i for i, e in before.items() if i not in selected and e["name"] not in declared_names
+                             and i is not None and e["name"] is not None and e["name"].startswith(prefix))
+        for endpoint_id, old in before.items():
+            new = after.get(endpoint_id)
+            item = selected.get(endpoint_id)
+            deleting = endpoint_id in candidates or (item is not None and item.get("state") == "absent")
+            where = "endpoint %r (%s)" % (old["name"], endpoint_id)
+            if new is None:
+                self.expect(deleting, "%s was deleted but not declared absent or pruned", where)
+                continue
+            self.expect(not (ok and deleting), "%s should be deleted and is not", where)
+            for field in changed_fields(old, new):
+                if deleting:
+                    allowed = field in ("workersMin", "workersMax") and new[field] == 0
+                else:
+                    allowed = item is not None and any(ENDPOINT_API[o][0] == field and matches(ENDPOINT_API[o][1], new[field], v, templates)
+                                                       for o, v in item.items() if o in ENDPOINT_API)
+                self.expect(allowed, "%s: %s changed from %r to %r, which the task did not ask", where, field, old[field], new[field])
+            if ok and item is not None and not deleting:
+                self.check_declared(where, new, item, templates)
+        created = [e for i, e in after.items() if i not in before]
+        for new in created:
+            item = [i for i in items if i.get("name") == new["name"] and "id" not in i and i.get("state") != "absent"]
+            self.expect(item and item[0] not in selected.values(), "endpoint %r was created but not declared", new["name"])
+            where = "created endpoint %r" % new["name"]
+            self.check_declared(where, new, item[0], templates)
+            for field, default in ENDPOINT_CREATE_DEFAULTS.items():
+                if not any(ENDPOINT_API[o][0] == field for o in item[0] if o in ENDPOINT_API):
+                    self.expect(new[field] == default, "%s: %s is %r, not the create default %r", where, field, new[field], default)
+        if ok:
+            for item in items:
+                if item.get("state") != "absent" and "id" not in item and not any(e["name"] == item["name"] for e in before.values()):
+                    self.expect(any(e["name"] == item["name"] for e in created), "endpoint %r was not created", item["name"])
+        self.expect(outcome.after["templates"] == outcome.before["templates"], "an endpoint task changed templates")
+
+    def check_declared(self, where, stored, item, templates):
+        for option, value in item.items():
+            if option in ENDPOINT_API:
+                field, kind = ENDPOINT_API[option]
+                self.expect(matches(kind, stored[field], value, templates), "%s: %s is %r, the task asks %s: %s", where, field,
+                            stored[field], option, flow(value))
+
+    # -- templates --
+
+    def check_template_run(self, outcome):
+        """The template as declared, its other fields and variables as they were; no other template and no endpoint changed."""
+        ok = outcome.cause == "ok"
+        args = outcome.params
+        before, after = by_id(outcome.before["endpoints"]), by_id(outcome.after["endpoints"])
+        self.expect(set(before) == set(after), "a template task created or deleted endpoints")
+        for endpoint_id, old in before.items():
+            self.expect(not changed_fields(old, after[endpoint_id]), "a template task changed endpoint %r: %s", old["name"],
+                        changed_fields(old, after[endpoint_id]))
+        old_templates = dict((t["id"], t) for t in outcome.before["templates"] if t)
+        new_templates = dict((t["id"], t) for t in outcome.after["templates"] if t)
+        name = args["name"]
+        for template_id, old in old_templates.items():
+            if old["name"] != name:
+                self.expect(new_templates.get(template_id) == old, "template %r changed, the task names %r", old["name"], name)
+        self.expect(all(t["name"] == name for i, t in new_templates.items() if i not in old_templates),
+                    "a template the task does not name was created")
+        old = [t for t in old_templates.values() if t["name"] == name]
+        new = [t for t in new_templates.values() if t["name"] == name]
+        old, new = (old[0] if old else None), (new[0] if new else None)
+        if args["state"] == "absent":
+            self.expect(new is None or new == old, "template %r changed by a delete", name)
+            self.expect(not ok or new is None, "template %r is not deleted", name)
+            return
+        if new is None or new == old:
+            self.expect(not ok or new is not None, "template %r was not created", name)
+            if ok:
+                self.expect(not template_changes(new, args), "template %r not saved: %s differs", name, template_changes(new, args))
+            return
+        # A save replaces the whole template: the one the run made must be exactly what was asked.
+        expected = expected_template(old, args)
+        for field in set(expected) | set(new):
+            if field != "id":
+                self.expect(field_equal(field, new.get(field), expected.get(field)), "template %r: %s is %r, expected %r", name, field,
+                            new.get(field), expected.get(field))
+
+    # -- refusals --
+
+    def refusal_justified(self, outcome):
+        """Whether the account before the run (or at the refusal, for the API's quota) bears the refusal out."""
+        message = outcome.message
+        for pattern, justified in REFUSALS:
+            match = re.search(pattern, message)
+            if match:
+                return justified(self, outcome, match)
+        return False
+
+    def __repr__(self):
+        return "%s account" % self.PROFILE
+
+
+def template_env(old, args):
+    env = dict((i["key"], i["value"]) for i in (old or {}).get("env") or [] if i)
+    for key, value in list((args.get("env") or {}).items()) + list((args.get("secret_env") or {}).items()):
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def template_changes(template, args):
+    """The options (and env) of ``args`` the stored template does not have."""
+    changes = [o for o, v in options_set(args).items() if o in TEMPLATE_API and not matches(TEMPLATE_API[o][1], template[TEMPLATE_API[o][0]], v)]
+    if dict((i["key"], i["value"]) for i in template["env"] or []) != template_env(template, args):
+        changes.append("env")
+    return changes
+
+
+def expected_template(old, args):
+    """What a save of the task leaves (compared with field_equal): old as it was, the task's options and variables set."""
+    expected = dict(old) if old else dict(TEMPLATE_CREATE_DEFAULTS, name=args["name"])
+    for option, value in options_set(args).items():
+        if option in TEMPLATE_API:
+            expected[TEMPLATE_API[option][0]] = value
+    expected["env"] = template_env(old, args)
+    return expected
+
+
+def field_equal(field, stored, expected):
+    if field == "env":
+        return dict((i["key"], i["value"]) for i in stored or []) == expected
+    if field in [api for api, kind in TEMPLATE_API.values() if kind == "none"]:
+        return (stored or None) == (expected or None)
+    return stored == expected
+
+
+# --- the refusals the collection and the service make, and what the account must show for each -----
+
+def _item_named(outcome, name):
+    items = outcome.params["endpoints"] if outcome.module == "tensorone_endpoints" else [outcome.params]
+    return [i for i in items if i.get("name") == name]
+
+
+def _items(outcome):
+    return outcome.params["endpoints"] if outcome.module == "tensorone_endpoints" else [outcome.params]
+
+
+def _before(outcome):
+    return by_id(outcome.before["endpoints"])
+
+
+def _named(state, name):
+    return [e for e in state["endpoints"] if e and e["name"] == name]
+
+
+def _selects(item, outcome):
+    before = _before(outcome)
+    if item.get("id") is not None:
+        return before.get(item["id"])
+    named = _named(outcome.before, item.get("name"))
+    return named[0] if named else None
+
+
+def _needs(_machine, outcome, match):
+    missing = [m.strip() for m in match.group("missing").split(",")]
+    items = _item_named(outcome, match.group("name"))
+    return (not _named(outcome.before, match.group("name")) and len(items) == 1
+            and all(items[0].get(m) is None and (m != "gpu_ids" or not items[0].get("instance_ids"))
+                    and (m != "template_id" or items[0].get("template") is None) for m in missing))
+
+
+def _no_id(_machine, outcome, match):
+    return match.group("id") not in _before(outcome)
+
+
+def _other_name(_machine, outcome, match):
+    endpoint = _before(outcome).get(match.group("id"))
+    return endpoint is not None and endpoint["name"] == match.group("actual") != match.group("name")
+
+
+def _min_on_create(_machine, outcome, match):
+    return any(i.get("workers_min") == int(match.group("min")) > 3 and i.get("workers_max") is None and _selects(i, outcome) is None
+               for i in _items(outcome))
+
+
+def _min_above_max(_machine, outcome, match):
+    for item in _items(outcome):
+        endpoint = _selects(item, outcome)
+        if endpoint and item.get("state") != "absent":
+            low = endpoint["workersMin"] if item.get("workers_min") is None else item["workers_min"]
+            high = endpoint["workersMax"] if item.get("workers_max") is None else item["workers_max"]
+            if (low, high) == (int(match.group("min")), int(match.group("max"))) and low > high:
+                return True
+    return False
+
+
+def _fixed_type(_machine, outcome, match):
+    endpoint = _before(outcome).get(match.group("id"))
+    return endpoint is not None and endpoint["type"] == match.group("type") and any(
+        _selects(i, outcome) is endpoint and i.get("endpoint_type") not in (None, endpoint["type"]) for i in _items(outcome))
+
+
+def _name_taken(_machine, outcome, match):
+    holder = _before(outcome).get(match.group("holder"))
+    return holder is not None and holder["name"] == match.group("new") and match.group("holder") != match.group("id")
+
+
+def _same_endpoint(_machine, outcome, match):
+    return sum(1 for i in _items(outcome) if (_selects(i, outcome) or {}).get("id") == match.group("id")) >= 2
+
+
+def _prune_candidates(outcome):
+    params = outcome.params
+    declared = [_selects(i, outcome) for i in params["endpoints"]]
+    ids = set(e["id"] for e in declared if e)
+    names = set(i["name"] for i in params["endpoints"])
+    prefix = params.get("prune_prefix") or ""
+    return [e for e in _before(outcome).values() if e["id"] not in ids and e["name"] not in names and e["name"].startswith(prefix)]
+
+
+def _prune_keeps_nothing(_machine, outcome, _match):
+    params = outcome.params
+    return (params["prune"] and not params.get("prune_prefix") and not params["prune_all"]
+            and all(i["state"] == "absent" for i in params["endpoints"]) and bool(_prune_candidates(outcome)))
+
+
+def _prune_max(_machine, outcome, match):
+    count = len(_prune_candidates(outcome))
+    return count == int(match.group("count")) > outcome.params["prune_max"] == int(match.group("max"))
+
+
+def _no_template(_machine, outcome, match):
+    return not any(t and t["name"] == match.group("name") for t in outcome.before["templates"])
+
+
+def _documented(machine, _outcome, _match):
+    return machine.PROFILE == "documented"
+
+
+def _unsupported(machine, outcome, match):
+    options = [o.strip() for o in match.group("options").split(",")]
+    return machine.PROFILE == "documented" and all(o in NEWER_ENDPOINT_OPTIONS and any(i.get(o) is not None for i in _items(outcome))
+                                                   for o in options)
+
+
+def _template_needs(_machine, outcome, match):
+    missing = [m.strip() for m in match.group("missing").split(",")]
+    return _no_template(_machine, outcome, match) and all(outcome.params.get(m) is None for m in missing)
+
+
+def _serverless_volume(_machine, outcome, _match):
+    params = outcome.params
+    old = [t for t in outcome.before["templates"] if t and t["name"] == params["name"]]
+    serverless = params["is_serverless"] if params.get("is_serverless") is not None else (old[0]["isServerless"] if old else True)
+    volume = params["volume_in_gb"] if params.get("volume_in_gb") is not None else (old[0]["volumeInGb"] if old else 0)
+    return bool(serverless) and volume > 0
+
+
+def _template_in_use(_machine, outcome, match):
+    return any(e["templateId"] == match.group("id") for e in _before(outcome).values())
+
+
+def _quota(_machine, outcome, match):
+    """Some change the task asks needs more workers than the account has left, at the time of the refusal."""
+    quota = int(match.group("quota"))
+    after = by_id(outcome.after["endpoints"])
+    for item in _items(outcome):
+        if item.get("state") == "absent":
+            continue
+        endpoint = _selects(item, outcome)
+        current = after.get(endpoint["id"]) if endpoint else None
+        wanted = item.get("workers_max")
+        if wanted is None:
+            wanted = None if current else OPTIONAL_DEFAULTS["workersMax"]
+        if wanted is None:
+            continue
+        others = sum(e["workersMax"] for i, e in after.items() if current is None or i != current["id"])
+        if others + wanted > quota and wanted > (current["workersMax"] if current else 0):
+            return True
+    return False
+
+
+def _unknown_pool(_machine, outcome, _match):
+    return any(t not in GPU_POOLS and not t.startswith("-") for i in _items(outcome) for t in i.get("gpu_ids") or [])
+
+
+REFUSALS = (
+    (r"Endpoint '(?P<name>[^']+)' does not exist; creating it needs (?P<missing>[a-z_]+(, [a-z_]+)*)", _needs),
+    (r"No endpoint with id '(?P<id>[^']+)' exists", _no_id),
+    (r"The endpoint with id '(?P<id>[^']+)' is named '(?P<actual>[^']+)', not '(?P<name>[^']+)'", _other_name),
+    (r"workers_min \((?P<min>\d+)\) must not exceed workers_max \(\d+\) \(workers_max defaults to 3 on create", _min_on_create),
+    (r"workers_min \((?P<min>\d+)\) must not exceed workers_max \((?P<max>\d+)\) \(with the endpoint's current values\)", _min_above_max),
+    (r"endpoint_type of endpoint '[^']+' \((?P<id>\w+)\) is (?P<type>\w+): the type is fixed", _fixed_type),
+    (r"Cannot rename endpoint '[^']+' \((?P<id>\w+)\) to '(?P<new>[^']+)': endpoint (?P<holder>\w+) already has that name", _name_taken),
+    (r"select the same endpoint '[^']+' \((?P<id>\w+)\)", _same_endpoint),
+    (r"prune refused: endpoints declares no endpoint to keep and prune_prefix is not set", _prune_keeps_nothing),
+    (r"prune refused: it would delete (?P<count>\d+) endpoints, more than prune_max \((?P<max>\d+)\)", _prune_max),
+    (r"No template named '(?P<name>[^']+)' exists \(template\)", _no_template),
+    (r"template \(a template's name\) cannot be used on this service", _documented),
+    (r"The service does not support (?P<options>[a-z_]+(, [a-z_]+)*) \(its API", _unsupported),
+    (r"Templates cannot be managed on this service", _documented),
+    (r"Template '(?P<name>[^']+)' does not exist; creating it needs (?P<missing>[a-z_]+(, [a-z_]+)*)", _template_needs),
+    (r"volume_in_gb must be 0 for a serverless template: template", _serverless_volume),
+    (r"Template '[^']+' \((?P<id>\w+)\) is used by", _template_in_use),
+    (r"Your worker concurrency cannot go beyond the maximum limit of \((?P<quota>\d+)\)", _quota),
+    (r"gpuIds contains an unknown GPU pool", _unknown_pool),
+)
+
+
+class FullAccount(Account):
+    PROFILE = "full"
+
+
+class DocumentedAccount(Account):
+    """A service with only the documented fields: tasks seldom set newer options or name a template (it cannot serve them)."""
+
+    PROFILE = "documented"
+
+    @rule(task=fleet_tasks(newer=20), faults=FAULT_PLANS)
+    def fleet(self, task, faults):
+        self.task(task, faults)
+
+    @rule(task=fleet_tasks(newer=20), faults=FAULT_PLANS)
+    def fleet_in_check_mode(self, task, faults):
+        self.task(task, faults, check_mode=True)
+
+    @rule(task=endpoint_tasks(newer=20), faults=FAULT_PLANS)
+    def endpoint(self, task, faults):
+        self.task(task, faults)
+
+    @rule(task=endpoint_tasks(newer=20), faults=FAULT_PLANS)
+    def endpoint_in_check_mode(self, task, faults):
+        self.task(task, faults, check_mode=True)

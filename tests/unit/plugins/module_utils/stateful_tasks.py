@@ -1,0 +1,327 @@
+# Copyright: Tensor One collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# What the state machine of test_stateful.py draws: tasks of the modules (as a
+# playbook writes them, printed that way), the faults each request of a run
+# meets, and the changes other tools make to the account.
+
+import re
+
+from hypothesis import strategies as st
+
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX
+
+# A small pool, so that tasks meet each other's endpoints: two prefixes to prune by.
+NAMES = ("app-a", "app-b", "app-c", "web-a", "web-b")
+# Only other tools make these.
+OTHER_NAMES = ("legacy-1", "legacy-2")
+PREFIXES = ("", "app-", "web-")
+TEMPLATE_NAMES = ("worker-a", "worker-b")
+TEMPLATE_IDS = ("tpl-base", "tpl-next")
+GPU_POOLS = (["AMPERE_48"], ["ADA_24"], ["AMPERE_48", "ADA_48_PRO"], ["ADA_48_PRO", "AMPERE_48"], ["AMPERE_80", "-A100"])
+# A pool the service does not know: the collection passes it on, the API refuses it.
+UNKNOWN_POOL = ["HOPPER_999"]
+CPU_FLAVOURS = (["cpu3c-2-4"], ["cpu3c-2-4", "cpu5c-4-8"])
+
+# --- how a task prints: as a playbook writes it ----------------------------------------
+
+PLAIN = re.compile(r"^[A-Za-z_][\w./-]*( [\w./-]+)*$")
+
+
+def flow(value):
+    """A value in YAML flow style, for readable examples."""
+    if isinstance(value, dict):
+        return "{%s}" % ", ".join("%s: %s" % (key, flow(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ", ".join(flow(item) for item in value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and PLAIN.match(value) and value not in ("true", "false", "null"):
+        return value
+    return repr(value)
+
+
+class IdOf:
+    """The id of the account's endpoint number ``number`` (in creation order, counted round) when the
+    task runs; number 0 (or an empty account): the id of an endpoint deleted since, or an unknown one."""
+
+    def __init__(self, number):
+        self.number = number
+
+    def __repr__(self):
+        return "<id of endpoint #%d>" % self.number if self.number else "<a stale id>"
+
+    def __eq__(self, other):
+        return isinstance(other, IdOf) and other.number == self.number
+
+    def __hash__(self):
+        return hash(("IdOf", self.number))
+
+
+class NameOf(IdOf):
+    """The name of the account's endpoint number ``number`` when the task runs (a pool name if there is none)."""
+
+    def __repr__(self):
+        return "<name of endpoint #%d>" % self.number if self.number else "<a name>"
+
+
+class Task:
+    """One task: the module's name and its arguments (ids still symbolic)."""
+
+    def __init__(self, module, args):
+        self.module = module
+        self.args = args
+
+    def __repr__(self):
+        return "%s %s" % (self.module, flow(self.args))
+
+
+class Faults(dict):
+    """What the requests of one run meet, by their number in the run (retries count), {2: "HTTP 503"};
+    and ``lost``: the mutation kinds whose first applied mutation in the run loses its response."""
+
+    def __init__(self, faults=(), lost=()):
+        super(Faults, self).__init__(faults)
+        self.lost = tuple(lost)
+
+    def __repr__(self):
+        parts = ["request %d: %s" % (number, kind) for number, kind in sorted(self.items())]
+        parts.extend("lost response of the first %s" % kind.replace("_", " ") for kind in self.lost)
+        return "{%s}" % ", ".join(parts) if parts else "no faults"
+
+
+class Change:
+    """What another tool (or the service itself) does to the account."""
+
+    def __init__(self, kind, **details):
+        self.kind = kind
+        self.details = details
+
+    def __repr__(self):
+        return "%s %s" % (self.kind, flow(self.details)) if self.details else self.kind
+
+
+# --- faults -------------------------------------------------------------------------
+
+# The emulator's fault settings that make one request meet each fault (rates of 1
+# always hit; each request's settings replace the previous ones). "timeout" and
+# "slow" answer later than, or within, the task's api_timeout.
+FAULT_KINDS = ("HTTP 502", "HTTP 503", "HTTP 504", "HTTP 500", "HTTP 429", "HTTP 429, Retry-After 121", "connection reset",
+               "timeout", "slow")
+# The emulator's mutation kinds (a lost response is one-shot per kind: the next applied one).
+MUTATION_KINDS = ("create", "update", "delete", "template_create", "template_update", "template_delete")
+
+
+def fault_settings(kind, api_timeout):
+    if kind.startswith("HTTP 5"):
+        return dict(rate_5xx=1.0, statuses_5xx=[int(kind[5:])])
+    if kind == "HTTP 429":
+        return dict(rate_429=1.0, retry_after=2)
+    if kind == "HTTP 429, Retry-After 121":
+        return dict(rate_429=1.0, retry_after=121)
+    if kind == "connection reset":
+        return dict(rate_reset=1.0)
+    if kind == "timeout":
+        return dict(latency_ms=(api_timeout + 1) * 1000)
+    if kind == "slow":
+        return dict(latency_ms=api_timeout * 500)
+    raise ValueError(kind)
+
+
+# Most runs meet no fault; the others a few, mostly among the first requests (a run makes 1 to 10).
+REQUEST_FAULTS = st.dictionaries(st.one_of(st.integers(1, 4), st.integers(1, 10)), st.sampled_from(FAULT_KINDS), max_size=4)
+FAULT_PLANS = st.one_of(
+    st.just(Faults()),
+    st.builds(Faults, REQUEST_FAULTS.filter(bool)),
+    st.builds(Faults, REQUEST_FAULTS, st.lists(st.sampled_from(MUTATION_KINDS), unique=True, min_size=1, max_size=3)),
+)
+
+# --- option values: inside and at the edges of their ranges ----------------------------------
+
+# Mostly small, so that the worker quota (20) is not hit on every step; sometimes at the edges.
+WORKERS = st.one_of(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3), st.sampled_from([0, 5, 20, 21, INT32_MAX]))
+DOCUMENTED_OPTIONS = dict(
+    idle_timeout=st.one_of(st.integers(1, 3600), st.sampled_from([1, 3600])),
+    locations=st.sampled_from([[], ["US"], ["US", "CZ"], ["EU-RO-1"]]),
+    network_volume_id=st.sampled_from(["", "vol-1", "vol-2"]),
+    scaler_type=st.sampled_from(["QUEUE_DELAY", "REQUEST_COUNT"]),
+    scaler_value=st.one_of(st.integers(1, 10), st.sampled_from([1, INT32_MAX])),
+    workers_min=WORKERS,
+    workers_max=WORKERS,
+)
+GPU_IDS = st.sampled_from(GPU_POOLS * 2 + (UNKNOWN_POOL,))
+NEWER_OPTIONS = dict(
+    gpu_count=st.one_of(st.integers(1, 8), st.just(INT32_MAX)),
+    execution_timeout_ms=st.sampled_from([0, 30000, 600000, INT32_MAX]),
+    flashboot=st.booleans(),
+    allowed_cuda_versions=st.sampled_from([["12.4"], ["12.4", "12.8"], ["12.8", "12.4"], []]),
+    min_cuda_version=st.sampled_from(["12.4", "11.8"]),
+    endpoint_type=st.sampled_from(["QB", "LB"]),
+)
+# A slip now and then: one value the module refuses before any request.
+SLIPS = st.sampled_from([
+    dict(idle_timeout=0), dict(idle_timeout=3601), dict(scaler_value=0), dict(workers_max=-1), dict(gpu_ids=[]),
+    dict(gpu_ids=["AMPERE_48", " "]), dict(gpu_count=0), dict(execution_timeout_ms=-1), dict(allowed_cuda_versions=["12"]),
+    dict(min_cuda_version="12"), dict(workers_min=3, workers_max=2), dict(template="worker-a", template_id="tpl-base"),
+    dict(network_volume_id="vol-1", network_volume_ids=["vol-2"]), dict(gpu_ids=["AMPERE_48"], instance_ids=["cpu3c-2-4"]),
+])
+
+
+def chance(n):
+    """True once in ``n`` draws (sampled_from draws evenly; integers favour their bounds)."""
+    return st.sampled_from([True] + [False] * (n - 1))
+
+
+def subset(options):
+    """Some of ``options`` (a dict of strategies), each drawn."""
+    return st.fixed_dictionaries({}, optional=options)
+
+
+@st.composite
+def settings_of(draw, newer):
+    """Documented options (workers_min within workers_max), and in one of ``newer`` items newer ones."""
+    values = draw(subset(dict((k, v) for k, v in DOCUMENTED_OPTIONS.items() if not k.startswith("workers_"))))
+    workers = draw(st.sampled_from(["max", "both", "min", "none"]))
+    if workers in ("max", "both"):
+        values["workers_max"] = draw(WORKERS)
+    if workers in ("min", "both"):
+        values["workers_min"] = draw(st.integers(0, min(values.get("workers_max", 3), 3)))
+    if draw(chance(newer)):
+        values.update(draw(subset(NEWER_OPTIONS)))
+        if "network_volume_id" not in values and draw(st.booleans()):
+            values["network_volume_ids"] = draw(st.sampled_from([["vol-1"], ["vol-1", "vol-2"], []]))
+    return values
+
+
+@st.composite
+def endpoint_items(draw, fleet=True, newer=4):
+    """One endpoint as a task describes it: to create, to change, by id (a rename), or absent.
+    One in ``newer`` items sets newer options, or names its template."""
+    name = draw(st.sampled_from(NAMES))
+    form = draw(st.sampled_from(["create", "create", "create", "create", "change", "by id", "by id", "absent", "absent by id"]))
+    item = {}
+    if form in ("by id", "absent by id"):
+        number = draw(st.sampled_from([1, 2, 3, 1, 2, 3, 0]))
+        item["id"] = IdOf(number)
+        if fleet or draw(st.booleans()):
+            item["name"] = draw(st.sampled_from([NameOf(number), name]))
+    else:
+        item["name"] = name
+    if form.startswith("absent"):
+        item["state"] = "absent"
+        return item
+    if form == "create":
+        if draw(chance(newer)):
+            item["template"] = draw(st.sampled_from(TEMPLATE_NAMES))
+        else:
+            item["template_id"] = draw(st.sampled_from(TEMPLATE_IDS))
+        if draw(chance(2 * newer)):
+            item["instance_ids"] = draw(st.sampled_from(CPU_FLAVOURS))
+        else:
+            item["gpu_ids"] = draw(GPU_IDS)
+    item.update(draw(settings_of(newer)))
+    if form != "create" and draw(chance(4)):
+        item["gpu_ids"] = draw(GPU_IDS)
+    if draw(chance(16)):
+        item.update(draw(SLIPS))
+    return item
+
+
+API_OPTIONS = dict(api_retries=st.sampled_from([0, 1, 2, 5]), api_timeout=st.sampled_from([5, 30]))
+
+
+@st.composite
+def fleet_tasks(draw, newer=4):
+    items = draw(st.lists(endpoint_items(newer=newer), max_size=4,
+                          unique_by=(lambda item: item["name"], lambda item: item.get("id", item["name"]))))
+    args = {"endpoints": items}
+    if draw(chance(3)):
+        args["prune"] = True
+        args.update(draw(st.fixed_dictionaries({}, optional=dict(
+            prune_prefix=st.sampled_from(PREFIXES), prune_all=st.booleans(), prune_max=st.sampled_from([0, 1, 3])))))
+    args.update(draw(st.fixed_dictionaries({}, optional=dict(API_OPTIONS, wait_timeout=st.sampled_from([0, 5, 300])))))
+    return Task("tensorone_endpoints", args)
+
+
+@st.composite
+def endpoint_tasks(draw, newer=4):
+    args = draw(endpoint_items(fleet=False, newer=newer))
+    args.update(draw(st.fixed_dictionaries({}, optional=dict(API_OPTIONS, wait_timeout=st.sampled_from([0, 5, 300])))))
+    return Task("tensorone_endpoint", args)
+
+
+TEMPLATE_OPTIONS = dict(
+    docker_args=st.sampled_from(["", "python handler.py"]),
+    env=st.dictionaries(st.sampled_from(["MODEL", "DEBUG"]), st.sampled_from(["llama-3", "1", "", None]), max_size=2),
+    secret_env=st.dictionaries(st.sampled_from(["TOKEN", "LICENSE"]), st.sampled_from(["s3cr3t-one", "s3cr3t-two", None]),
+                               max_size=2),
+    volume_in_gb=st.sampled_from([0, 0, 0, 0, 0, 5]),
+    is_serverless=st.booleans(),
+    readme=st.sampled_from(["", "# LLM worker"]),
+    ports=st.sampled_from(["", "8000/http"]),
+    start_script=st.sampled_from(["", "bash start.sh"]),
+    volume_mount_path=st.sampled_from(["", "/workspace"]),
+    container_registry_auth_id=st.sampled_from(["", "reg-auth-1"]),
+)
+IMAGES = st.sampled_from(["reg.example/llm:1.0", "reg.example/llm:1.1"])
+DISKS = st.sampled_from([1, 20])
+TEMPLATE_SLIPS = st.sampled_from([dict(image_name=" "), dict(container_disk_in_gb=0), dict(volume_in_gb=-1),
+                                  dict(env={"TOKEN": "x"}, secret_env={"TOKEN": "s3cr3t-one"})])
+
+
+@st.composite
+def template_tasks(draw):
+    args = {"name": draw(st.sampled_from(TEMPLATE_NAMES))}
+    form = draw(st.sampled_from(["create", "create", "change", "absent"]))
+    if form == "absent":
+        args["state"] = "absent"
+        args.update(draw(st.fixed_dictionaries({}, optional=dict(wait_timeout=st.sampled_from([0, 180])))))
+    else:
+        if form == "create":
+            args.update(image_name=draw(IMAGES), container_disk_in_gb=draw(DISKS))
+        else:
+            args.update(draw(st.fixed_dictionaries({}, optional=dict(image_name=IMAGES, container_disk_in_gb=DISKS))))
+        args.update(draw(subset(TEMPLATE_OPTIONS)))
+        if draw(chance(16)):
+            args.update(draw(TEMPLATE_SLIPS))
+    args.update(draw(st.fixed_dictionaries({}, optional=API_OPTIONS)))
+    return Task("tensorone_template", args)
+
+
+# --- what other tools do ----------------------------------------------------------------
+
+ANY_NAME = st.sampled_from(NAMES + OTHER_NAMES)
+UNMANAGED = (
+    dict(env=[{"key": "CONSOLE", "value": "set-in-console"}], modelReferences=["hf://org/model"]),
+    dict(workersPFBTarget=1, gpuCount=2, executionTimeoutMs=120000),
+    dict(flashBootType="FLASHBOOT", allowedCudaVersions="12.4,12.8", minCudaVersion="12.4", env=[{"key": "A", "value": None}]),
+    dict(networkVolumeIds=[{"networkVolumeId": "vol-9", "dataCenterId": "EU-RO-1"}], modelReferences=[]),
+)
+MANAGED = (
+    dict(idleTimeout=77), dict(scalerType="REQUEST_COUNT", scalerValue=9), dict(gpuIds="ADA_24"), dict(locations="GB"),
+    dict(templateId="tpl-console"), dict(networkVolumeId="vol-console"),
+)
+TEMPLATE_EDITS = (dict(readme="edited in the console"), dict(isPublic=True), dict(env=[{"key": "CONSOLE", "value": "console-only"}]))
+
+
+@st.composite
+def other_changes(draw):
+    """Another tool creates, edits or deletes an endpoint, workers die or drain, the service lowers
+    workers_max, someone edits a template in the console, or time passes."""
+    kind = draw(st.sampled_from(["creates", "edits", "edits", "deletes", "lowers workers_max", "workers", "edits template",
+                                 "time passes"]))
+    if kind == "creates":
+        return Change(kind, name=draw(ANY_NAME), workers_max=draw(st.integers(0, 4)))
+    if kind == "edits":
+        return Change(kind, name=draw(ANY_NAME), fields=draw(st.sampled_from(MANAGED + UNMANAGED * 2)))
+    if kind in ("deletes", "lowers workers_max"):
+        return Change(kind, name=draw(ANY_NAME))
+    if kind == "workers":
+        return Change(kind, name=draw(ANY_NAME), status=draw(st.sampled_from(["DEAD", "EXITED", "draining"])))
+    if kind == "edits template":
+        return Change(kind, name=draw(st.sampled_from(TEMPLATE_NAMES)), fields=draw(st.sampled_from(TEMPLATE_EDITS)))
+    return Change(kind, seconds=draw(st.sampled_from([1, 10, 120])))
