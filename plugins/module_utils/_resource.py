@@ -143,12 +143,13 @@ class Field:
         return value
 
     def write_back(self, value):
-        """The input value that keeps a value exactly as read (only the shape changes)."""
+        """The input value that keeps a value exactly as read (only the shape changes). A variable
+        read without a value is written with an empty one: the input requires a value."""
         if self.kind == "idlist":
             return None if value is None else [{self.key: item.get(self.key)} for item in value if item]
         if self.kind == "env":
-            return None if value is None else [{"key": i.get("key"), "value": i.get("value")} for i in value
-                                               if i and i.get("key") is not None]
+            return None if value is None else [{"key": i.get("key"), "value": "" if i.get("value") is None else i["value"]}
+                                               for i in value if i and i.get("key") is not None]
         if self.kind == "list":
             return None if value is None else [item for item in value if item is not None]
         return value

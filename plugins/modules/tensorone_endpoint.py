@@ -18,7 +18,8 @@ description:
     request, right before the save) and sends them all back, the task's value where it sets one. Nothing the task
     does not mention is lost, settings made in the console or by other tools included (environment overrides,
     model references, network volumes, CUDA constraints, FlashBoot, ...). The one window left is a change made
-    elsewhere between that read and the save.
+    elsewhere between that read and the save. An environment variable the API lists without a value is sent back
+    with an empty one (the API takes no variable without a value).
   - A converged endpoint costs one request. A service that lacks a field the collection reads (the documented
     service has fewer than the full API) is learned from its own validation error, and the field is left out for the
     rest of the run; an option the task sets that the service lacks fails, naming the option, before any change.

@@ -41,6 +41,19 @@ def test_an_update_keeps_every_field_set_elsewhere(emulator_factory):  # pylint:
     assert run.client.requests_sent == 3 and server.log()["counters"]["requests"] - mark == 3
 
 
+def test_a_variable_listed_without_a_value_does_not_block_updates_or_deletes(emulator_factory):  # pylint: disable=redefined-outer-name
+    """The read shape allows a null value, the input does not (EnvironmentVariableInput.value is String!):
+    the variable goes back with an empty value, the others as they are."""
+    server = emulator_factory()
+    server.seed_endpoints([dict(SEEDED, env=[{"key": "EMPTY", "value": None}, {"key": "KEPT", "value": "as-is"}])])
+    _step, _run, result = converge_one(server, dict(name="fidelity", idle_timeout=30))
+    assert result["changed"] and stored(server)["idleTimeout"] == 30
+    assert stored(server)["env"] == [{"key": "EMPTY", "value": ""}, {"key": "KEPT", "value": "as-is"}]
+    server.seed_endpoints([dict(id="fidelity000001", env=[{"key": "EMPTY", "value": None}])])
+    step, _run, _result = converge_one(server, dict(name="fidelity", state="absent"))
+    assert step.action == "delete" and server.state()["endpoints"] == []
+
+
 def test_a_converged_endpoint_costs_one_request_on_both_profiles(emulator_factory):  # pylint: disable=redefined-outer-name
     for profile in ("full", "documented"):
         server = emulator_factory(profile=profile)
