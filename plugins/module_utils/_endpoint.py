@@ -148,8 +148,9 @@ def desired_from_params(params):
 
 
 def apply_desired(endpoint, desired):
-    """The endpoint as it will be once ``desired`` is applied (None: a new one, with the create defaults)."""
-    predicted = dict((f.option, None) for f in DOCUMENTED_FIELDS)
+    """The endpoint as it will be once ``desired`` is applied (None: a new one, with the create defaults).
+    A field without a value looks as a read shows it (no GPU pools: [], not null)."""
+    predicted = dict((f.option, f.view(None)) for f in DOCUMENTED_FIELDS)
     predicted.update({"id": None, "workers": []})
     predicted.update(endpoint or CREATE_DEFAULTS)
     predicted.update(desired)

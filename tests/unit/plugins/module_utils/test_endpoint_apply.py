@@ -41,6 +41,15 @@ def test_check_mode_sends_no_mutation(emulator):  # pylint: disable=redefined-ou
     assert emulator.log()["counters"]["mutations"] == 0 and emulator.state()["endpoints"] == []
 
 
+def test_check_mode_predicts_a_new_cpu_endpoint_as_the_run_returns_it(emulator):  # pylint: disable=redefined-outer-name
+    """A CPU endpoint has no GPU pools: [] in the run's result, and so in check mode's prediction (not null)."""
+    params = dict(state="present", name="cpu-one", template_id="tpl", instance_ids=["cpu3c-2-4"], workers_max=1)
+    predicted = converge_one(emulator, params, check_mode=True)[2]["endpoint"]
+    done = converge_one(emulator, params)[2]["endpoint"]
+    assert predicted["gpu_ids"] == done["gpu_ids"] == []
+    assert dict(predicted, id=None, workers=None) == dict(done, id=None, workers=None)
+
+
 def test_a_name_taken_by_a_concurrent_run_is_converged_not_failed(emulator):  # pylint: disable=redefined-outer-name
     endpoints = Endpoints(run_for(emulator))
     step = plan_endpoint(endpoints.read(), FULL)  # reads an empty account
