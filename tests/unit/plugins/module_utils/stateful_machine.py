@@ -14,7 +14,7 @@ import json
 import re
 
 from hypothesis import note, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
@@ -244,6 +244,10 @@ class Violation(AssertionError):
     pass
 
 
+def without_null_values(env):
+    return None if env is None else [dict(item, value="" if item["value"] is None else item["value"]) if item else item for item in env]
+
+
 def by_id(endpoints):
     return dict((e["id"], e) for e in endpoints if e)
 
@@ -284,18 +288,22 @@ class Account(RuleBasedStateMachine):
         return self.emulator.state(fields="all")
 
     def endpoint_named(self, name, state=None):
-        matches = [e for e in (state or self.state())["endpoints"] if e and e["name"] == name]
+        matches = [e for e in (state or self.state())["endpoints"] if e and e["name"] == name and name is not None]
         return matches[0] if matches else None
 
     # -- steps --
 
     @initialize(drain_seconds=st.sampled_from([0, 5, 60]),
                 others=st.lists(st.sampled_from(OTHER_NAMES + NAMES[:2]), unique=True, max_size=3),
-                console_template=st.booleans())
-    def start(self, drain_seconds, others, console_template):
+                console_template=st.booleans(), odd_shapes=st.booleans())
+    def start(self, drain_seconds, others, console_template, odd_shapes):
         """The account as the first task finds it: endpoints and a template made by other tools (with
-        settings the collection does not manage, on a service that has them)."""
+        settings the collection does not manage, on a service that has them), and the shapes the real
+        service lists (a null item, an endpoint without id, one without name)."""
         self.emulator.configure(drain_seconds=drain_seconds)
+        if odd_shapes:
+            self.emulator.seed_endpoints([None, {"id": None, "name": "legacy-without-id", "workersMax": 1},
+                                          {"name": None, "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": 1}])
         for number, name in enumerate(others):
             self.other_tool("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
                             {"i": {"name": name, "templateId": "tpl-other", "gpuIds": "AMPERE_24", "workersMin": 1, "workersMax": 2}})
@@ -319,16 +327,6 @@ class Account(RuleBasedStateMachine):
 
     @rule(task=endpoint_tasks(), faults=FAULT_PLANS)
     def endpoint_in_check_mode(self, task, faults):
-        self.task(task, faults, check_mode=True)
-
-    @precondition(lambda self: self.PROFILE == "full")
-    @rule(task=template_tasks(), faults=FAULT_PLANS)
-    def template(self, task, faults):
-        self.task(task, faults)
-
-    @precondition(lambda self: self.PROFILE == "full")
-    @rule(task=template_tasks(), faults=FAULT_PLANS)
-    def template_in_check_mode(self, task, faults):
         self.task(task, faults, check_mode=True)
 
     @rule(change=other_changes())
@@ -382,7 +380,7 @@ class Account(RuleBasedStateMachine):
     def resolve(self, value, state):
         """The task's arguments with each <id of endpoint #N> replaced by that endpoint's id now (or a stale one)."""
         if isinstance(value, IdOf):
-            endpoints = [e for e in state["endpoints"] if e]
+            endpoints = [e for e in state["endpoints"] if e and e["id"] and e["name"]]
             if value.number and endpoints:
                 return endpoints[(value.number - 1) % len(endpoints)]["name" if isinstance(value, NameOf) else "id"]
             if isinstance(value, NameOf):
@@ -402,7 +400,7 @@ class Account(RuleBasedStateMachine):
         module = MODULES[task.module]
         state = self.state()
         args = self.resolve(task.args, state)
-        ids = ", ".join("%s is %s" % (e["id"], e["name"]) for e in state["endpoints"] if e and e["id"] in repr(args))
+        ids = ", ".join("%s is %s" % (e["id"], e["name"]) for e in state["endpoints"] if e and e["id"] and e["id"] in repr(args))
         mode = " (check mode)" if check_mode else ""
         note("step %d: %s %s%s, %r%s" % (self.number, task.module, flow(args), mode, faults, " (%s)" % ids if ids else ""))
         params, errors = module.validate(dict(args, api_url=API_URL, api_key=API_KEY))
@@ -470,10 +468,36 @@ class Account(RuleBasedStateMachine):
                 self.expect(outcome.mutations == 0, "a refused run sent %d mutations", outcome.mutations)
         if outcome.check_mode:
             return
+        if outcome.cause == "ok":
+            applied = outcome.log["counters"]["applied_mutations"]
+            self.expect(outcome.result["changed"] == bool(outcome.actions) == (applied > 0),
+                        "changed is %s with actions %s and %d mutations applied", outcome.result["changed"], flow(outcome.actions), applied)
+            self.check_returned(outcome)
         if outcome.module == "tensorone_template":
             self.check_template_run(outcome)
         else:
             self.check_endpoint_run(outcome)
+
+    def returned(self, outcome):
+        """(kind, views) the module returned: its endpoints, or its template."""
+        result = outcome.result
+        if outcome.module == "tensorone_template":
+            return "templates", [result["template"]] if result["template"] else []
+        if outcome.module == "tensorone_endpoint":
+            return "endpoints", [result["endpoint"]] if result["endpoint"] else []
+        return "endpoints", result["endpoints"]
+
+    def check_returned(self, outcome):
+        """What a successful run returns is what the service has, option by option."""
+        kind, views = self.returned(outcome)
+        stored = dict((e["id"], e) for e in outcome.after[kind] if e)
+        table = TEMPLATE_API if kind == "templates" else ENDPOINT_API
+        for view in views:
+            self.expect(view["id"] in stored, "the run returned %s %r, which the service does not have", kind, view.get("name"))
+            for option, (field, how) in table.items():
+                if option in view and how != "template":
+                    self.expect(matches(how, stored[view["id"]][field], view[option]), "the run returned %s %r with %s %s, the service has %r",
+                                kind, view.get("name"), option, flow(view[option]), stored[view["id"]][field])
 
     def check_names(self, state):
         for kind in ("endpoints", "templates"):
@@ -519,6 +543,13 @@ class Account(RuleBasedStateMachine):
                     flow(prediction.actions), flow(real.actions))
         self.expect(prediction.result["changed"] == real.result["changed"], "check mode predicted changed=%s, the run %s",
                     prediction.result["changed"], real.result["changed"])
+        # and the values it returns (the id of a create, and the workers, are not known before)
+        predicted, done = self.returned(prediction)[1], self.returned(real)[1]
+        self.expect(len(predicted) == len(done), "check mode predicted %d results, the run returned %d", len(predicted), len(done))
+        for guess, view in zip(predicted, done):
+            differ = sorted(k for k in guess if k in view and k not in ("id", "workers") and guess[k] != view[k])
+            self.expect(not differ, "check mode predicted %s, the run returned %s", flow(dict((k, guess[k]) for k in differ)),
+                        flow(dict((k, view[k]) for k in differ)))
 
     def check_repeat(self, outcome):
         self.expect(outcome.cause == "ok" and not outcome.result["changed"] and not outcome.actions,
@@ -561,6 +592,8 @@ class Account(RuleBasedStateMachine):
                 continue
             self.expect(not (ok and deleting), "%s should be deleted and is not", where)
             for field in changed_fields(old, new):
+                if field == "env" and without_null_values(old[field]) == new[field]:
+                    continue  # a variable without a value goes back with an empty one (the input requires a value)
                 if deleting:
                     allowed = field in ("workersMin", "workersMax") and new[field] == 0
                 else:
@@ -645,7 +678,8 @@ class Account(RuleBasedStateMachine):
 
 
 def template_env(old, args):
-    env = dict((i["key"], i["value"]) for i in (old or {}).get("env") or [] if i)
+    """The variables a save of the task leaves (a value read as null is written as "")."""
+    env = dict((i["key"], "" if i["value"] is None else i["value"]) for i in (old or {}).get("env") or [] if i)
     for key, value in list((args.get("env") or {}).items()) + list((args.get("secret_env") or {}).items()):
         if value is None:
             env.pop(key, None)
@@ -657,7 +691,9 @@ def template_env(old, args):
 def template_changes(template, args):
     """The options (and env) of ``args`` the stored template does not have."""
     changes = [o for o, v in options_set(args).items() if o in TEMPLATE_API and not matches(TEMPLATE_API[o][1], template[TEMPLATE_API[o][0]], v)]
-    if dict((i["key"], i["value"]) for i in template["env"] or []) != template_env(template, args):
+    env = dict((i["key"], i["value"]) for i in template["env"] or [] if i)
+    managed = dict(args.get("env") or {}, **(args.get("secret_env") or {}))
+    if any(env.get(k) != v if v is not None else k in env for k, v in managed.items()):
         changes.append("env")
     return changes
 
@@ -696,7 +732,7 @@ def _before(outcome):
 
 
 def _named(state, name):
-    return [e for e in state["endpoints"] if e and e["name"] == name]
+    return [e for e in state["endpoints"] if e and e["name"] == name and name is not None]
 
 
 def _selects(item, outcome):
@@ -761,7 +797,8 @@ def _prune_candidates(outcome):
     ids = set(e["id"] for e in declared if e)
     names = set(i["name"] for i in params["endpoints"])
     prefix = params.get("prune_prefix") or ""
-    return [e for e in _before(outcome).values() if e["id"] not in ids and e["name"] not in names and e["name"].startswith(prefix)]
+    return [e for e in _before(outcome).values() if e["id"] not in ids and e["name"] not in names
+            and e["id"] is not None and e["name"] is not None and e["name"].startswith(prefix)]
 
 
 def _prune_keeps_nothing(_machine, outcome, _match):
@@ -854,7 +891,17 @@ REFUSALS = (
 
 
 class FullAccount(Account):
+    """The real schema: tasks of every module (the documented service has no template read)."""
+
     PROFILE = "full"
+
+    @rule(task=template_tasks(), faults=FAULT_PLANS)
+    def template(self, task, faults):
+        self.task(task, faults)
+
+    @rule(task=template_tasks(), faults=FAULT_PLANS)
+    def template_in_check_mode(self, task, faults):
+        self.task(task, faults, check_mode=True)
 
 
 class DocumentedAccount(Account):

@@ -305,7 +305,8 @@ MANAGED = (
     dict(idleTimeout=77), dict(scalerType="REQUEST_COUNT", scalerValue=9), dict(gpuIds="ADA_24"), dict(locations="GB"),
     dict(templateId="tpl-console"), dict(networkVolumeId="vol-console"),
 )
-TEMPLATE_EDITS = (dict(readme="edited in the console"), dict(isPublic=True), dict(env=[{"key": "CONSOLE", "value": "console-only"}]))
+TEMPLATE_EDITS = (dict(readme="edited in the console"), dict(isPublic=True), dict(env=[{"key": "CONSOLE", "value": "console-only"}]),
+                  dict(env=[{"key": "MODEL", "value": None}, {"key": "CONSOLE", "value": "console-only"}]))
 
 
 @st.composite
