@@ -206,8 +206,10 @@ class Client:
             raise TransientError("The API answered HTTP %d%s" % (status, _joined(messages)), "http",
                                  applied_maybe=True, status=status)
         if status != 200 or not isinstance(payload, dict):
+            # graphql: the service looked at the GraphQL and refused it (HTTP 400: a validation error). Any
+            # other status is a failure of the service or of the way to it, whatever its body says.
             raise APIError("The API answered HTTP %d%s" % (status, _joined(messages) or (" with a body that is not a GraphQL response")),
-                           "graphql" if messages else "http", details=messages, status=status)
+                           "graphql" if messages and status == 400 else "http", details=messages, status=status)
         if messages:
             if any(m == "Unauthorized" for m in messages):
                 raise APIError("The API refused the operation as unauthorized: the api_key may be read-only or lack this permission",

@@ -98,6 +98,7 @@ def test_gives_up_after_api_retries_and_says_so():
     (FakeResponse(200, {"data": {"saveEndpoint": None}, "errors": [{"message": "Scaler value cannot be less than 1."}]}), "graphql"),
     (FakeResponse(400, {"errors": [{"message": "Cannot query field 'x'"}]}), "graphql"),
     (FakeResponse(500, None), "http"),
+    (FakeResponse(500, {"errors": [{"message": "Something went wrong. Please try again later or contact support."}]}), "http"),
     (FakeResponse(200, None), "http"),
 ])
 def test_permanent_failures_are_not_retried(response, kind):
