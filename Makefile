@@ -28,7 +28,7 @@ pyver_of   = $(if $(filter 2.21,$(1)),3.12,3.11)
 UNITS_ONCE := tests/unit/emulator tests/unit/plugins/module_utils/test_faults.py \
 	tests/unit/plugins/module_utils/test_endpoint_model.py tests/unit/plugins/module_utils/test_endpoint_apply.py \
 	tests/unit/plugins/module_utils/test_endpoint_fidelity.py tests/unit/plugins/module_utils/test_safety.py \
-	tests/unit/plugins/test_option_docs.py
+	tests/unit/plugins/module_utils/test_stateful.py tests/unit/plugins/test_option_docs.py
 # The others (AnsibleModule, argument specs, the user agent): on every ansible-core version.
 UNITS_EVERY_CORE = $(filter-out $(UNITS_ONCE) tests/unit/emulator/%,$(shell cd $(ROOT) && find tests/unit -name 'test_*.py' | sort))
 
@@ -38,7 +38,7 @@ GATES := action-group changelog-lint lint docs-lint units-once $(MATRIX:%=integr
 JOBS ?= 2
 KEEP_GOING ?= 1
 TARGETS ?=
-.PHONY: help test venv venvs pythons copy build docs demo-install demo demo-live release-notes clean distclean $(GATES)
+.PHONY: help test soak venv venvs pythons copy build docs demo-install demo demo-live release-notes clean distclean $(GATES)
 
 help:  ## this list
 	@sed -n -e 's/^\([a-z][^:]*\):.*## /make \1\t/p' -e 's/^$$(MATRIX:%=\([a-z]*\)-%).*## /make \1-<v>\t/p' \
@@ -158,6 +158,17 @@ units-once: venv  ## the unit suites in UNITS_ONCE, with pytest
 	$(gate)
 	$(call own_copy,$(VENV))
 	PYTHONPATH=$(BUILD)/$@ $(VENV)/bin/python -m pytest -q -p no:cacheprovider $(UNITS_ONCE)
+
+# The stateful test's long budget (its quick one runs in units-once): random seeds, or SOAK_SEEDS=1,2;
+# SOAK_EXAMPLES examples of SOAK_STEPS steps per seed and emulator profile. It prints its figures.
+SOAK_SEED_COUNT ?= 2
+SOAK_EXAMPLES ?= 60
+SOAK_STEPS ?= 60
+soak: venv  ## random playbooks under faults: the stateful test's long budget (random seeds, thousands of steps); prints its figures
+	@$(call own_copy,$(VENV))
+	TENSORONE_STATEFUL=long TENSORONE_STATEFUL_SEEDS=$${SOAK_SEEDS:-} TENSORONE_STATEFUL_SEED_COUNT=$(SOAK_SEED_COUNT) \
+	  TENSORONE_STATEFUL_EXAMPLES=$(SOAK_EXAMPLES) TENSORONE_STATEFUL_STEPS=$(SOAK_STEPS) PYTHONPATH=$(BUILD)/$@ \
+	  $(VENV)/bin/python -m pytest -q -s -p no:cacheprovider tests/unit/plugins/module_utils/test_stateful.py
 
 $(MATRIX:%=sanity-%): sanity-%: venvs pythons  ## sanity with no ignore files, every test that runs without containers
 	$(gate)

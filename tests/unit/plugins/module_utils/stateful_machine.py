@@ -335,8 +335,14 @@ class Account(RuleBasedStateMachine):
         FIGURES.steps += 1
         FIGURES.changes += 1
         self.number += 1
-        note("step %d: %r" % (self.number, change))
         before = self.state()
+        done = self.change(change, before)
+        note("step %d: %r%s" % (self.number, change, "" if done else " (nothing to do)"))
+        self.forget_deleted(before, self.state())
+        self.check_names(self.state())
+
+    def change(self, change, before):
+        """Carry the change out; False if there is nothing to do (no such endpoint, say)."""
         details = change.details
         endpoint = self.endpoint_named(details.get("name"), before)
         if change.kind == "creates" and endpoint is None:
@@ -349,9 +355,9 @@ class Account(RuleBasedStateMachine):
             # the other tool scaled it down and waited for the drain, then deletes it
             self.emulator.seed_endpoints([{"id": endpoint["id"], "workersMin": 0, "workersMax": 0, "clusters": []}])
             self.other_tool("mutation($id: String!) { deleteEndpoint(id: $id) }", {"id": endpoint["id"]})
-        elif change.kind == "lowers workers_max" and endpoint is not None and not endpoint["workersMin"]:
+        elif change.kind == "lowers workers_max" and endpoint is not None and not endpoint["workersMin"] and endpoint["workersMax"]:
             # the service lowers workersMax of an endpoint idle for days (observed)
-            self.emulator.seed_endpoints([{"id": endpoint["id"], "workersMax": max(0, endpoint["workersMax"] - 1)}])
+            self.emulator.seed_endpoints([{"id": endpoint["id"], "workersMax": endpoint["workersMax"] - 1}])
         elif change.kind == "workers" and endpoint is not None and endpoint["clusters"]:
             clusters = copy.deepcopy(endpoint["clusters"])
             if details["status"] == "draining":
@@ -359,14 +365,16 @@ class Account(RuleBasedStateMachine):
             else:
                 clusters[-1]["desiredStatus"] = details["status"]
             self.emulator.seed_endpoints([{"id": endpoint["id"], "clusters": clusters}])
-        elif change.kind == "edits template":
-            template = [t for t in before["templates"] if t and t["name"] == details["name"]]
-            if template:
-                self.emulator.seed_templates([dict(details["fields"], id=template[0]["id"])])
+        elif change.kind == "edits template" and [t for t in before["templates"] if t and t["name"] == details["name"]]:
+            template = [t for t in before["templates"] if t and t["name"] == details["name"]][0]
+            self.emulator.seed_templates([dict(details["fields"], id=template["id"])])
         elif change.kind == "time passes":
             self.clock.sleep(details["seconds"])
-        self.forget_deleted(before, self.state())
-        self.check_names(self.state())
+        elif change.kind == "sets the worker quota":
+            self.emulator.configure(worker_quota=details["quota"])
+        else:
+            return False
+        return True
 
     def other_tool(self, document, variables):
         """One request of another tool (no faults: they are set only for the collection's runs)."""

@@ -312,9 +312,11 @@ TEMPLATE_EDITS = (dict(readme="edited in the console"), dict(isPublic=True), dic
 @st.composite
 def other_changes(draw):
     """Another tool creates, edits or deletes an endpoint, workers die or drain, the service lowers
-    workers_max, someone edits a template in the console, or time passes."""
+    workers_max or the account's worker quota changes, someone edits a template in the console, or time passes."""
     kind = draw(st.sampled_from(["creates", "edits", "edits", "deletes", "lowers workers_max", "workers", "edits template",
-                                 "time passes"]))
+                                 "time passes", "sets the worker quota"]))
+    if kind == "sets the worker quota":
+        return Change(kind, quota=draw(st.sampled_from([8, 20, 40])))
     if kind == "creates":
         return Change(kind, name=draw(ANY_NAME), workers_max=draw(st.integers(0, 4)))
     if kind == "edits":

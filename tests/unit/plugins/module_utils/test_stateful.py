@@ -33,8 +33,8 @@ from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.statefu
 )
 
 LONG = os.environ.get("TENSORONE_STATEFUL") == "long"
-EXAMPLES = int(os.environ.get("TENSORONE_STATEFUL_EXAMPLES", 60 if LONG else 30))
-STEPS = int(os.environ.get("TENSORONE_STATEFUL_STEPS", 60 if LONG else 30))
+EXAMPLES = int(os.environ.get("TENSORONE_STATEFUL_EXAMPLES", 60 if LONG else 100))
+STEPS = int(os.environ.get("TENSORONE_STATEFUL_STEPS", 60 if LONG else 40))
 
 
 def budget(derandomize):
