@@ -13,6 +13,9 @@ import copy
 import json
 import re
 
+import requests
+from urllib3.exceptions import NewConnectionError
+
 from hypothesis import note, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
@@ -23,13 +26,15 @@ from ansible_collections.tensorone.cloud.tests.emulator.service import Emulator
 from ansible_collections.tensorone.cloud.tests.emulator.state import DOCUMENTED_FIELDS, GPU_POOLS, OPTIONAL_DEFAULTS, READ_ONLY_DEFAULTS
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.inprocess import API_URL, Module, VirtualClock
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.stateful_tasks import (
-    FAULT_PLANS, NAMES, OTHER_NAMES, UNMANAGED, Faults, IdOf, NameOf, endpoint_tasks, fault_settings, flow, fleet_tasks, other_changes, template_tasks,
+    FAULT_PLANS, NAMES, OTHER_NAMES, UNMANAGED, Faults, IdOf, NameOf, ReadOnlyKey, endpoint_tasks, fault_settings, flow, fleet_tasks,
+    other_changes, template_tasks,
 )
 
 API_KEY = "stateful-test-key-4be1c07d93"
+READ_ONLY_KEY = "stateful-read-only-key-8e0f2a"
 MODULES = dict((m.name, m) for m in (Module(tensorone_endpoints), Module(tensorone_endpoint), Module(tensorone_template)))
 # Values no result, diff, warning or message may show: the key, secret_env values, values set in the console.
-HIDDEN = (API_KEY, "s3cr3t-one", "s3cr3t-two", "console-only", "set-in-console")
+HIDDEN = (API_KEY, READ_ONLY_KEY, "s3cr3t-one", "s3cr3t-two", "console-only", "set-in-console")
 API_OPTIONS = ("api_url", "api_key", "api_retries", "api_timeout", "validate_certs")
 STALE_ID = "gone0000000000"
 
@@ -104,6 +109,11 @@ def out_of_range(args):
 
 def endpoint_problems(item):
     problems = out_of_range(item)
+    if item.get("name") is not None and (not item["name"].strip() or not 3 <= len(item["name"]) <= 191):
+        problems.append("name")
+    for option in ("id", "template_id", "template"):
+        if item.get(option) is not None and not item[option].strip():
+            problems.append(option)
     gpu_ids = item.get("gpu_ids")
     if gpu_ids is not None and (not gpu_ids or any(not token.strip() for token in gpu_ids)):
         problems.append("gpu_ids")
@@ -123,6 +133,11 @@ def invalid_options(module, args):
     """What the module's documentation says it refuses in these arguments (empty: a valid task)."""
     if module == "tensorone_template":
         problems = out_of_range(args)
+        if not args["name"].strip():
+            problems.append("name")
+        for option in ("env", "secret_env"):
+            if any(not key.strip() or not isinstance(value, (str, type(None))) for key, value in (args.get(option) or {}).items()):
+                problems.append(option)
         if args.get("image_name") is not None and not args["image_name"].strip():
             problems.append("image_name")
         if set(args.get("env") or {}) & set(args.get("secret_env") or {}):
@@ -160,6 +175,10 @@ class FaultSchedule:
     def before_send(self):
         kind = self.plan.get(len(self.sent) + 1)
         self.sent.append(kind)
+        if kind == "connection refused":
+            # the request never leaves: nothing reaches the service
+            raise requests.exceptions.ConnectionError(NewConnectionError(None, "Failed to establish a new connection: [Errno 111] "
+                                                                               "Connection refused"))
         lost = self.emulator.faults()["drop_after_apply"]
         self.emulator.set_faults(drop_after_apply=lost, **(fault_settings(kind, self.api_timeout) if kind else {}))
 
@@ -192,7 +211,7 @@ class Outcome:
         if isinstance(error, ModelError):
             return "timeout" if "(wait_timeout)" in error.message else "refused"
         if isinstance(error, APIError):
-            if error.kind == "graphql" and error.status == 200:
+            if error.status == 200 and (error.kind == "graphql" or (error.kind == "auth" and self.params["api_key"] == READ_ONLY_KEY)):
                 return "refused"
             return "fault" if sum(self.faults_met.values()) else "bug"
         return "bug"
@@ -272,7 +291,9 @@ class Account(RuleBasedStateMachine):
         super(Account, self).__init__()
         FIGURES.examples += 1
         self.clock = VirtualClock()
-        self.emulator = Emulator(api_keys=[API_KEY], clock=self.clock.now, sleep=self.clock.sleep, profile=self.PROFILE)
+        # The service's own window after a template's last use (2 minutes): on the virtual clock it costs nothing.
+        self.emulator = Emulator(api_keys=[API_KEY], read_only_keys=[READ_ONLY_KEY], clock=self.clock.now, sleep=self.clock.sleep,
+                                 profile=self.PROFILE, template_recent_use_seconds=120)
         self.stale_ids = []
         self.number = 0
 
@@ -408,11 +429,15 @@ class Account(RuleBasedStateMachine):
         module = MODULES[task.module]
         state = self.state()
         args = self.resolve(task.args, state)
+        given = dict(args)
+        args = dict(dict(api_url=API_URL, api_key=API_KEY), **args)
+        if isinstance(args["api_key"], ReadOnlyKey):
+            args["api_key"] = READ_ONLY_KEY
         ids = ", ".join("%s is %s" % (e["id"], e["name"]) for e in state["endpoints"] if e and e["id"] and e["id"] in repr(args))
         mode = " (check mode)" if check_mode else ""
-        note("step %d: %s %s%s, %r%s" % (self.number, task.module, flow(args), mode, faults, " (%s)" % ids if ids else ""))
-        params, errors = module.validate(dict(args, api_url=API_URL, api_key=API_KEY))
-        problems = invalid_options(task.module, args)
+        note("step %d: %s %s%s, %r%s" % (self.number, task.module, flow(given), mode, faults, " (%s)" % ids if ids else ""))
+        params, errors = module.validate(args)
+        problems = invalid_options(task.module, given)
         if errors or problems:
             self.expect(errors, "the task is invalid (%s) but the module accepted it", ", ".join(problems))
             self.expect(problems, "the module refused a valid task: %s", "; ".join(errors))
@@ -463,8 +488,9 @@ class Account(RuleBasedStateMachine):
     def check_run(self, outcome):
         self.expect(outcome.cause != "bug", "the run failed without a fault to blame: %s: %s", type(outcome.error).__name__,
                     outcome.message)
-        self.expect(outcome.requests_sent == outcome.log["counters"]["requests"],
-                    "the run counted %d requests, the service saw %d", outcome.requests_sent, outcome.log["counters"]["requests"])
+        seen = outcome.log["counters"]["requests"] + outcome.faults_met["connection refused"]  # (those never reach it)
+        self.expect(outcome.requests_sent == seen, "the run counted %d requests, the service saw %d (and %d connections refused)",
+                    outcome.requests_sent, outcome.log["counters"]["requests"], outcome.faults_met["connection refused"])
         shown = json.dumps([outcome.result, outcome.message, outcome.warnings, outcome.actions])
         for hidden in HIDDEN:
             self.expect(hidden not in shown, "a result or message shows %r: %s", hidden, shown)
@@ -871,6 +897,10 @@ def _quota(_machine, outcome, match):
     return False
 
 
+def _read_only(_machine, outcome, _match):
+    return outcome.params["api_key"] == READ_ONLY_KEY
+
+
 def _unknown_pool(_machine, outcome, _match):
     return any(t not in GPU_POOLS and not t.startswith("-") for i in _items(outcome) for t in i.get("gpu_ids") or [])
 
@@ -895,6 +925,7 @@ REFUSALS = (
     (r"Template '[^']+' \((?P<id>\w+)\) is used by", _template_in_use),
     (r"Your worker concurrency cannot go beyond the maximum limit of \((?P<quota>\d+)\)", _quota),
     (r"gpuIds contains an unknown GPU pool", _unknown_pool),
+    (r"The API refused the operation as unauthorized: the api_key may be read-only", _read_only),
 )
 
 

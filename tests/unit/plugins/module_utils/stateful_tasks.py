@@ -69,6 +69,19 @@ class NameOf(IdOf):
         return "<name of endpoint #%d>" % self.number if self.number else "<a name>"
 
 
+class ReadOnlyKey:
+    """The account's read-only key (shown by name: a key is never printed)."""
+
+    def __repr__(self):
+        return "<a read-only key>"
+
+    def __eq__(self, other):
+        return isinstance(other, ReadOnlyKey)
+
+    def __hash__(self):
+        return hash("ReadOnlyKey")
+
+
 class Task:
     """One task: the module's name and its arguments (ids still symbolic)."""
 
@@ -111,7 +124,7 @@ class Change:
 # always hit; each request's settings replace the previous ones). "timeout" and
 # "slow" answer later than, or within, the task's api_timeout.
 FAULT_KINDS = ("HTTP 502", "HTTP 503", "HTTP 504", "HTTP 500", "HTTP 429", "HTTP 429, Retry-After 121", "connection reset",
-               "timeout", "slow")
+               "connection refused", "timeout", "slow", "myself null")
 # The emulator's mutation kinds (a lost response is one-shot per kind: the next applied one).
 MUTATION_KINDS = ("create", "update", "delete", "template_create", "template_update", "template_delete")
 
@@ -125,6 +138,8 @@ def fault_settings(kind, api_timeout):
         return dict(rate_429=1.0, retry_after=121)
     if kind == "connection reset":
         return dict(rate_reset=1.0)
+    if kind == "myself null":
+        return dict(myself_null=True)
     if kind == "timeout":
         return dict(latency_ms=(api_timeout + 1) * 1000)
     if kind == "slow":
@@ -168,6 +183,7 @@ SLIPS = st.sampled_from([
     dict(gpu_ids=["AMPERE_48", " "]), dict(gpu_count=0), dict(execution_timeout_ms=-1), dict(allowed_cuda_versions=["12"]),
     dict(min_cuda_version="12"), dict(workers_min=3, workers_max=2), dict(template="worker-a", template_id="tpl-base"),
     dict(network_volume_id="vol-1", network_volume_ids=["vol-2"]), dict(gpu_ids=["AMPERE_48"], instance_ids=["cpu3c-2-4"]),
+    dict(name="ab"), dict(id=""), dict(template_id=""), dict(workers_max=2 ** 31), dict(workers_min=5),
 ])
 
 
@@ -234,6 +250,13 @@ def endpoint_items(draw, fleet=True, newer=4):
 API_OPTIONS = dict(api_retries=st.sampled_from([0, 1, 2, 5]), api_timeout=st.sampled_from([5, 30]))
 
 
+def read_only_now_and_then(draw, args):
+    """The task's arguments; once in a while with a read-only key (it reads, and may not change anything)."""
+    if draw(chance(16)):
+        args["api_key"] = ReadOnlyKey()
+    return args
+
+
 @st.composite
 def fleet_tasks(draw, newer=4):
     items = draw(st.lists(endpoint_items(newer=newer), max_size=4,
@@ -244,14 +267,16 @@ def fleet_tasks(draw, newer=4):
         args.update(draw(st.fixed_dictionaries({}, optional=dict(
             prune_prefix=st.sampled_from(PREFIXES), prune_all=st.booleans(), prune_max=st.sampled_from([0, 1, 3])))))
     args.update(draw(st.fixed_dictionaries({}, optional=dict(API_OPTIONS, wait_timeout=st.sampled_from([0, 5, 300])))))
-    return Task("tensorone_endpoints", args)
+    if draw(chance(16)):
+        args.update(draw(st.sampled_from([dict(wait_timeout=-1), dict(prune=True, prune_max=-1)])))
+    return Task("tensorone_endpoints", read_only_now_and_then(draw, args))
 
 
 @st.composite
 def endpoint_tasks(draw, newer=4):
     args = draw(endpoint_items(fleet=False, newer=newer))
     args.update(draw(st.fixed_dictionaries({}, optional=dict(API_OPTIONS, wait_timeout=st.sampled_from([0, 5, 300])))))
-    return Task("tensorone_endpoint", args)
+    return Task("tensorone_endpoint", read_only_now_and_then(draw, args))
 
 
 TEMPLATE_OPTIONS = dict(
@@ -270,7 +295,8 @@ TEMPLATE_OPTIONS = dict(
 IMAGES = st.sampled_from(["reg.example/llm:1.0", "reg.example/llm:1.1"])
 DISKS = st.sampled_from([1, 20])
 TEMPLATE_SLIPS = st.sampled_from([dict(image_name=" "), dict(container_disk_in_gb=0), dict(volume_in_gb=-1),
-                                  dict(env={"TOKEN": "x"}, secret_env={"TOKEN": "s3cr3t-one"})])
+                                  dict(env={"TOKEN": "x"}, secret_env={"TOKEN": "s3cr3t-one"}), dict(env={" ": "x"}),
+                                  dict(env={"DEBUG": True}), dict(name=" ")])
 
 
 @st.composite
@@ -289,7 +315,7 @@ def template_tasks(draw):
         if draw(chance(16)):
             args.update(draw(TEMPLATE_SLIPS))
     args.update(draw(st.fixed_dictionaries({}, optional=API_OPTIONS)))
-    return Task("tensorone_template", args)
+    return Task("tensorone_template", read_only_now_and_then(draw, args))
 
 
 # --- what other tools do ----------------------------------------------------------------
