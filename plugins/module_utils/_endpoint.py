@@ -607,11 +607,11 @@ class Endpoints:
                 # Refused because someone else deleted it since our read? Gone is what absent wants.
                 if exc.kind != "graphql" or any(e["id"] == endpoint["id"] for e in self.read()):
                     raise
-                return False
+                return _deleted_elsewhere(step)
             except ModelError:
                 if endpoint["id"] in self.current:
                     raise
-                return False  # gone before the round-trip read: nothing to delete
+                return _deleted_elsewhere(step)  # gone before the round-trip read
         return True
 
     def _delete_drained(self, steps, deadline):
@@ -648,6 +648,14 @@ class Endpoints:
                     # gone: deleted by a request whose response was lost, or by someone else
                     self.actions.append("delete endpoint %r (%s)" % (step.before["name"], endpoint_id))
                     del pending[endpoint_id]
+
+
+def _deleted_elsewhere(step):
+    """A delete step whose endpoint was deleted elsewhere before this run sent anything that could
+    delete it: nothing to do, and nothing done (False: no delete to wait for)."""
+    step.action = "none"
+    step.after = None
+    return False
 
 
 def _has_workers_set(endpoint):

@@ -367,6 +367,25 @@ def test_absent_of_an_endpoint_another_run_deletes_meanwhile_succeeds(emulator):
     assert emulator.state()["endpoints"] == []
 
 
+def test_absent_of_an_endpoint_deleted_elsewhere_before_the_scale_down_reports_no_change(emulator):  # pylint: disable=redefined-outer-name
+    """The other run deletes the endpoint after this run read it: this run sends no mutation, so it
+    reports nothing done (not changed with no action), whether its scale-down is refused or its
+    read of every field finds nothing."""
+    for refused in (True, False):
+        Runs(emulator).run(create_params("shared", 0))
+        client = Client(emulator.graphql_url, emulator.api_key, sleep=lambda s: None)
+        run = Run(client, sleep=lambda s: None)
+        endpoints = Endpoints(run)
+        step = plan_endpoint(endpoints.read(), dict(state="absent", name="shared"))
+        if refused:
+            endpoints.read_for_update([step.before["id"]])  # read in full before the other run: the scale-down is refused
+        Runs(emulator).run(dict(state="absent", name="shared"))  # the other run
+        endpoints.apply([step], 30)
+        client.session.close()
+        assert (step.action, step.changed, step.after, run.actions) == ("none", False, None, []), refused
+        assert emulator.state()["endpoints"] == []
+
+
 def test_a_lost_create_recovered_as_another_runs_endpoint_gets_the_requested_settings(emulator):  # pylint: disable=redefined-outer-name
     """Our create fails with a 5xx before the service sees it; meanwhile another run creates the
     name with other settings. The lookup after the ambiguous failure finds that endpoint: the run
