@@ -165,16 +165,19 @@ class FaultSchedule:
     """Sets, before each request of a run, the faults its plan says that request meets (and the
     lost responses of the plan not met yet: the emulator disarms each once met)."""
 
-    def __init__(self, emulator, plan, api_timeout):
+    def __init__(self, emulator, plan, api_timeout, meanwhile=None):
         self.emulator = emulator
         self.plan = plan
         self.api_timeout = api_timeout
+        self.meanwhile = meanwhile  # (request number, what another tool does just before it)
         self.sent = []  # the fault kind (or None) of each request sent
         emulator.set_faults(drop_after_apply=list(plan.lost))
 
     def before_send(self):
         kind = self.plan.get(len(self.sent) + 1)
         self.sent.append(kind)
+        if self.meanwhile and self.meanwhile[0] == len(self.sent):
+            self.meanwhile[1]()
         if kind == "connection refused":
             # the request never leaves: nothing reaches the service
             raise requests.exceptions.ConnectionError(NewConnectionError(None, "Failed to establish a new connection: [Errno 111] "
@@ -186,7 +189,7 @@ class FaultSchedule:
 class Outcome:
     """One module run: its result or error, the state before and after, and the emulator's log of it."""
 
-    def __init__(self, module, params, check_mode, faults, result, error, run, before, after, log, faults_met):
+    def __init__(self, module, params, check_mode, faults, result, error, run, before, after, log, faults_met, meanwhile=None):
         self.module = module
         self.params = params
         self.check_mode = check_mode
@@ -198,8 +201,10 @@ class Outcome:
         self.requests_sent = run.client.requests_sent
         self.before = before
         self.after = after
-        self.log = log
+        # the run's own requests (another tool's, made meanwhile, are in the emulator's log too)
+        self.requests = [e for e in log["requests"] if (e["user_agent"] or "").startswith("tensorone.cloud/")]
         self.faults_met = faults_met
+        self.meanwhile = meanwhile
         self.cause = self._cause()
 
     def _cause(self):
@@ -209,10 +214,13 @@ class Outcome:
         if error is None:
             return "ok"
         if isinstance(error, ModelError):
-            return "timeout" if "(wait_timeout)" in error.message else "refused"
+            if "(wait_timeout)" in error.message:
+                return "timeout"
+            return "raced" if self.meanwhile and "it was deleted since this run read it" in error.message else "refused"
         if isinstance(error, APIError):
             if error.status == 200 and (error.kind == "graphql" or (error.kind == "auth" and self.params["api_key"] == READ_ONLY_KEY)):
-                return "refused"
+                # (the service may refuse a change because of what another tool did meanwhile)
+                return "raced" if self.meanwhile and error.kind == "graphql" else "refused"
             return "fault" if sum(self.faults_met.values()) else "bug"
         return "bug"
 
@@ -222,7 +230,11 @@ class Outcome:
 
     @property
     def mutations(self):
-        return self.log["counters"]["mutations"]
+        return len([e for e in self.requests if e["operation_type"] == "mutation"])
+
+    @property
+    def applied(self):
+        return len([e for e in self.requests if e["applied"]])
 
     def __repr__(self):
         if self.error is None:
@@ -232,7 +244,7 @@ class Outcome:
         faults = ", ".join("%s x%d" % (k, n) for k, n in sorted(self.faults_met.items()))
         mode = "check mode: " if self.check_mode else ""
         met = " (faults met: %s)" % faults if faults else ""
-        return "%s%s, %d requests%s; actions %s" % (mode, what, self.log["counters"]["requests"], met, flow(self.actions))
+        return "%s%s, %d requests%s; actions %s" % (mode, what, len(self.requests), met, flow(self.actions))
 
 
 class Figures:
@@ -261,6 +273,16 @@ FIGURES = Figures()
 
 class Violation(AssertionError):
     pass
+
+
+def touched_names(outcome):
+    """The endpoints or template another tool changed during the run, by name."""
+    change = outcome.meanwhile
+    return set([change.details["name"]]) if change is not None and "name" in change.details else set()
+
+
+def untouched(items, names):
+    return [item for item in items if item and item["name"] not in names]
 
 
 def without_null_values(env):
@@ -421,7 +443,12 @@ class Account(RuleBasedStateMachine):
             return [self.resolve(v, state) for v in value]
         return value
 
-    def task(self, task, faults, check_mode=False):
+    @rule(task=st.one_of(fleet_tasks(), endpoint_tasks()), change=other_changes(), before_request=st.integers(2, 6))
+    def task_while_another_tool_acts(self, task, change, before_request):
+        """Another tool changes the account during the run, just before one of its requests (after its first read)."""
+        self.task(task, Faults(), meanwhile=(before_request, change))
+
+    def task(self, task, faults, check_mode=False, meanwhile=None):
         """One task of a playbook: checked as the module checks it, run, then run again as a user would."""
         FIGURES.steps += 1
         FIGURES.tasks += 1
@@ -435,7 +462,9 @@ class Account(RuleBasedStateMachine):
             args["api_key"] = READ_ONLY_KEY
         ids = ", ".join("%s is %s" % (e["id"], e["name"]) for e in state["endpoints"] if e and e["id"] and e["id"] in repr(args))
         mode = " (check mode)" if check_mode else ""
-        note("step %d: %s %s%s, %r%s" % (self.number, task.module, flow(given), mode, faults, " (%s)" % ids if ids else ""))
+        ids = " (%s)" % ids if ids else ""
+        acting = "; before request %d, %r" % meanwhile if meanwhile else ""
+        note("step %d: %s %s%s, %r%s%s" % (self.number, task.module, flow(given), mode, faults, ids, acting))
         params, errors = module.validate(args)
         problems = invalid_options(task.module, given)
         if errors or problems:
@@ -444,7 +473,7 @@ class Account(RuleBasedStateMachine):
             FIGURES.outcomes["refused by the option checks"] += 1
             note("  refused by the option checks: %s" % "; ".join(errors))
             return
-        outcome = self.run(module, params, faults, check_mode)
+        outcome = self.run(module, params, faults, check_mode, meanwhile)
         if check_mode:
             prediction = outcome
             self.check_check_mode(prediction)
@@ -452,21 +481,32 @@ class Account(RuleBasedStateMachine):
             self.check_prediction(prediction, outcome)
         FIGURES.outcomes[outcome.cause] += 1
         for _attempt in range(3):
-            if outcome.cause not in ("fault", "timeout"):
+            if outcome.cause not in ("fault", "timeout", "raced"):
                 break
             # The user runs the task again, without faults, once the drains are over.
             self.clock.sleep(self.emulator.config()["drain_seconds"] + self.emulator.config()["template_recent_use_seconds"] + 1)
             outcome = self.run(module, params)
         self.expect(outcome.cause in ("ok", "refused"), "a run without faults did not converge: %r", outcome)
+        if outcome.cause == "ok" and outcome.meanwhile is not None:
+            # what another tool did during the run may leave something to do: the next run does it
+            outcome = self.run(module, params)
+            self.expect(outcome.cause in ("ok", "refused"), "a run without faults did not converge: %r", outcome)
         if outcome.cause == "ok":
             self.check_repeat(self.run(module, params))
 
-    def run(self, module, params, faults=None, check_mode=False):
-        """One module run, then the invariants every run keeps."""
+    def run(self, module, params, faults=None, check_mode=False, meanwhile=None):
+        """One module run, then the invariants every run keeps. ``meanwhile``: (request number, Change)."""
         FIGURES.runs += 1
         before = self.state()
         self.emulator.clear_log()
-        schedule = FaultSchedule(self.emulator, faults or Faults(), params["api_timeout"])
+        acting = None
+        if meanwhile:
+            number, change = meanwhile
+
+            def act():
+                note("  meanwhile, %r%s" % (change, "" if self.change(change, self.state()) else " (nothing to do)"))
+            acting = (number, act)
+        schedule = FaultSchedule(self.emulator, faults or Faults(), params["api_timeout"], acting)
         result, error, run, adapter = module.run(params, self.emulator, self.clock, check_mode=check_mode, diff=True,
                                                  before_send=schedule.before_send)
         self.emulator.set_faults()
@@ -477,7 +517,8 @@ class Account(RuleBasedStateMachine):
         met["timeout"] = adapter.timeouts
         met = collections.Counter(dict((k, n) for k, n in met.items() if n))
         FIGURES.faults.update(met)
-        outcome = Outcome(module.name, params, check_mode, faults, result, error, run, before, after, log, met)
+        outcome = Outcome(module.name, params, check_mode, faults, result, error, run, before, after, log, met,
+                          meanwhile[1] if meanwhile and len(schedule.sent) >= meanwhile[0] else None)
         note("  %r" % outcome)
         self.forget_deleted(before, after)
         self.check_run(outcome)
@@ -488,9 +529,9 @@ class Account(RuleBasedStateMachine):
     def check_run(self, outcome):
         self.expect(outcome.cause != "bug", "the run failed without a fault to blame: %s: %s", type(outcome.error).__name__,
                     outcome.message)
-        seen = outcome.log["counters"]["requests"] + outcome.faults_met["connection refused"]  # (those never reach it)
+        seen = len(outcome.requests) + outcome.faults_met["connection refused"]  # (those never reach it)
         self.expect(outcome.requests_sent == seen, "the run counted %d requests, the service saw %d (and %d connections refused)",
-                    outcome.requests_sent, outcome.log["counters"]["requests"], outcome.faults_met["connection refused"])
+                    outcome.requests_sent, len(outcome.requests), outcome.faults_met["connection refused"])
         shown = json.dumps([outcome.result, outcome.message, outcome.warnings, outcome.actions])
         for hidden in HIDDEN:
             self.expect(hidden not in shown, "a result or message shows %r: %s", hidden, shown)
@@ -503,9 +544,12 @@ class Account(RuleBasedStateMachine):
         if outcome.check_mode:
             return
         if outcome.cause == "ok":
-            applied = outcome.log["counters"]["applied_mutations"]
-            self.expect(outcome.result["changed"] == bool(outcome.actions) == (applied > 0),
-                        "changed is %s with actions %s and %d mutations applied", outcome.result["changed"], flow(outcome.actions), applied)
+            # (an endpoint deleted elsewhere while the run waits for its drain counts as deleted: the run's own
+            # delete may have been applied before its response was lost)
+            applied = outcome.applied > 0 or (outcome.meanwhile is not None and bool(outcome.actions))
+            self.expect(outcome.result["changed"] == bool(outcome.actions) == applied,
+                        "changed is %s with actions %s and %d mutations applied", outcome.result["changed"], flow(outcome.actions),
+                        outcome.applied)
             self.check_returned(outcome)
         if outcome.module == "tensorone_template":
             self.check_template_run(outcome)
@@ -527,6 +571,8 @@ class Account(RuleBasedStateMachine):
         stored = dict((e["id"], e) for e in outcome.after[kind] if e)
         table = TEMPLATE_API if kind == "templates" else ENDPOINT_API
         for view in views:
+            if view["name"] in touched_names(outcome):
+                continue
             self.expect(view["id"] in stored, "the run returned %s %r, which the service does not have", kind, view.get("name"))
             for option, (field, how) in table.items():
                 if option in view and how != "template":
@@ -541,7 +587,7 @@ class Account(RuleBasedStateMachine):
     def check_creates(self, outcome):
         """No create is duplicated: once the service applied a create of a name, no create of it reaches the service again."""
         applied = set()
-        for entry in outcome.log["requests"]:
+        for entry in outcome.requests:
             if entry["mutation_kind"] in ("create", "template_create") and entry["fault"] in (None, "drop_after_apply"):
                 name = (entry["mutation_kind"], entry["variables"]["input"]["name"])
                 self.expect(name not in applied, "a second create of %r reached the service after the first was applied", name[1])
@@ -588,8 +634,8 @@ class Account(RuleBasedStateMachine):
     def check_repeat(self, outcome):
         self.expect(outcome.cause == "ok" and not outcome.result["changed"] and not outcome.actions,
                     "the same task again changed something: %r", outcome)
-        self.expect(outcome.mutations == 0 and outcome.log["counters"]["requests"] == 1,
-                    "the same task again sent %d requests, %d mutations", outcome.log["counters"]["requests"], outcome.mutations)
+        self.expect(outcome.mutations == 0 and len(outcome.requests) == 1,
+                    "the same task again sent %d requests, %d mutations", len(outcome.requests), outcome.mutations)
 
     # -- endpoints --
 
@@ -616,11 +662,14 @@ class Account(RuleBasedStateMachine):
             prefix = fleet.get("prune_prefix") or ""
             candidates = set(i for i, e in before.items() if i not in selected and e["name"] not in declared_names
                              and i is not None and e["name"] is not None and e["name"].startswith(prefix))
+        touched = touched_names(outcome)
         for endpoint_id, old in before.items():
             new = after.get(endpoint_id)
             item = selected.get(endpoint_id)
             deleting = endpoint_id in candidates or (item is not None and item.get("state") == "absent")
             where = "endpoint %r (%s)" % (old["name"], endpoint_id)
+            if old["name"] in touched:
+                continue  # another tool changed it during the run
             if new is None:
                 self.expect(deleting, "%s was deleted but not declared absent or pruned", where)
                 continue
@@ -636,7 +685,7 @@ class Account(RuleBasedStateMachine):
                 self.expect(allowed, "%s: %s changed from %r to %r, which the task did not ask", where, field, old[field], new[field])
             if ok and item is not None and not deleting:
                 self.check_declared(where, new, item, templates)
-        created = [e for i, e in after.items() if i not in before]
+        created = [e for i, e in after.items() if i not in before and e["name"] not in touched]
         for new in created:
             item = [i for i in items if i.get("name") == new["name"] and "id" not in i and i.get("state") != "absent"]
             self.expect(item and item[0] not in selected.values(), "endpoint %r was created but not declared", new["name"])
@@ -647,9 +696,11 @@ class Account(RuleBasedStateMachine):
                     self.expect(new[field] == default, "%s: %s is %r, not the create default %r", where, field, new[field], default)
         if ok:
             for item in items:
-                if item.get("state") != "absent" and "id" not in item and not any(e["name"] == item["name"] for e in before.values()):
+                if (item.get("state") != "absent" and "id" not in item and item["name"] not in touched
+                        and not any(e["name"] == item["name"] for e in before.values())):
                     self.expect(any(e["name"] == item["name"] for e in created), "endpoint %r was not created", item["name"])
-        self.expect(outcome.after["templates"] == outcome.before["templates"], "an endpoint task changed templates")
+        self.expect(untouched(outcome.after["templates"], touched) == untouched(outcome.before["templates"], touched),
+                    "an endpoint task changed templates")
 
     def check_declared(self, where, stored, item, templates):
         for option, value in item.items():
@@ -664,16 +715,19 @@ class Account(RuleBasedStateMachine):
         """The template as declared, its other fields and variables as they were; no other template and no endpoint changed."""
         ok = outcome.cause == "ok"
         args = outcome.params
-        before, after = by_id(outcome.before["endpoints"]), by_id(outcome.after["endpoints"])
+        touched = touched_names(outcome)
+        before, after = by_id(untouched(outcome.before["endpoints"], touched)), by_id(untouched(outcome.after["endpoints"], touched))
         self.expect(set(before) == set(after), "a template task created or deleted endpoints")
         for endpoint_id, old in before.items():
             self.expect(not changed_fields(old, after[endpoint_id]), "a template task changed endpoint %r: %s", old["name"],
                         changed_fields(old, after[endpoint_id]))
+        if args["name"] in touched:
+            return  # another tool changed the template during the run
         old_templates = dict((t["id"], t) for t in outcome.before["templates"] if t)
         new_templates = dict((t["id"], t) for t in outcome.after["templates"] if t)
         name = args["name"]
         for template_id, old in old_templates.items():
-            if old["name"] != name:
+            if old["name"] != name and old["name"] not in touched:
                 self.expect(new_templates.get(template_id) == old, "template %r changed, the task names %r", old["name"], name)
         self.expect(all(t["name"] == name for i, t in new_templates.items() if i not in old_templates),
                     "a template the task does not name was created")
@@ -942,6 +996,10 @@ class FullAccount(Account):
     def template_in_check_mode(self, task, faults):
         self.task(task, faults, check_mode=True)
 
+    @rule(task=template_tasks(), change=other_changes(), before_request=st.integers(2, 6))
+    def template_while_another_tool_acts(self, task, change, before_request):
+        self.task(task, Faults(), meanwhile=(before_request, change))
+
 
 class DocumentedAccount(Account):
     """A service with only the documented fields: tasks seldom set newer options or name a template (it cannot serve them)."""
@@ -963,3 +1021,7 @@ class DocumentedAccount(Account):
     @rule(task=endpoint_tasks(newer=20), faults=FAULT_PLANS)
     def endpoint_in_check_mode(self, task, faults):
         self.task(task, faults, check_mode=True)
+
+    @rule(task=st.one_of(fleet_tasks(newer=20), endpoint_tasks(newer=20)), change=other_changes(), before_request=st.integers(2, 6))
+    def task_while_another_tool_acts(self, task, change, before_request):
+        self.task(task, Faults(), meanwhile=(before_request, change))
