@@ -161,8 +161,8 @@ units-once: venv  ## the unit suites in UNITS_ONCE, with pytest
 
 # The stateful test's long budget (its quick one runs in units-once): random seeds, or SOAK_SEEDS=1,2;
 # SOAK_EXAMPLES examples of SOAK_STEPS steps per seed and emulator profile. It prints its figures.
-SOAK_SEED_COUNT ?= 2
-SOAK_EXAMPLES ?= 60
+SOAK_SEED_COUNT ?= 4
+SOAK_EXAMPLES ?= 100
 SOAK_STEPS ?= 60
 soak: venv  ## random playbooks under faults: the stateful test's long budget (random seeds, thousands of steps); prints its figures
 	@$(call own_copy,$(VENV))
