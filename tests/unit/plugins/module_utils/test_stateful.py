@@ -9,7 +9,7 @@ __metaclass__ = type
 # behind the collection's back), each task checked by the module's own argument
 # spec and checks and run through its own work function, against the in-process
 # emulator on a virtual clock (inprocess.py), with faults drawn per request.
-# After every step the invariants (stateful_checks.py) are checked against the
+# After every step the invariants (stateful_machine.py) are checked against the
 # emulator's state and request log.
 #
 # Budgets, counted in examples and steps:
