@@ -294,9 +294,8 @@ def validate_template(params):
     name = params.get("name")
     if name is None or not name.strip():
         errors.append("name must not be empty")
-    for option in ("image_name",):
-        if params.get(option) is not None and not params[option].strip():
-            errors.append("%s must not be empty" % option)
+    if params.get("image_name") is not None and not params["image_name"].strip():
+        errors.append("image_name must not be empty")
     ranges = (("container_disk_in_gb", 1), ("volume_in_gb", 0), ("wait_timeout", 0))
     for option, low in ranges:
         value = params.get(option)
