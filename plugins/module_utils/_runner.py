@@ -132,6 +132,12 @@ def option_errors(spec, raw, params, check=None):
     return errors
 
 
+def client_for(params, sleep=time.sleep):
+    """The API client a module run's checked options ask for."""
+    return Client(params["api_url"], params["api_key"], timeout=params["api_timeout"], retries=params["api_retries"],
+                  validate_certs=params["validate_certs"], sleep=sleep)
+
+
 def run_module(argument_spec, work, check=None, **module_options):
     """Run a module of the collection: ``work(run)`` returns the result keys of a
     successful run; ``check(params)`` returns messages for invalid options."""
@@ -145,9 +151,7 @@ def run_module(argument_spec, work, check=None, **module_options):
     if errors:
         module.fail_json(msg="; ".join(errors), api_calls=dict(requests=0, retries=0))
 
-    run = Run(Client(params["api_url"], params["api_key"], timeout=params["api_timeout"],
-                     retries=params["api_retries"], validate_certs=params["validate_certs"]),
-              params, check_mode=module.check_mode, diff=module._diff)
+    run = Run(client_for(params), params, check_mode=module.check_mode, diff=module._diff)
     result = error = None
     try:
         result = work(run)

@@ -26,8 +26,8 @@ from urllib3.exceptions import ProtocolError
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.tensorone.cloud.plugins.module_utils._api import API_ARGUMENT_SPEC, Client
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run, option_errors
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import API_ARGUMENT_SPEC
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run, client_for, option_errors
 
 API_URL = "http://tensorone.test/graphql"
 
@@ -122,8 +122,7 @@ class Module:
 
     def run(self, params, emulator, clock, check_mode=False, diff=False, before_send=None):
         """The module's work on a Run whose client talks to ``emulator`` on ``clock``: (result, error, run, adapter)."""
-        client = Client(params["api_url"], params["api_key"], timeout=params["api_timeout"], retries=params["api_retries"],
-                        validate_certs=params["validate_certs"], sleep=clock.sleep)
+        client = client_for(params, sleep=clock.sleep)
         adapter = EmulatorAdapter(emulator, clock, before_send)
         client.session.mount(API_URL, adapter)
         run = Run(client, params, check_mode=check_mode, diff=diff, sleep=clock.sleep, clock=clock.now)
