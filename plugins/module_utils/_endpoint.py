@@ -20,6 +20,7 @@ import re
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
+    LIST_CAP,
     Deadline,
     Field,
     Selection,
@@ -83,8 +84,6 @@ CREATE_DEFAULTS = dict(idle_timeout=5, scaler_type="QUEUE_DELAY", scaler_value=4
                        locations=[], network_volume_id=None)
 # Workers that hold an endpoint back from deletion (other states do not).
 LIVE_WORKER_STATES = ("CREATED", "RUNNING", "RESTARTING")
-# The most endpoints the service lists (no pagination): a list this long may be incomplete.
-LIST_CAP = 400
 CUDA_VERSION = re.compile(r"^\d+\.\d+$")
 
 WORKERS_SELECTION = "clusters { id desiredStatus }"
@@ -329,6 +328,9 @@ def plan_endpoint(account, params, where=""):
         if current and endpoint_id is not None and name is not None and current["name"] != name:
             raise refused(where, "The endpoint with id %r is named %r, not %r: nothing was deleted (correct the name, "
                                  "or leave it out to delete by id)" % (endpoint_id, current["name"], name))
+        if current is None and endpoint_id is None and not getattr(account, "complete", True):
+            raise refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
+                                 "the API lists: it may exist beyond them. Give its id to delete it" % (name, LIST_CAP))
         return Step("delete" if current else "none", current, where=where)
     if current is None:
         if endpoint_id is not None:
@@ -361,6 +363,27 @@ def plan_endpoint(account, params, where=""):
     if errors:
         raise refused(where, "%s: %s" % (current["name"], "; ".join(errors)))
     return Step("update" if differences(current, desired) else "none", current, desired, where)
+
+
+# Options that exclude each other: setting the first while the endpoint has the second is refused
+# unless the task also clears the second (the service keeps the second and ignores the first).
+# Checked on the round-trip read before the first save (Endpoints.apply): the comparison read
+# does not select the second, which would cost a no-op a request on a service that lacks it.
+EXCLUSIONS = (
+    ("gpu_ids", "instance_ids", "it is a CPU endpoint (instance_ids %s), and the service ignores gpu_ids while it has "
+                                "instance_ids: set instance_ids: [] as well to make it a GPU endpoint"),
+    ("network_volume_id", "network_volume_ids", "it has network_volume_ids %s, which the service uses instead of "
+                                                "network_volume_id: set network_volume_ids: [] as well to attach one volume"),
+)
+
+
+def exclusion_errors(current, desired):
+    """Messages for options the task sets that the endpoint's current values would override."""
+    errors = []
+    for option, other, why in EXCLUSIONS:
+        if desired.get(option) and current.get(other) and other not in desired:
+            errors.append("%s cannot be set: %s" % (option, why % (current[other],)))
+    return errors
 
 
 def plan_fleet(account, params, warnings=None):
@@ -407,11 +430,18 @@ def prune_candidates(account, params, steps, warnings):
         elif endpoint["name"].startswith(prefix):
             candidates.append(endpoint)
     listing = ", ".join("%r (%s)" % (e["name"], e["id"]) for e in candidates) or "none"
-    keeps_some = any(item.get("state", "present") == "present" for item in params["endpoints"])
-    if not prefix and not keeps_some and not params.get("prune_all") and candidates:
-        raise ModelError("prune refused: endpoints declares no endpoint to keep and prune_prefix is not set, so prune "
-                         "would delete every endpoint of the account (%d: %s). If that is meant, set prune_all: true; "
-                         "otherwise check the list (an empty variable?) or set prune_prefix" % (len(candidates), listing))
+    if not prefix and not params.get("prune_all") and candidates:
+        if not any(item.get("state", "present") == "present" for item in params["endpoints"]):
+            why = "endpoints declares no endpoint to keep"
+        elif not declared_ids:
+            # A list of which nothing exists is as likely a slip (a typo, another environment's list) as an empty one.
+            why = "none of the endpoints the list declares exists in the account (a typo, or another environment's list?)"
+        else:
+            why = None
+        if why:
+            raise ModelError("prune refused: %s and prune_prefix is not set, so prune would delete every endpoint of the "
+                             "account (%d: %s). If that is meant, set prune_all: true; otherwise check the list (an empty "
+                             "variable?) or set prune_prefix" % (why, len(candidates), listing))
     if params.get("prune_max") is not None and len(candidates) > params["prune_max"]:
         raise ModelError("prune refused: it would delete %d endpoints, more than prune_max (%d): %s"
                          % (len(candidates), params["prune_max"], listing))
@@ -495,10 +525,16 @@ class Endpoints:
         myself = myself_of(data)
         return dict((endpoint_id, myself.get("e%d" % i)) for i, endpoint_id in enumerate(endpoint_ids))
 
+    def still_there(self, endpoint_ids):
+        """{id: model view} of those of these endpoints that exist, read by id in one request: the
+        list may stop at its cap before them, so their absence from it proves nothing."""
+        return dict((endpoint_id, endpoint_from_api(api_endpoint))
+                    for endpoint_id, api_endpoint in self.read_by_id(endpoint_ids).items() if api_endpoint)
+
     def read_for_update(self, endpoint_ids):
         """Read every field of these endpoints, fresh, right before they are saved."""
         wanted = [i for i in endpoint_ids if i is not None]
-        if self.check_mode or not wanted:
+        if not wanted:
             return
         for endpoint_id, api_endpoint in self.read_by_id(wanted, FIELDS).items():
             if api_endpoint:
@@ -518,7 +554,15 @@ class Endpoints:
         # Every endpoint this run saves (an update, the scale to 0 before a delete), read in full at once.
         saved = [step.before["id"] for step in steps
                  if step.action == "update" or (step.action == "delete" and _has_workers_set(step.before))]
+        if self.check_mode:
+            # Check mode saves nothing, but refuses what the run would refuse.
+            saved = [step.before["id"] for step in steps if step.action == "update" and _may_be_overridden(step.desired)]
         self.read_for_update(saved)
+        for step in steps:
+            current = self.current.get(step.before["id"]) if step.action == "update" else None
+            errors = exclusion_errors(endpoint_from_api(current), step.desired) if current else []
+            if errors:
+                raise refused(step.where, "%s: %s" % (step.before["name"], "; ".join(errors)))
         for step in steps:
             if step.action == "update" and not step.raises_workers:
                 self._carry_out(step, self._update)
@@ -605,7 +649,7 @@ class Endpoints:
                                           action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
             except APIError as exc:
                 # Refused because someone else deleted it since our read? Gone is what absent wants.
-                if exc.kind != "graphql" or any(e["id"] == endpoint["id"] for e in self.read()):
+                if exc.kind != "graphql" or self.still_there([endpoint["id"]]):
                     raise
                 return _deleted_elsewhere(step)
             except ModelError:
@@ -640,7 +684,7 @@ class Endpoints:
             if deadline.expired():
                 raise ModelError(" ".join(_drain_timeout_message(s, deadline.seconds, refusals.get(i)) for i, s in pending.items()))
             deadline.wait()
-            current = dict((e["id"], e) for e in self.read())
+            current = self.still_there(pending)
             for endpoint_id, step in list(pending.items()):
                 if endpoint_id in current:
                     step.before = current[endpoint_id]
@@ -656,6 +700,10 @@ def _deleted_elsewhere(step):
     step.action = "none"
     step.after = None
     return False
+
+
+def _may_be_overridden(desired):
+    return any(desired.get(option) for option, _other, _why in EXCLUSIONS)
 
 
 def _has_workers_set(endpoint):
@@ -684,7 +732,8 @@ def converge(run, params, plan=None):
     items = params["endpoints"]
     endpoints = Endpoints(run, options=[o for item in items for o in OPTIONS if item.get(o) is not None])
     run.warnings.extend(name_warnings(items))
-    by_template_name = any(item.get("template") is not None for item in items)
+    # A delete needs no template: an absent item that still names one (even one that is gone) is not resolved.
+    by_template_name = any(item.get("template") is not None and item.get("state", "present") == "present" for item in items)
     account = endpoints.read(with_templates=by_template_name)
     if by_template_name:
         items = resolve_templates(account.templates, items, single=plan is not None, run=run)
@@ -716,7 +765,7 @@ def resolve_templates(templates, items, single=False, run=None):
     resolved = []
     for index, item in enumerate(items):
         name = item.get("template")
-        if name is not None:
+        if name is not None and item.get("state", "present") == "present":
             where = "" if single else item_label(index, item)
             match = find_one(templates, "template", name=name, where=where, hint="rename or delete the others in the console")
             if match is None and run is not None and run.check_mode:
@@ -753,7 +802,8 @@ def converge_fleet(run):
                                                  if step.where != "prune" and (step.after or step.before)])
     steps = converge(run, run.params)
     changed = [step for step in steps if step.changed]
-    result = dict(changed=bool(changed), endpoints=[step.after for step in steps if step.after])
+    result = dict(changed=bool(changed), endpoints=[step.after for step in steps if step.after],
+                  deleted=[dict(id=step.before["id"], name=step.before["name"]) for step in changed if step.action == "delete"])
     if run.diff:
         result["diff"] = [dict(before_header=(step.before or step.after)["name"], after_header=(step.after or step.before)["name"],
                                before=diff_view(step.before), after=diff_view(step.after)) for step in changed]
@@ -764,6 +814,19 @@ def read_endpoints(run):
     """The work of tensorone_endpoint_info: every field the service has."""
     endpoints = Endpoints(run)
     wanted_id, wanted_name = run.params.get("id"), run.params.get("name")
-    listed = [e for e in endpoints.read(with_discount=True, every_field=True)
+    account = endpoints.read(with_discount=True, every_field=True)
+    listed = [e for e in account
               if (wanted_id is None or e["id"] == wanted_id) and (wanted_name is None or e["name"] == wanted_name)]
-    return dict(changed=False, endpoints=listed, serverless_discount=endpoints.discount)
+    if wanted_id is not None and not listed and not account.complete:
+        # Beyond the list's cap: an id can still be read directly.
+        by_id = endpoints.read_by_id([wanted_id], OPTION_FIELDS).get(wanted_id)
+        listed = [endpoint_from_api(by_id)] if by_id and wanted_name in (None, by_id.get("name")) else []
+    complete = account.complete or wanted_id is not None
+    if not complete:
+        run.warnings.append(incomplete_list_warning("this result"))
+    return dict(changed=False, endpoints=listed, serverless_discount=endpoints.discount, complete=complete)
+
+
+def incomplete_list_warning(what):
+    return ("The account's list of endpoints came back with %d endpoints, the most the API lists: endpoints beyond them "
+            "are missing from %s" % (LIST_CAP, what))

@@ -31,6 +31,10 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIErr
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError
 
 
+# The most endpoints the service lists (no pagination): a list this long may be incomplete.
+LIST_CAP = 400
+
+
 def split_csv(value):
     """A list of stripped, non-empty tokens, order kept, from a list or a comma string."""
     if value is None:

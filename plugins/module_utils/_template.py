@@ -33,6 +33,7 @@ import json
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
+    LIST_CAP,
     Deadline,
     Field,
     Selection,
@@ -101,7 +102,8 @@ def template_argument_spec():
     """The options of tensorone_template (also the items of the role's endpoints_templates): one per field, and
     env and secret_env, which share the env field."""
     spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]), env=dict(type="dict"),
-                secret_env=dict(type="dict", no_log=True), wait_timeout=dict(type="int", default=180))
+                secret_env=dict(type="dict", no_log=True), wait_timeout=dict(type="int", default=180),
+                endpoints_result=dict(type="dict"))
     spec.update((field.option, field.argument_spec()) for field in OPTION_FIELDS)
     spec["name"]["required"] = True
     return spec
@@ -303,6 +305,10 @@ def validate_template(params):
             errors.append("%s must be between %d and %d, got %d" % (option, low, INT32_MAX, value))
     errors.extend(_env_errors("env", params.get("env")))
     errors.extend(_env_errors("secret_env", params.get("secret_env")))
+    endpoints_result = params.get("endpoints_result")
+    if endpoints_result is not None and not isinstance(endpoints_result.get("endpoints"), list):
+        errors.append("endpoints_result must be the registered result of a tensorone.cloud.tensorone_endpoints task "
+                      "(it has no endpoints list)")
     both = sorted(set(params.get("env") or {}) & set(params.get("secret_env") or {}))
     if both:
         errors.append("env and secret_env both set %s: a variable is either plain or secret" % ", ".join(both))
@@ -332,6 +338,7 @@ class Templates:
         self.wanted_fields = tuple(FIELD_OF[o] for o in sorted(wanted.options) if o != "name") if wanted else ()
         self.api = {}  # id -> the template as last read (API spelling), for updates
         self.endpoints = []
+        self.users_complete = True
 
     def read(self):
         """[model view] of every template of the account (null items skipped); one request."""
@@ -342,7 +349,10 @@ class Templates:
                 raise ModelError("Templates cannot be managed on this service: %s" % NO_TEMPLATE_READ)
             raise
         myself = myself_of(data)
-        self.endpoints = [e for e in myself.get("endpoints") or [] if e and e.get("id") is not None]
+        listed_endpoints = myself.get("endpoints") or []
+        # At the list's cap, endpoints beyond it are not read: a template's users may be more than those seen.
+        self.users_complete = len(listed_endpoints) < LIST_CAP
+        self.endpoints = [e for e in listed_endpoints if e and e.get("id") is not None]
         listed = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
         self.api = dict((t["id"], t) for t in listed)
         keep_secret = self.wanted.plain_keys if self.wanted else frozenset()
@@ -417,6 +427,12 @@ class Templates:
             if current is None or current["id"] != template["id"]:
                 return  # gone: deleted by a request whose response was lost, or by someone else
             in_use(current, self.users(current["id"]))
+            if not self.users_complete:
+                # Decided from what was read: no listed endpoint uses it, but the list stops at its cap.
+                raise ModelError("Could not delete template %r (%s): the service refused it (%s), and the account's "
+                                 "list of endpoints came back with %d endpoints, the most the API lists, so an endpoint "
+                                 "beyond them may use the template. Nothing was deleted: point such endpoints at another "
+                                 "template (by their id), then run again" % (name, template["id"], refusal, LIST_CAP))
             if deadline.expired():
                 raise ModelError("Could not delete template %r (%s) within %ss (wait_timeout): %s. The service refuses a "
                                  "delete for up to 2 minutes after the template's last use by an endpoint; run again, or "
@@ -433,10 +449,27 @@ def in_use(template, users):
                                         "it" if len(users) == 1 else "them", "it" if len(users) == 1 else "them"))
 
 
+def planned_users(template, users, endpoints_result):
+    """The endpoints that will use ``template`` once the endpoints task whose check-mode result is
+    ``endpoints_result`` has run: ``users`` as read, less those it deletes or moves to another template,
+    plus those it creates or moves onto this one."""
+    deleted = set(e.get("id") for e in endpoints_result.get("deleted") or [] if isinstance(e, dict))
+    planned = dict((e.get("id"), e) for e in endpoints_result.get("endpoints") or [] if isinstance(e, dict) and e.get("id"))
+    read_ids = set(u["id"] for u in users)
+    kept = [u for u in users if u["id"] not in deleted and planned.get(u["id"], {}).get("template_id", template["id"]) == template["id"]]
+    added = [dict(id=e.get("id"), name=e.get("name")) for e in endpoints_result.get("endpoints") or []
+             if isinstance(e, dict) and e.get("template_id") == template["id"] and e.get("id") not in read_ids]
+    return kept + added
+
+
 def _roll_note(users):
     if not users:
         return ""
     return "; rolls the workers of %s" % ", ".join("endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users)
+
+
+def _incomplete_users():
+    return "the account's list of endpoints came back with %d endpoints, the most the API lists" % LIST_CAP
 
 
 def plan_template(template, wanted, params):
@@ -470,7 +503,11 @@ def converge_template(run):
     step = plan_template(before, wanted, params)
     changed_secrets = []
     if step.action == "delete":
-        in_use(before, templates.users(before["id"]))
+        users = templates.users(before["id"])
+        if run.check_mode and params.get("endpoints_result") is not None:
+            # The endpoints task before this one changed nothing in check mode: count the users it predicts.
+            users = planned_users(before, users, params["endpoints_result"])
+        in_use(before, users)
         if not run.check_mode:
             templates.delete(before, params["wait_timeout"])
         run.actions.append("delete template %r (%s)" % (before["name"], before["id"]))
@@ -499,6 +536,9 @@ def converge_template(run):
     elif step.action == "update":
         changes = wanted.changes(before)
         users = templates.users(before["id"])
+        if not templates.users_complete:
+            run.warnings.append("Template %r may roll the workers of more endpoints than the action names: %s"
+                                % (before["name"], _incomplete_users()))
         changed_secrets = [k for k in wanted.env_changes(before.get("env") or {}) if k in wanted.secret_keys]
         step.after = wanted.apply(before) if run.check_mode else templates.update(before, wanted)
         run.actions.append("save template %r (%s): %s%s" % (before["name"], before["id"], ", ".join(changes), _roll_note(users)))
@@ -521,6 +561,8 @@ def read_templates(run):
     wanted_id, wanted_name = run.params.get("id"), run.params.get("name")
     listed = [t for t in templates.read()
               if (wanted_id is None or t["id"] == wanted_id) and (wanted_name is None or t["name"] == wanted_name)]
+    if not templates.users_complete:
+        run.warnings.append("endpoint_ids may miss endpoints: %s" % _incomplete_users())
     show = bool(run.params.get("include_env_values"))
     items = []
     for template in listed:

@@ -85,6 +85,14 @@ endpoints:
             workers_min: 0, workers_max: 3, gpu_count: 1, execution_timeout_ms: 600000, flashboot: false,
             allowed_cuda_versions: [], min_cuda_version: null, endpoint_type: QB, network_volume_ids: [],
             instance_ids: [], workers: []}]
+complete:
+  description:
+    - V(false) when RV(endpoints) may miss endpoints that match. The API lists at most 400 endpoints and has no
+      pagination. With a longer account, endpoints beyond the first 400 are missing, and the task warns.
+    - With O(id) it is always V(true): an endpoint beyond the list is read by its ID.
+  returned: success
+  type: bool
+  sample: true
 serverless_discount:
   description: The account's serverless discount, or V(null) when it has none.
   returned: always

@@ -174,6 +174,9 @@ options:
       - A prune that would keep no endpoint (O(endpoints) is empty, or every item has O(endpoints[].state=absent))
         and has no O(prune_prefix) would delete the whole account. It is refused, listing what it would delete,
         unless O(prune_all=true). An empty list is most often a variable that came out empty.
+      - So is a prune without O(prune_prefix) when none of the endpoints O(endpoints) declares exists in the account.
+        A list with a typo in every name, or another environment's list, is as likely a slip as an empty one.
+        A first run that creates the whole list and prunes everything else needs O(prune_prefix) or O(prune_all=true).
       - Check mode lists the endpoints a prune would delete in RV(actions).
     type: bool
     default: false
@@ -183,8 +186,8 @@ options:
     type: str
   prune_all:
     description:
-      - With O(prune=true), allow a prune that keeps no endpoint and has no O(prune_prefix), that is, one that
-        deletes every endpoint of the account.
+      - With O(prune=true), allow a prune without O(prune_prefix) that keeps no endpoint, or whose list names no
+        endpoint that exists, that is, one that deletes every endpoint of the account.
     type: bool
     default: false
   prune_max:
@@ -252,6 +255,16 @@ endpoints:
   sample: [{id: jpnw0v75y3qoql, name: team-a-llm, template_id: xkhgg72fuo, gpu_ids: [AMPERE_48, ADA_48_PRO],
             idle_timeout: 5, locations: [], network_volume_id: null, scaler_type: QUEUE_DELAY, scaler_value: 4,
             workers_min: 0, workers_max: 3, workers: []}]
+deleted:
+  description:
+    - The endpoints the task deleted (predicted in check mode), items with O(endpoints[].state=absent) and pruned
+      ones alike, as they were before (their C(id) and C(name)).
+    - M(tensorone.cloud.tensorone_template) takes the whole registered result as O(tensorone.cloud.tensorone_template#module:endpoints_result),
+      so that check mode can predict the delete of a template these endpoints used.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{id: i02xupws21hp6i, name: team-a-old}]
 actions:
   description: What the task did (or would do in check mode), one readable line per API change.
   returned: always

@@ -133,6 +133,17 @@ options:
         O(state=absent). On timeout the task fails with the service's message; a re-run continues.
     type: int
     default: 180
+  endpoints_result:
+    description:
+      - The registered result of a M(tensorone.cloud.tensorone_endpoints) task that runs before this one in the same
+        play, so that check mode predicts a delete as the real run does. Read only in check mode, with O(state=absent).
+      - In check mode that task changes nothing, so the template's users as read are not the ones the real run meets.
+        With this option the delete counts them as that task predicts them. Endpoints it deletes, or moves to another
+        template, no longer use this one; endpoints it creates or moves onto it do. Check mode then fails exactly where
+        the real run would (an endpoint still uses the template) and predicts the delete otherwise.
+      - Outside check mode it is ignored: a real run reads the endpoints as they are.
+      - The role P(tensorone.cloud.endpoints#role) sets it for the templates it retires.
+    type: dict
 notes:
   - Options that are not set keep the template's current values. A create stores the create-time defaults
     (O(is_serverless=true), O(docker_args=""), O(volume_in_gb=0)) for the options the task does not set; they are not
@@ -277,7 +288,11 @@ template:
       type: bool
       sample: false
     endpoint_ids:
-      description: IDs of the endpoints that use the template (their workers roll on every save).
+      description:
+        - IDs of the endpoints that use the template (their workers roll on every save).
+        - The API lists at most 400 endpoints. In an account with more, endpoints beyond them are missing here, and
+          the task warns. A delete the service refuses while no listed endpoint uses the template then fails at once,
+          saying so, instead of waiting out O(wait_timeout).
       type: list
       elements: str
       sample: [jpnw0v75y3qoql]

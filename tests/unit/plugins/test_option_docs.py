@@ -81,8 +81,8 @@ TEMPLATE_SINGLE = module_options("tensorone_template")
 with open(os.path.join(ROOT, "roles", "endpoints", "meta", "argument_specs.yml")) as _spec:
     TEMPLATE_ROLE = yaml.safe_load(_spec)["argument_specs"]["main"]["options"]["endpoints_templates"]["options"]
 TEMPLATE_SPEC = template_argument_spec()
-# wait_timeout is the role's endpoints_wait_timeout for all templates.
-TEMPLATE_ROLE_OPTIONS = set(TEMPLATE_SPEC) - {"wait_timeout"}
+# wait_timeout is the role's endpoints_wait_timeout for all templates; the role sets endpoints_result itself.
+TEMPLATE_ROLE_OPTIONS = set(TEMPLATE_SPEC) - {"wait_timeout", "endpoints_result"}
 
 
 def template_text(option_doc):

@@ -895,6 +895,19 @@ def _prune_keeps_nothing(_machine, outcome, _match):
             and all(i["state"] == "absent" for i in params["endpoints"]) and bool(_prune_candidates(outcome)))
 
 
+def _prune_matches_nothing(_machine, outcome, _match):
+    params = outcome.params
+    return (params["prune"] and not params.get("prune_prefix") and not params["prune_all"]
+            and not any(_selects(i, outcome) for i in params["endpoints"]) and bool(_prune_candidates(outcome)))
+
+
+def _overridden(_machine, outcome, match):
+    """An item sets the option while the endpoint it selects has the overriding field and the item does not clear it."""
+    option, other = match.group("option"), dict(gpu_ids="instanceIds", network_volume_id="networkVolumeIds")[match.group("option")]
+    other_option = dict(gpu_ids="instance_ids", network_volume_id="network_volume_ids")[option]
+    return any(i.get(option) and i.get(other_option) is None and (_selects(i, outcome) or {}).get(other) for i in _items(outcome))
+
+
 def _prune_max(_machine, outcome, match):
     count = len(_prune_candidates(outcome))
     return count == int(match.group("count")) > outcome.params["prune_max"] == int(match.group("max"))
@@ -969,6 +982,8 @@ REFUSALS = (
     (r"Cannot rename endpoint '[^']+' \((?P<id>\w+)\) to '(?P<new>[^']+)': endpoint (?P<holder>\w+) already has that name", _name_taken),
     (r"select the same endpoint '[^']+' \((?P<id>\w+)\)", _same_endpoint),
     (r"prune refused: endpoints declares no endpoint to keep and prune_prefix is not set", _prune_keeps_nothing),
+    (r"prune refused: none of the endpoints the list declares exists in the account", _prune_matches_nothing),
+    (r"(?P<option>gpu_ids|network_volume_id) cannot be set: ", _overridden),
     (r"prune refused: it would delete (?P<count>\d+) endpoints, more than prune_max \((?P<max>\d+)\)", _prune_max),
     (r"No template named '(?P<name>[^']+)' exists \(template\)", _no_template),
     (r"template \(a template's name\) cannot be used on this service", _documented),

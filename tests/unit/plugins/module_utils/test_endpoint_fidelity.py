@@ -174,3 +174,67 @@ def test_environment_values_read_for_an_update_never_show_in_a_message(emulator_
     model.Endpoints(run).read_for_update([SEEDED["id"]])
     echoed = "Variable '$input' got invalid value {env: [{key: HF_TOKEN_REF, value: console-set-value-93c1}]} (key %s)" % server.api_key
     assert run.redact(echoed) == "Variable '$input' got invalid value {env: [{key: HF_TOKEN_REF, value: ********}]} (key ********)"
+
+
+def capped_server(emulator_factory, monkeypatch, **options):  # pylint: disable=redefined-outer-name
+    """An account of 4 endpoints on a service that lists 3 (the cap lowered from 400)."""
+    monkeypatch.setattr(model, "LIST_CAP", 3)
+    server = emulator_factory(list_cap=3, worker_quota=100, **options)
+    server.seed_endpoints([dict(id="capped%08d" % i, name="capped-%d" % i, templateId="tpl", gpuIds="AMPERE_16") for i in range(4)])
+    return server
+
+
+def test_absent_by_a_name_the_capped_list_does_not_reach_is_refused(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    server = capped_server(emulator_factory, monkeypatch)
+    with pytest.raises(ModelError, match="Endpoint 'capped-3' is not in the account's list, which came back with 3 endpoints.*"
+                                         "Give its id to delete it"):
+        converge_one(server, dict(name="capped-3", state="absent"))
+    assert len(server.state()["endpoints"]) == 4
+
+
+def test_a_delete_beyond_the_capped_list_waits_for_its_drain_and_really_deletes(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    """The drain re-reads the endpoint by id: missing from a capped list, it is not gone."""
+    server = capped_server(emulator_factory, monkeypatch, drain_seconds=0.3)
+    converge_one(server, dict(id="capped00000003", workers_min=1, workers_max=1))
+    step, run, _result = converge_one(server, dict(id="capped00000003", state="absent"), wait_timeout=30)
+    assert step.action == "delete" and run.actions[-1] == "delete endpoint 'capped-3' (capped00000003)"
+    assert "capped00000003" not in [e["id"] for e in server.state()["endpoints"]]
+    assert [r["mutation_kind"] for r in server.log()["requests"] if r["mutation_kind"]][-1] == "delete"
+
+
+def test_info_at_the_capped_list_says_it_is_incomplete_and_reads_an_id_beyond_it(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    server = capped_server(emulator_factory, monkeypatch)
+    run = run_for(server, dict(id=None, name="capped-3"))
+    result = model.read_endpoints(run)
+    assert result["endpoints"] == [] and result["complete"] is False
+    assert run.warnings == ["The account's list of endpoints came back with 3 endpoints, the most the API lists: endpoints "
+                            "beyond them are missing from this result"]
+    run = run_for(server, dict(id="capped00000003", name=None))
+    result = model.read_endpoints(run)
+    assert [e["name"] for e in result["endpoints"]] == ["capped-3"] and result["complete"] is True and run.warnings == []
+
+
+def test_gpu_ids_on_a_cpu_endpoint_is_refused_unless_instance_ids_is_cleared(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    server.seed_endpoints([dict(id="cpuendpoint001", name="cpu-one", templateId="tpl", gpuIds="", instanceIds=["cpu3c-2-4"], workersMax=1)])
+    with pytest.raises(ModelError, match=r"gpu_ids cannot be set: it is a CPU endpoint \(instance_ids \['cpu3c-2-4'\]\)"):
+        converge_one(server, dict(name="cpu-one", gpu_ids=["AMPERE_16"]))
+    assert server.log()["counters"]["mutations"] == 0
+    _step, _run, result = converge_one(server, dict(name="cpu-one", gpu_ids=["AMPERE_16"], instance_ids=[]))
+    assert result["changed"] and result["endpoint"]["gpu_ids"] == ["AMPERE_16"] and result["endpoint"]["instance_ids"] == []
+    assert stored(server, "cpuendpoint001")["gpuIds"] == "AMPERE_16" and not stored(server, "cpuendpoint001")["instanceIds"]
+    again = converge_one(server, dict(name="cpu-one", gpu_ids=["AMPERE_16"], instance_ids=[]))[2]
+    assert not again["changed"]
+
+
+def test_network_volume_id_beside_network_volume_ids_is_refused_in_check_mode_too(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    server.seed_endpoints([dict(id="volumes0000001", name="vols", templateId="tpl", gpuIds="AMPERE_16", workersMax=1,
+                                networkVolumeIds=[{"networkVolumeId": "vol-a", "dataCenterId": "EU-RO-1"}])])
+    for check_mode in (True, False):
+        with pytest.raises(ModelError, match=r"network_volume_id cannot be set: it has network_volume_ids \['vol-a'\]"):
+            converge_one(server, dict(name="vols", network_volume_id="vol-b"), check_mode=check_mode)
+    assert server.log()["counters"]["mutations"] == 0
+    _step, _run, result = converge_one(server, dict(name="vols", network_volume_id="vol-b", network_volume_ids=[]))
+    assert result["changed"] and stored(server, "volumes0000001")["networkVolumeId"] == "vol-b"
+    assert not stored(server, "volumes0000001")["networkVolumeIds"]

@@ -223,3 +223,46 @@ def test_a_predicted_create_shows_the_create_defaults():
 
 def test_names_with_outer_white_space_get_a_warning():
     assert len(model.name_warnings([dict(name=" padded"), dict(name="plain"), dict(name="tail ")])) == 2
+
+
+# --- a prune whose list matches nothing ----------------------------------------------
+
+@pytest.mark.parametrize("items", [[dict(name="team-z", template_id="t", gpu_ids=["AMPERE_48"])],
+                                   [dict(name="prod-a", template_id="t", gpu_ids=["AMPERE_48"]), dict(name="prod-b", state="absent")]])
+def test_a_prune_whose_list_names_no_existing_endpoint_is_refused_without_prefix(items):
+    with pytest.raises(ModelError) as info:
+        model.plan_fleet(ACCOUNT, fleet(items, prune=True))
+    message = info.value.message
+    assert "none of the endpoints the list declares exists in the account" in message
+    assert "prune_all" in message and "'team-a' (id-a)" in message and "'other' (id-x)" in message
+
+
+def test_a_prune_whose_list_names_no_existing_endpoint_runs_with_prune_all_or_a_prefix():
+    items = [dict(name="team-z", template_id="t", gpu_ids=["AMPERE_48"])]
+    steps = model.plan_fleet(ACCOUNT, fleet(items, prune=True, prune_all=True))
+    assert [s.action for s in steps] == ["create", "delete", "delete", "delete"]
+    steps = model.plan_fleet(ACCOUNT, fleet(items, prune=True, prune_prefix="team-"))
+    assert [(s.action, s.before and s.before["id"]) for s in steps] == [("create", None), ("delete", "id-a"), ("delete", "id-b")]
+
+
+# --- options that exclude each other ---------------------------------------------------
+
+def cpu_view():
+    return model.endpoint_from_api({"id": "id-cpu", "name": "cpu-one", "templateId": "t", "gpuIds": "", "instanceIds": ["cpu3c-2-4"],
+                                    "networkVolumeIds": [{"networkVolumeId": "vol-a", "dataCenterId": "EU-RO-1"}],
+                                    "workersMin": 0, "workersMax": 1, "clusters": []})
+
+
+@pytest.mark.parametrize("options, fragment", [
+    (dict(gpu_ids=["AMPERE_16"]), "gpu_ids cannot be set: it is a CPU endpoint (instance_ids ['cpu3c-2-4'])"),
+    (dict(network_volume_id="vol-b"), "network_volume_id cannot be set: it has network_volume_ids ['vol-a']"),
+])
+def test_an_option_the_endpoints_other_field_would_override_is_refused(options, fragment):
+    errors = model.exclusion_errors(cpu_view(), model.desired_from_params(options))
+    assert len(errors) == 1 and fragment in errors[0]
+
+
+@pytest.mark.parametrize("options", [dict(gpu_ids=["AMPERE_16"], instance_ids=[]), dict(network_volume_id="vol-b", network_volume_ids=[]),
+                                     dict(network_volume_id="")])  # no single volume: nothing to override
+def test_clearing_the_other_field_in_the_same_task_is_accepted(options):
+    assert model.exclusion_errors(cpu_view(), model.desired_from_params(options)) == []

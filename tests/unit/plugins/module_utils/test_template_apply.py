@@ -311,3 +311,77 @@ def test_a_create_refused_because_another_run_made_the_name_converges_that_templ
     assert stored(server)[0]["imageName"] == "reg.example/llm:1.0.0"
     assert run.actions == ["save template 'llm-worker' (otherrun01): docker_args, image_name, env (MODEL), secret_env (LICENSE_KEY)"]
     assert [m["mutation_kind"] for m in mutations(server)] == ["template_create", "template_update"]
+
+
+def fleet_run(server, items, check_mode=False):
+    client = Client(server.graphql_url, server.api_key, timeout=5, retries=0, sleep=lambda s: None)
+    params = dict(endpoints=[dict(dict(state="present"), **item) for item in items], prune=False, prune_prefix=None,
+                  prune_all=False, prune_max=None, wait_timeout=10)
+    run = Run(client, params, check_mode=check_mode, sleep=lambda s: None)
+    return endpoint_model.converge_fleet(run)
+
+
+def test_an_absent_item_that_names_a_template_that_is_gone_is_deleted(emulator_factory):  # pylint: disable=redefined-outer-name
+    for profile in ("full", "documented"):
+        server = emulator_factory(profile=profile)
+        server.seed_endpoints([dict(id="orphan00000001", name="orphan", templateId="gonetpl001", gpuIds="AMPERE_16", workersMax=0)])
+        result = fleet_run(server, [dict(name="orphan", template="retired-worker", state="absent")])
+        assert result["changed"] and result["deleted"] == [dict(id="orphan00000001", name="orphan")], profile
+        assert server.state()["endpoints"] == [], profile
+
+
+def test_check_mode_predicts_the_roles_retire_flows_as_the_real_run_does(emulator_factory):  # pylint: disable=redefined-outer-name
+    """Check mode of a template delete counts its users as the endpoints task before it predicts them."""
+    server = emulator_factory(template_recent_use_seconds=0)
+    converge(server, TEMPLATE)
+    converge(server, dict(TEMPLATE, name="other-worker"))
+    template_id = stored(server)[0]["id"]
+    endpoint(server, template_id)
+    endpoint(server, template_id, endpoint_id="keepsllm000001", name="llm-keeps")
+    # Retire one endpoint and move the other to a template not created yet, then retire the old template.
+    planned = fleet_run(server, [dict(name="llm-inference", state="absent"), dict(name="llm-keeps", template="new-worker")],
+                        check_mode=True)
+    assert planned["deleted"] == [dict(id="usesllm0000001", name="llm-inference")]
+    result, run = converge(server, dict(name="llm-worker", state="absent", endpoints_result=planned), check_mode=True)
+    assert result["changed"] and run.actions == ["delete template 'llm-worker' (%s)" % template_id]
+    # Without the option, the users as read refuse it (the real run would not meet them).
+    with pytest.raises(ModelError, match="is used by endpoint 'llm-inference'"):
+        converge(server, dict(name="llm-worker", state="absent"), check_mode=True)
+    # An endpoint the task leaves on the template fails check mode as the real run fails.
+    planned = fleet_run(server, [dict(name="llm-inference", state="absent")], check_mode=True)
+    with pytest.raises(ModelError, match=r"is used by endpoint 'llm-keeps' \(keepsllm000001\): nothing was deleted"):
+        converge(server, dict(name="llm-worker", state="absent", endpoints_result=planned), check_mode=True)
+    # ...and one moved onto it (other-worker is retired while llm-keeps is moved to it).
+    planned = fleet_run(server, [dict(name="llm-keeps", template="other-worker")], check_mode=True)
+    with pytest.raises(ModelError, match=r"is used by endpoint 'llm-keeps' \(keepsllm000001\)"):
+        converge(server, dict(name="other-worker", state="absent", endpoints_result=planned), check_mode=True)
+    assert len(mutations(server)) == 2 and len(server.state()["endpoints"]) == 2
+    # The real run: the same flow deletes both.
+    fleet_run(server, [dict(name="llm-inference", state="absent"), dict(name="llm-keeps", template="other-worker")])
+    result, run = converge(server, dict(name="llm-worker", state="absent", endpoints_result=planned))
+    assert result["changed"] and [t["name"] for t in server.state()["templates"]] == ["other-worker"]
+
+
+def test_endpoints_result_must_be_an_endpoints_tasks_result():
+    errors = model.validate_template(dict(name="x", endpoints_result=dict(endpoint=None)))
+    assert errors == ["endpoints_result must be the registered result of a tensorone.cloud.tensorone_endpoints task "
+                      "(it has no endpoints list)"]
+
+
+def test_a_delete_refused_while_the_endpoint_list_is_capped_fails_at_once_saying_why(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    monkeypatch.setattr(model, "LIST_CAP", 2)
+    server = emulator_factory(list_cap=2, template_recent_use_seconds=0)
+    server.seed_templates([dict(id="capsedtpl1", name="llm-worker", imageName="i", containerDiskInGb=5)])
+    server.seed_endpoints([dict(id="listed%08d" % i, name="listed-%d" % i, templateId="other", gpuIds="AMPERE_16", workersMax=0)
+                           for i in range(2)] + [dict(id="beyondcap00001", name="beyond", templateId="capsedtpl1", gpuIds="AMPERE_16",
+                                                      workersMax=0)])
+    with pytest.raises(ModelError, match=r"Could not delete template 'llm-worker' \(capsedtpl1\): the service refused it .*came back "
+                                         r"with 2 endpoints, the most the API lists, so an endpoint beyond them may use the template"):
+        converge(server, dict(name="llm-worker", state="absent", wait_timeout=600))
+    assert [m["mutation_kind"] for m in mutations(server)] == ["template_delete"]  # once: no retries through wait_timeout
+    _result, run = converge(server, dict(name="llm-worker", image_name="i2"))
+    assert any("may roll the workers of more endpoints than the action names" in w for w in run.warnings)
+    info_run = make_run(server, dict(id=None, name=None, include_env_values=False))
+    model.read_templates(info_run)
+    assert info_run.warnings == ["endpoint_ids may miss endpoints: the account's list of endpoints came back with 2 endpoints, "
+                                 "the most the API lists"]
