@@ -89,7 +89,7 @@ complete:
   description:
     - V(false) when RV(endpoints) may miss endpoints that match. The API lists at most 400 endpoints and has no
       pagination. With a longer account, endpoints beyond the first 400 are missing, and the task warns.
-    - With O(id) it is always V(true): an endpoint beyond the list is read by its ID.
+    - With O(id) it is always V(true), since an endpoint beyond the list is read by its ID.
   returned: success
   type: bool
   sample: true

@@ -141,7 +141,7 @@ options:
         With this option the delete counts them as that task predicts them. Endpoints it deletes, or moves to another
         template, no longer use this one; endpoints it creates or moves onto it do. Check mode then fails exactly where
         the real run would (an endpoint still uses the template) and predicts the delete otherwise.
-      - Outside check mode it is ignored: a real run reads the endpoints as they are.
+      - Outside check mode it is ignored, since a real run reads the endpoints as they are.
       - The role P(tensorone.cloud.endpoints#role) sets it for the templates it retires.
     type: dict
 notes:
