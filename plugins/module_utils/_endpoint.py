@@ -640,7 +640,12 @@ class Endpoints:
             if deadline.expired():
                 raise ModelError(" ".join(_drain_timeout_message(s, deadline.seconds, refusals.get(i)) for i, s in pending.items()))
             deadline.wait()
-            current = dict((e["id"], e) for e in self.read())
+            account = self.read()
+            current = dict((e["id"], e) for e in account)
+            if not account.complete:
+                # A list at the cap may leave a pending endpoint out: unlisted is not gone, read those by id.
+                unlisted = [endpoint_id for endpoint_id in pending if endpoint_id not in current]
+                current.update((endpoint_id, endpoint_from_api(e)) for endpoint_id, e in self.read_by_id(unlisted).items() if e)
             for endpoint_id, step in list(pending.items()):
                 if endpoint_id in current:
                     step.before = current[endpoint_id]

@@ -9,6 +9,8 @@ __metaclass__ = type
 # validation errors, and the real service's shapes (null items, endpoints
 # without id or name, stopped workers, a capped list) never break a run.
 
+import time
+
 import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as model
@@ -122,6 +124,21 @@ def test_only_live_workers_hold_a_delete_back(emulator_factory):  # pylint: disa
     assert [w["id"] for w in model.running_workers(endpoint)] == ["live"]
     _step, run, result = converge_one(server, dict(name="stopped", state="absent"))
     assert result["changed"] and run.actions == ["delete endpoint 'stopped' (stopped0000001)"]
+
+
+def test_a_delete_beyond_the_list_cap_waits_for_its_drain_and_deletes(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    """An endpoint the capped list leaves out is read by id while it drains: unlisted is not deleted."""
+    monkeypatch.setattr(model, "LIST_CAP", 3)
+    server = emulator_factory(list_cap=3, drain_seconds=0.3, worker_quota=100)
+    server.seed_endpoints([dict(id="capped%08d" % i, name="capped-%d" % i, templateId="tpl", gpuIds="AMPERE_16", workersMin=1,
+                                workersMax=1) for i in range(4)])
+    run = run_for(server, dict(state="absent", id="capped00000003", wait_timeout=30))
+    run.sleep = time.sleep
+    result = model.converge_endpoint(run)
+    assert result["changed"] and run.actions == ["scale endpoint 'capped-3' (capped00000003) to 0 workers",
+                                                 "delete endpoint 'capped-3' (capped00000003)"]
+    assert [e["id"] for e in server.state()["endpoints"]] == ["capped%08d" % i for i in range(3)]
+    assert server.log()["counters"]["applied_delete"] == 1
 
 
 def test_null_items_and_endpoints_without_id_or_name_never_break_a_run(emulator_factory):  # pylint: disable=redefined-outer-name
