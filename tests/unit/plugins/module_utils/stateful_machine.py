@@ -670,8 +670,8 @@ class Account(RuleBasedStateMachine):
             item = selected.get(endpoint_id)
             deleting = endpoint_id in candidates or (item is not None and item.get("state") == "absent")
             where = "endpoint %r (%s)" % (old["name"], endpoint_id)
-            if old["name"] in touched:
-                continue  # another tool changed it during the run
+            if old["name"] in touched or (item is not None and item.get("name") in touched):
+                continue  # another tool changed it during the run (by its name, or by the name this run gives it)
             if new is None:
                 self.expect(deleting, "%s was deleted but not declared absent or pruned", where)
                 continue

@@ -82,3 +82,17 @@ def test_a_delete_converges_when_another_tool_stops_a_worker_while_it_drains(mac
     acted = machine.notes.index("  meanwhile, workers {name: app-b, status: EXITED}")
     first_run = machine.notes[acted + 1]
     assert first_run.startswith("  changed") and "delete endpoint 'app-b' (%s)" % endpoint_id in first_run, machine.notes
+
+
+def test_another_tool_deleting_an_endpoint_under_the_name_the_run_just_gave_it_is_not_blamed_on_the_run(machine):
+    """A fleet task renames app-a to web-a, and another tool deletes web-a before the run's next request: the
+    run did not delete it (its actions say so), and the invariants must not say it did."""
+    for name in ("app-a", "app-b"):
+        machine.other_tool(SAVE, {"i": {"name": name, "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": 0}})
+    renamed = machine.endpoint_named("app-a")["id"]
+    # requests: the list, the read for the update, the rename, then (4) the delete of app-b
+    machine.task(Task("tensorone_endpoints", dict(endpoints=[dict(name="app-b", state="absent"), dict(id=renamed, name="web-a")])),
+                 Faults(), meanwhile=(4, Change("deletes", name="web-a")))
+    assert machine.state()["endpoints"] == []
+    acted = machine.notes.index("  meanwhile, deletes {name: web-a}")
+    assert "delete endpoint 'web-a'" not in machine.notes[acted + 1] and "update endpoint 'app-a'" in machine.notes[acted + 1]
