@@ -28,7 +28,8 @@ pyver_of   = $(if $(filter 2.21,$(1)),3.12,3.11)
 UNITS_ONCE := tests/unit/emulator tests/unit/plugins/module_utils/test_faults.py \
 	tests/unit/plugins/module_utils/test_endpoint_model.py tests/unit/plugins/module_utils/test_endpoint_apply.py \
 	tests/unit/plugins/module_utils/test_endpoint_fidelity.py tests/unit/plugins/module_utils/test_safety.py \
-	tests/unit/plugins/module_utils/test_stateful.py tests/unit/plugins/test_option_docs.py
+	tests/unit/plugins/module_utils/test_stateful.py tests/unit/plugins/module_utils/test_stateful_model.py \
+	tests/unit/plugins/test_option_docs.py
 # The others (AnsibleModule, argument specs, the user agent): on every ansible-core version.
 UNITS_EVERY_CORE = $(filter-out $(UNITS_ONCE) tests/unit/emulator/%,$(shell cd $(ROOT) && find tests/unit -name 'test_*.py' | sort))
 

@@ -9,7 +9,6 @@ __metaclass__ = type
 # taken from the collection's code.
 
 import collections
-import copy
 import json
 import re
 
@@ -402,11 +401,14 @@ class Account(RuleBasedStateMachine):
             # the service lowers workersMax of an endpoint idle for days (observed)
             self.emulator.seed_endpoints([{"id": endpoint["id"], "workersMax": endpoint["workersMax"] - 1}])
         elif change.kind == "workers" and endpoint is not None and endpoint["clusters"]:
-            clusters = copy.deepcopy(endpoint["clusters"])
+            # Seeding clusters replaces every worker, and one seeded without drainRemaining never drains: the
+            # workers as stored, each with its remaining drain time, so that the others drain on as they would.
+            clusters = self.endpoint_named(details["name"], dict(endpoints=self.emulator.store.dump(persistent=True)))["clusters"]
             if details["status"] == "draining":
                 clusters[0]["drainRemaining"] = 3
             else:
-                clusters[-1]["desiredStatus"] = details["status"]
+                # a stopped worker stays listed as it is (it no longer drains)
+                clusters[-1].update(desiredStatus=details["status"], drainRemaining=None)
             self.emulator.seed_endpoints([{"id": endpoint["id"], "clusters": clusters}])
         elif change.kind == "edits template" and [t for t in before["templates"] if t and t["name"] == details["name"]]:
             template = [t for t in before["templates"] if t and t["name"] == details["name"]][0]
@@ -668,8 +670,8 @@ class Account(RuleBasedStateMachine):
             item = selected.get(endpoint_id)
             deleting = endpoint_id in candidates or (item is not None and item.get("state") == "absent")
             where = "endpoint %r (%s)" % (old["name"], endpoint_id)
-            if old["name"] in touched:
-                continue  # another tool changed it during the run
+            if old["name"] in touched or (item is not None and item.get("name") in touched):
+                continue  # another tool changed it during the run (by its name, or by the name this run gives it)
             if new is None:
                 self.expect(deleting, "%s was deleted but not declared absent or pruned", where)
                 continue
