@@ -65,6 +65,11 @@ TOO_MANY_REQUESTS = "Too many requests"
 GENERIC_ERROR = "Something went wrong. Please try again later or contact support."
 RATE_LIMIT = 1000  # X-RateLimit-Limit: the order of the published read limit per hour
 REDACTED = "<redacted>"
+# Environment values (EndpointInput.env, SaveTemplateInput.env) may be secrets whatever they are called:
+# the log keeps their names and masks every value. A mask is not a redaction: "<redacted>" in the log
+# still means that a credential reached the emulator.
+MASKED = "<masked>"
+ENV_FIELD = "env"
 MIN_SCRUB_LENGTH = 6
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -199,17 +204,40 @@ def _mutation_kind(field, variables):
 
 
 def _redact(value, secrets):
-    """Copy of request variables with credentials removed (for the log)."""
+    """Copy of request variables with credentials removed and environment values masked (for the log)."""
     if isinstance(value, dict):
-        return dict(
-            (key, REDACTED if _SECRET_NAME.search(str(key)) else _redact(item, secrets))
-            for key, item in value.items()
-        )
+        return dict((key, _redact_field(key, item, secrets)) for key, item in value.items())
     if isinstance(value, list):
         return [_redact(item, secrets) for item in value]
     if isinstance(value, str):
         return _scrub(value, secrets)
     return value
+
+
+def _redact_field(name, value, secrets):
+    if _SECRET_NAME.search(str(name)):
+        return REDACTED
+    if name == ENV_FIELD:
+        return _mask_env(value, secrets)
+    return _redact(value, secrets)
+
+
+def _mask_env(env, secrets):
+    """An env list with its names kept and every value masked; anything of another shape masked whole."""
+    if env is None:
+        return None
+    if not isinstance(env, list):
+        return MASKED
+    return [_mask_env_item(item, secrets) for item in env]
+
+
+def _mask_env_item(item, secrets):
+    if item is None:
+        return None
+    if not isinstance(item, dict):
+        return MASKED
+    return dict((field, _redact(value, secrets) if field == "key" else None if value is None else MASKED)
+                for field, value in item.items())
 
 
 def _scrub(text, secrets):
@@ -476,18 +504,31 @@ class Emulator:
                 return key, "full"
         return key, None
 
-    def handle_request(self, method, path, query_string, headers, body):
-        """Answer one non-control request. headers: dict with lower-case names."""
-        key, role = self._authenticate(query_string, headers)
+    def _new_entry(self, method, path, headers, key):
+        """A log entry for a request, before anything is known about it; and the secrets to scrub from it."""
         with self._lock:
             secrets = [key] + self._config["api_keys"] + self._config["read_only_keys"]
-            # One profile for the whole request, even if it is switched meanwhile.
-            schema, documents = self.schema, self._documents
         entry = {
             "seq": None, "method": method, "path": path, "status": None, "operation_type": None,
             "operation_name": None, "root_fields": [], "mutation_kind": None, "applied": False,
             "variables": None, "user_agent": _scrub(headers.get("user-agent"), secrets), "fault": None,
         }
+        return entry, secrets
+
+    def record_refusal(self, method, path, query_string, headers, reply):
+        """Log a non-control request the HTTP server refused before reading its body (too large,
+        chunked, a bad Content-Length); returns the reply unchanged."""
+        key, _role = self._authenticate(query_string, headers)
+        entry, _secrets = self._new_entry(method, path, headers, key)
+        return self._record(entry, reply)
+
+    def handle_request(self, method, path, query_string, headers, body):
+        """Answer one non-control request. headers: dict with lower-case names."""
+        key, role = self._authenticate(query_string, headers)
+        entry, secrets = self._new_entry(method, path, headers, key)
+        with self._lock:
+            # One profile for the whole request, even if it is switched meanwhile.
+            schema, documents = self.schema, self._documents
         if path != GRAPHQL_PATH:
             return self._record(entry, _errors_reply(404, "Not Found"))
 
