@@ -123,7 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in reply.headers:
             self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
+        if not any(name.lower() == "content-type" for name, _value in reply.headers):
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply.body)))
         if self.close_connection:
             self.send_header("Connection", "close")

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import collections
 import copy
+import http.client
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from graphql.language import (
     ObjectValueNode, OperationDefinitionNode, VariableNode,
 )
 
-from .faults import FAULT_429, FAULT_DROP, FAULT_RESET, MUTATION_KINDS, Faults
+from .faults import FAULT_429, FAULT_DROP, FAULT_EDGE_403, FAULT_HTML_200, FAULT_RESET, MUTATION_KINDS, Faults
 from .state import TEMPLATE_RECENT_USE_SECONDS, USER_ID, ApiError, Store
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")
@@ -88,7 +89,19 @@ DELETE_KINDS = {"deleteEndpoint": "delete", "deleteTemplate": "template_delete"}
 # A variable whose NAME looks like a credential is redacted whatever its value.
 _SECRET_NAME = re.compile(r"api[_-]?key|(^|_)key$|token|secret|passw|authori[sz]ation|credential|bearer", re.IGNORECASE)
 
-# body None = close the connection without sending any response.
+# The CDN in front of the service refusing a client by its User-Agent (observed: HTTP 403, this text).
+EDGE_403_BODY = "error code: 1010"
+# A gateway's error page (the shape of the CDN's own pages), and a web page where the API should be
+# (what a wrong URL, a portal or a maintenance page answers); the texts are chosen.
+GATEWAY_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+                "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n")
+WEB_PAGE = ('<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Tensor One</title></head>\n'
+            "<body><h1>Tensor One</h1><p>GPU cloud for AI.</p></body>\n</html>\n")
+TEXT_PLAIN = "text/plain; charset=UTF-8"
+TEXT_HTML = "text/html; charset=UTF-8"
+
+# body None = close the connection without sending any response. A reply without
+# a Content-Type header is JSON (the server adds the header).
 Reply = collections.namedtuple("Reply", ["status", "headers", "body"])
 
 
@@ -98,6 +111,14 @@ def json_reply(status, payload, headers=None):
 
 def _errors_reply(status, message, headers=None):
     return json_reply(status, {"errors": [{"message": message}]}, headers)
+
+
+def _text_reply(status, content_type, text):
+    return Reply(status, [("Content-Type", content_type)], text.encode("utf-8"))
+
+
+def _gateway_page(status):
+    return _text_reply(status, TEXT_HTML, GATEWAY_PAGE.format(status=status, reason=http.client.responses.get(status, "Error")))
 
 
 class _Prepared:
@@ -546,6 +567,7 @@ class Emulator:
             fault, fault_status = self._faults.draw()
             latency_ms = self._faults.settings["latency_ms"]
             retry_after = self._faults.settings["retry_after"]
+            body_5xx = self._faults.settings["body_5xx"]
         if latency_ms:
             self._sleep(latency_ms / 1000.0)
         if fault is not None:
@@ -560,6 +582,12 @@ class Emulator:
                     ("X-RateLimit-Reset", str(int(time.time()) + retry_after)),
                 ]
                 return self._record(entry, _errors_reply(429, TOO_MANY_REQUESTS, headers_429))
+            if fault == FAULT_EDGE_403:
+                return self._record(entry, _text_reply(403, TEXT_PLAIN, EDGE_403_BODY))
+            if fault == FAULT_HTML_200:
+                return self._record(entry, _text_reply(200, TEXT_HTML, WEB_PAGE))
+            if body_5xx == "html":
+                return self._record(entry, _gateway_page(fault_status))
             return self._record(entry, _errors_reply(fault_status, GENERIC_ERROR))
 
         if method != "POST":
