@@ -50,6 +50,16 @@ options:
       - Whether to verify the API's TLS certificate.
     type: bool
     default: true
+  http_agent:
+    description:
+      - The C(User-Agent) header of every API request.
+      - If not set, empty or V(null), the value of the E(TENSORONE_HTTP_AGENT) environment variable is used,
+        and if that is not set either (or is empty), C(tensorone.cloud/<collection version> (ansible-core <version>)).
+      - "The service's CDN refuses some clients by their User-Agent, with HTTP 403 and the text C(error code: 1010);
+        the module then fails saying that the service's edge refused the client (RV(ignore:failure.kind) V(http),
+        RV(ignore:failure.status) V(403)). Another value here may get through."
+      - One line of printable ASCII characters, without leading or trailing spaces.
+    type: str
 requirements:
   - requests
 notes:

@@ -13,6 +13,7 @@ __metaclass__ = type
 import random
 import re
 import time
+from html import unescape
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from ansible.module_utils.basic import env_fallback
@@ -41,13 +42,19 @@ RETRYABLE_STATUSES = (502, 503, 504)
 API_TIMEOUT_MAX = 600
 API_RETRIES_MAX = 20
 
-# api_url has no argspec default and no fallback: an empty or null value means
-# "not set" and the runner fills it (environment, then DEFAULT_API_URL) the
-# same way on every ansible-core version. It is no_log: a URL can carry
-# credentials, and messages name its host only.
+# The longest text of a body that is not JSON (a page's title, a one-line text) a message quotes.
+BODY_QUOTE_MAX = 80
+_HTML_START = re.compile(r"<(!doctype\s+html|html|head|body|title)\b", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+
+# api_url and http_agent have no argspec default and no fallback: an empty or
+# null value means "not set" and the runner fills it (environment, then
+# DEFAULT_API_URL or USER_AGENT) the same way on every ansible-core version.
+# api_url is no_log: a URL can carry credentials, and messages name its host only.
 API_ARGUMENT_SPEC = dict(
     api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["TENSORONE_API_KEY"])),
     api_url=dict(type="str", no_log=True),
+    http_agent=dict(type="str"),
     api_timeout=dict(type="int", default=30, fallback=(env_fallback, ["TENSORONE_API_TIMEOUT"])),
     api_retries=dict(type="int", default=5, fallback=(env_fallback, ["TENSORONE_API_RETRIES"])),
     validate_certs=dict(type="bool", default=True),
@@ -109,7 +116,7 @@ def parse_retry_after(value):
 class Client:
     """One session to the API for one module run."""
 
-    def __init__(self, url, api_key, timeout=30, retries=5, validate_certs=True, sleep=time.sleep):
+    def __init__(self, url, api_key, timeout=30, retries=5, validate_certs=True, sleep=time.sleep, http_agent=None):
         self.url = url
         self.timeout = timeout
         self.retries = retries
@@ -121,7 +128,7 @@ class Client:
         self._host = url_host(url)
         self.session = requests.Session()
         self.session.headers.update({
-            "User-Agent": USER_AGENT,
+            "User-Agent": http_agent or USER_AGENT,
             "Content-Type": "application/json",
             "Accept": "application/json",
         })
@@ -191,24 +198,34 @@ class Client:
 
     def _read(self, response):
         status = response.status_code
+        body = None  # what came back, when it is not JSON (the API always answers JSON)
         try:
             payload = response.json()
         except ValueError:
-            payload = None
+            payload, body = None, describe_body(response)
         messages = _error_messages(payload)
+        if status == 403 and body is not None:
+            # Not the API: the CDN in front of it, which refuses some clients by their User-Agent
+            # (HTTP 403, "error code: 1010"). Sending it again would meet the same refusal.
+            raise APIError("The service's edge (CDN) refused this client with HTTP 403 and %s, before the request reached "
+                           "the API: it may refuse the User-Agent; set the http_agent option (or the TENSORONE_HTTP_AGENT "
+                           "environment variable) to another value" % body, "http", status=status)
         if status in (401, 403):
             raise APIError("Authentication failed (HTTP %d): check api_key (or the TENSORONE_API_KEY environment variable)" % status,
                            "auth", details=messages, status=status)
         if status == 429:
             raise TransientError("Rate limited by the API (HTTP 429)", "rate_limit", applied_maybe=False, status=status,
                                  retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        came_back = " with %s" % body if body is not None else _joined(messages)
         if status in RETRYABLE_STATUSES:
-            raise TransientError("The API answered HTTP %d%s" % (status, _joined(messages)), "http",
-                                 applied_maybe=True, status=status)
+            raise TransientError("The API answered HTTP %d%s" % (status, came_back), "http", applied_maybe=True, status=status)
+        if status == 200 and body is not None:
+            raise APIError("The API answered HTTP 200%s, not a GraphQL response (is api_url the GraphQL API?)" % came_back,
+                           "http", status=status)
         if status != 200 or not isinstance(payload, dict):
             # graphql: the service looked at the GraphQL and refused it (HTTP 400: a validation error). Any
             # other status is a failure of the service or of the way to it, whatever its body says.
-            raise APIError("The API answered HTTP %d%s" % (status, _joined(messages) or (" with a body that is not a GraphQL response")),
+            raise APIError("The API answered HTTP %d%s" % (status, came_back or " with a body that is not a GraphQL response"),
                            "graphql" if messages and status == 400 else "http", details=messages, status=status)
         if messages:
             if any(m == "Unauthorized" for m in messages):
@@ -216,6 +233,27 @@ class Client:
                                "auth", details=messages, status=status)
             raise APIError("The API returned an error%s" % _joined(messages), "graphql", details=messages, status=status)
         return payload.get("data") or {}
+
+
+def describe_body(response):
+    """What a body that is not JSON holds, in a few words for a message: never the body itself,
+    only an HTML page's title or a one-line text, when short."""
+    text = (response.text or "").strip()
+    if not text:
+        return "an empty body"
+    content_type = str(response.headers.get("Content-Type") or "").lower()
+    if "html" in content_type or _HTML_START.match(text):
+        match = _HTML_TITLE.search(text)
+        title = _quotable(unescape(match.group(1))) if match else None
+        return 'an HTML page titled "%s"' % title if title else "an HTML page"
+    quoted = _quotable(text) if "\n" not in text else None
+    return 'the text "%s"' % quoted if quoted else "a body that is not JSON"
+
+
+def _quotable(text):
+    """``text`` with its whitespace collapsed, if it is short and printable; else None."""
+    text = " ".join(text.split())
+    return text if 0 < len(text) <= BODY_QUOTE_MAX and text.isprintable() else None
 
 
 def _error_messages(payload):
@@ -263,9 +301,17 @@ def check_api_params(params):
     if not 0 <= params["api_retries"] <= API_RETRIES_MAX:
         errors.append("api_retries must be between 0 and %d, got %d" % (API_RETRIES_MAX, params["api_retries"]))
     errors.extend(_url_errors(params["api_url"]))
+    if not _is_header_value(params.get("http_agent") or USER_AGENT):
+        errors.append("http_agent (or the TENSORONE_HTTP_AGENT environment variable) must be one line of printable ASCII "
+                      "characters, without leading or trailing spaces")
     if not params["api_key"]:
         errors.append("api_key must not be empty (set it or the TENSORONE_API_KEY environment variable)")
     return errors
+
+
+def _is_header_value(value):
+    """Whether ``value`` can be sent as an HTTP header value as it is (RFC 9110: visible ASCII and inner spaces)."""
+    return value == value.strip(" ") and all(" " <= char <= "~" for char in value)
 
 
 def _url_errors(url):

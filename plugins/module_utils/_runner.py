@@ -27,6 +27,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     API_ARGUMENT_SPEC,
     DEFAULT_API_URL,
     HAS_REQUESTS,
+    USER_AGENT,
     APIError,
     Client,
     api_calls,
@@ -110,13 +111,15 @@ def raw_type_errors(argument_spec, raw, where=""):
 
 
 def _fill_api_params(module):
-    """An empty or null api_url or api_key means "not set": take the environment's, then the default."""
+    """An empty or null api_url or http_agent, or a null api_key, means "not set": take the environment's,
+    then the default."""
     params = module.params
-    for option, variable, default in (("api_url", "TENSORONE_API_URL", DEFAULT_API_URL),
-                                      ("api_key", "TENSORONE_API_KEY", None)):
-        if params.get(option) is None or (option == "api_url" and params[option] == ""):
+    for option, variable, default, secret in (("api_url", "TENSORONE_API_URL", DEFAULT_API_URL, True),
+                                              ("api_key", "TENSORONE_API_KEY", None, True),
+                                              ("http_agent", "TENSORONE_HTTP_AGENT", USER_AGENT, False)):
+        if params.get(option) is None or (option != "api_key" and params[option] == ""):
             from_env = os.environ.get(variable) or None
-            if from_env:
+            if from_env and secret:
                 module.no_log_values.add(from_env)
             params[option] = from_env or default
 
@@ -135,7 +138,7 @@ def option_errors(spec, raw, params, check=None):
 def client_for(params, sleep=time.sleep):
     """The API client a module run's checked options ask for."""
     return Client(params["api_url"], params["api_key"], timeout=params["api_timeout"], retries=params["api_retries"],
-                  validate_certs=params["validate_certs"], sleep=sleep)
+                  validate_certs=params["validate_certs"], sleep=sleep, http_agent=params.get("http_agent"))
 
 
 def run_module(argument_spec, work, check=None, **module_options):

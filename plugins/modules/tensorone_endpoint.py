@@ -357,7 +357,16 @@ failure:
       description: What went wrong.
       type: str
     kind:
-      description: One of V(auth), V(graphql), V(http), V(connection), V(timeout), V(rate_limit).
+      description:
+        - One of V(auth), V(graphql), V(http), V(connection), V(timeout), V(rate_limit).
+        - V(auth) is the API refusing the key (HTTP 401, or a JSON HTTP 403) or an operation as unauthorized.
+          V(graphql) is the API refusing the request or reporting an error in its GraphQL answer.
+        - "V(http) is any other answer that is not a GraphQL result. That includes answers of the service's edge, its CDN,
+          which are not JSON. HTTP 403 with a body that is not JSON, such as C(error code: 1010), means the edge refused
+          the client before the API saw the request, often for its User-Agent: the message says so and names
+          O(http_agent); the key is not the cause. An HTML page or an empty body says what came back (with the page's
+          title when short) and the status; HTTP 502, 503 and 504 are retried first."
+        - V(connection) and V(timeout) are failures to get an answer; V(rate_limit) is HTTP 429, after the retries or with a C(Retry-After) too long to wait.
       type: str
     status:
       description: HTTP status, if a response came.

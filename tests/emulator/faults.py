@@ -16,17 +16,25 @@ DEFAULT_FAULTS = {
     "rate_429": 0.0,
     "rate_5xx": 0.0,
     "rate_reset": 0.0,
+    "rate_edge_403": 0.0,
+    "rate_html_200": 0.0,
     "latency_ms": 0,
     "retry_after": 1,
     "statuses_5xx": [502, 503, 504],
+    "body_5xx": "json",
     "drop_after_apply": [],
     "myself_null": False,
 }
+# One uniform draw decides the fault: the rates share the unit interval, in this order.
+RATES = ("rate_reset", "rate_429", "rate_5xx", "rate_edge_403", "rate_html_200")
+BODIES_5XX = ("json", "html")
 
 FAULT_429 = "429"
 FAULT_5XX = "5xx"
 FAULT_RESET = "reset"
 FAULT_DROP = "drop_after_apply"
+FAULT_EDGE_403 = "edge_403"
+FAULT_HTML_200 = "html_200"
 
 
 def _is_number(value):
@@ -41,15 +49,14 @@ def _validate(settings):
     if unknown:
         raise ValueError("unknown fault setting(s): %s" % ", ".join(sorted(unknown)))
     result = copy.deepcopy(DEFAULT_FAULTS)
-    for key in ("rate_429", "rate_5xx", "rate_reset"):
+    for key in RATES:
         if key in settings:
             value = settings[key]
             if not _is_number(value) or not 0 <= value <= 1:
                 raise ValueError("%s must be a number between 0 and 1" % key)
             result[key] = float(value)
-    # One uniform draw decides the fault, so the rates share the unit interval.
-    if result["rate_429"] + result["rate_5xx"] + result["rate_reset"] > 1 + 1e-9:
-        raise ValueError("rate_429 + rate_5xx + rate_reset must not exceed 1")
+    if sum(result[key] for key in RATES) > 1 + 1e-9:
+        raise ValueError("%s must not exceed 1 together" % " + ".join(RATES))
     if "latency_ms" in settings:
         if not _is_number(settings["latency_ms"]) or settings["latency_ms"] < 0:
             raise ValueError("latency_ms must be a number >= 0")
@@ -66,6 +73,10 @@ def _validate(settings):
                 or not all(isinstance(s, int) and not isinstance(s, bool) and 500 <= s <= 599 for s in value)):
             raise ValueError("statuses_5xx must be a non-empty list of integers 500..599")
         result["statuses_5xx"] = list(value)
+    if "body_5xx" in settings:
+        if settings["body_5xx"] not in BODIES_5XX:
+            raise ValueError("body_5xx must be one of: %s" % ", ".join(BODIES_5XX))
+        result["body_5xx"] = settings["body_5xx"]
     if "drop_after_apply" in settings:
         value = settings["drop_after_apply"]
         if not isinstance(value, list) or not all(kind in MUTATION_KINDS for kind in value):
@@ -107,21 +118,20 @@ class Faults:
         return described
 
     def draw(self):
-        """Decide one /graphql request's fault: (None|"429"|"5xx"|"reset", status).
+        """Decide one /graphql request's fault: (None|"reset"|"429"|"5xx"|"edge_403"|"html_200", status).
 
         Exactly one draw per request (two for a 5xx: its status), whatever the
         rates, so a given seed and request sequence always fault the same way.
         """
         roll = self._rng.random()
-        edge = self.settings["rate_reset"]
-        if roll < edge:
-            return FAULT_RESET, None
-        edge += self.settings["rate_429"]
-        if roll < edge:
-            return FAULT_429, 429
-        edge += self.settings["rate_5xx"]
-        if roll < edge:
-            return FAULT_5XX, self._rng.choice(self.settings["statuses_5xx"])
+        bound = 0.0
+        for rate, fault, status in zip(RATES, (FAULT_RESET, FAULT_429, FAULT_5XX, FAULT_EDGE_403, FAULT_HTML_200),
+                                       (None, 429, None, 403, 200)):
+            bound += self.settings[rate]
+            if roll < bound:
+                if fault == FAULT_5XX:
+                    status = self._rng.choice(self.settings["statuses_5xx"])
+                return fault, status
         return None, None
 
     def take_drop(self, kind):

@@ -92,17 +92,21 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method):
         emulator = self.server.emulator
         url = urlsplit(self.path)
+        control = url.path == CONTROL_PREFIX or url.path.startswith(CONTROL_PREFIX + "/")
+        headers = dict((name.lower(), value) for name, value in self.headers.items())
         body, refusal = self._read_body()
         if refusal is not None:
             # The unread body would be taken for the next request.
             self.close_connection = True
+            if not control:
+                # Logged like any other API request: a test sees what the client was refused.
+                emulator.record_refusal(method, url.path, url.query, headers, refusal)
             self._send(refusal)
             return
         try:
-            if url.path == CONTROL_PREFIX or url.path.startswith(CONTROL_PREFIX + "/"):
+            if control:
                 reply = emulator.handle_control(method, url.path, body, url.query)
             else:
-                headers = dict((name.lower(), value) for name, value in self.headers.items())
                 reply = emulator.handle_request(method, url.path, url.query, headers, body)
         except Exception:  # pylint: disable=broad-exception-caught
             # An emulator bug: answer it as a 500 the test can see, and keep
@@ -119,7 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in reply.headers:
             self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
+        if not any(name.lower() == "content-type" for name, _value in reply.headers):
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply.body)))
         if self.close_connection:
             self.send_header("Connection", "close")

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import collections
 import copy
+import http.client
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from graphql.language import (
     ObjectValueNode, OperationDefinitionNode, VariableNode,
 )
 
-from .faults import FAULT_429, FAULT_DROP, FAULT_RESET, MUTATION_KINDS, Faults
+from .faults import FAULT_429, FAULT_DROP, FAULT_EDGE_403, FAULT_HTML_200, FAULT_RESET, MUTATION_KINDS, Faults
 from .state import TEMPLATE_RECENT_USE_SECONDS, USER_ID, ApiError, Store
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")
@@ -65,6 +66,11 @@ TOO_MANY_REQUESTS = "Too many requests"
 GENERIC_ERROR = "Something went wrong. Please try again later or contact support."
 RATE_LIMIT = 1000  # X-RateLimit-Limit: the order of the published read limit per hour
 REDACTED = "<redacted>"
+# Environment values (EndpointInput.env, SaveTemplateInput.env) may be secrets whatever they are called:
+# the log keeps their names and masks every value. A mask is not a redaction: "<redacted>" in the log
+# still means that a credential reached the emulator.
+MASKED = "<masked>"
+ENV_FIELD = "env"
 MIN_SCRUB_LENGTH = 6
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -83,7 +89,19 @@ DELETE_KINDS = {"deleteEndpoint": "delete", "deleteTemplate": "template_delete"}
 # A variable whose NAME looks like a credential is redacted whatever its value.
 _SECRET_NAME = re.compile(r"api[_-]?key|(^|_)key$|token|secret|passw|authori[sz]ation|credential|bearer", re.IGNORECASE)
 
-# body None = close the connection without sending any response.
+# The CDN in front of the service refusing a client by its User-Agent (observed: HTTP 403, this text).
+EDGE_403_BODY = "error code: 1010"
+# A gateway's error page (the shape of the CDN's own pages), and a web page where the API should be
+# (what a wrong URL, a portal or a maintenance page answers); the texts are chosen.
+GATEWAY_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+                "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n")
+WEB_PAGE = ('<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Tensor One</title></head>\n'
+            "<body><h1>Tensor One</h1><p>GPU cloud for AI.</p></body>\n</html>\n")
+TEXT_PLAIN = "text/plain; charset=UTF-8"
+TEXT_HTML = "text/html; charset=UTF-8"
+
+# body None = close the connection without sending any response. A reply without
+# a Content-Type header is JSON (the server adds the header).
 Reply = collections.namedtuple("Reply", ["status", "headers", "body"])
 
 
@@ -93,6 +111,14 @@ def json_reply(status, payload, headers=None):
 
 def _errors_reply(status, message, headers=None):
     return json_reply(status, {"errors": [{"message": message}]}, headers)
+
+
+def _text_reply(status, content_type, text):
+    return Reply(status, [("Content-Type", content_type)], text.encode("utf-8"))
+
+
+def _gateway_page(status):
+    return _text_reply(status, TEXT_HTML, GATEWAY_PAGE.format(status=status, reason=http.client.responses.get(status, "Error")))
 
 
 class _Prepared:
@@ -199,17 +225,40 @@ def _mutation_kind(field, variables):
 
 
 def _redact(value, secrets):
-    """Copy of request variables with credentials removed (for the log)."""
+    """Copy of request variables with credentials removed and environment values masked (for the log)."""
     if isinstance(value, dict):
-        return dict(
-            (key, REDACTED if _SECRET_NAME.search(str(key)) else _redact(item, secrets))
-            for key, item in value.items()
-        )
+        return dict((key, _redact_field(key, item, secrets)) for key, item in value.items())
     if isinstance(value, list):
         return [_redact(item, secrets) for item in value]
     if isinstance(value, str):
         return _scrub(value, secrets)
     return value
+
+
+def _redact_field(name, value, secrets):
+    if _SECRET_NAME.search(str(name)):
+        return REDACTED
+    if name == ENV_FIELD:
+        return _mask_env(value, secrets)
+    return _redact(value, secrets)
+
+
+def _mask_env(env, secrets):
+    """An env list with its names kept and every value masked; anything of another shape masked whole."""
+    if env is None:
+        return None
+    if not isinstance(env, list):
+        return MASKED
+    return [_mask_env_item(item, secrets) for item in env]
+
+
+def _mask_env_item(item, secrets):
+    if item is None:
+        return None
+    if not isinstance(item, dict):
+        return MASKED
+    return dict((field, _redact(value, secrets) if field == "key" else None if value is None else MASKED)
+                for field, value in item.items())
 
 
 def _scrub(text, secrets):
@@ -476,18 +525,31 @@ class Emulator:
                 return key, "full"
         return key, None
 
-    def handle_request(self, method, path, query_string, headers, body):
-        """Answer one non-control request. headers: dict with lower-case names."""
-        key, role = self._authenticate(query_string, headers)
+    def _new_entry(self, method, path, headers, key):
+        """A log entry for a request, before anything is known about it; and the secrets to scrub from it."""
         with self._lock:
             secrets = [key] + self._config["api_keys"] + self._config["read_only_keys"]
-            # One profile for the whole request, even if it is switched meanwhile.
-            schema, documents = self.schema, self._documents
         entry = {
             "seq": None, "method": method, "path": path, "status": None, "operation_type": None,
             "operation_name": None, "root_fields": [], "mutation_kind": None, "applied": False,
             "variables": None, "user_agent": _scrub(headers.get("user-agent"), secrets), "fault": None,
         }
+        return entry, secrets
+
+    def record_refusal(self, method, path, query_string, headers, reply):
+        """Log a non-control request the HTTP server refused before reading its body (too large,
+        chunked, a bad Content-Length); returns the reply unchanged."""
+        key, _role = self._authenticate(query_string, headers)
+        entry, _secrets = self._new_entry(method, path, headers, key)
+        return self._record(entry, reply)
+
+    def handle_request(self, method, path, query_string, headers, body):
+        """Answer one non-control request. headers: dict with lower-case names."""
+        key, role = self._authenticate(query_string, headers)
+        entry, secrets = self._new_entry(method, path, headers, key)
+        with self._lock:
+            # One profile for the whole request, even if it is switched meanwhile.
+            schema, documents = self.schema, self._documents
         if path != GRAPHQL_PATH:
             return self._record(entry, _errors_reply(404, "Not Found"))
 
@@ -505,6 +567,7 @@ class Emulator:
             fault, fault_status = self._faults.draw()
             latency_ms = self._faults.settings["latency_ms"]
             retry_after = self._faults.settings["retry_after"]
+            body_5xx = self._faults.settings["body_5xx"]
         if latency_ms:
             self._sleep(latency_ms / 1000.0)
         if fault is not None:
@@ -519,6 +582,12 @@ class Emulator:
                     ("X-RateLimit-Reset", str(int(time.time()) + retry_after)),
                 ]
                 return self._record(entry, _errors_reply(429, TOO_MANY_REQUESTS, headers_429))
+            if fault == FAULT_EDGE_403:
+                return self._record(entry, _text_reply(403, TEXT_PLAIN, EDGE_403_BODY))
+            if fault == FAULT_HTML_200:
+                return self._record(entry, _text_reply(200, TEXT_HTML, WEB_PAGE))
+            if body_5xx == "html":
+                return self._record(entry, _gateway_page(fault_status))
             return self._record(entry, _errors_reply(fault_status, GENERIC_ERROR))
 
         if method != "POST":

@@ -105,6 +105,39 @@ def test_no_key_ever_appears_in_log_or_control_output(emulator):
     assert emulator.log()["requests"][0]["variables"]["input"]["name"] == "name-<redacted>"
 
 
+SAVE_TEMPLATE = "mutation SaveTemplate($input: SaveTemplateInput) { saveTemplate(input: $input) { id } }"
+
+
+def test_log_masks_every_environment_value(emulator):
+    # Environment values hold secrets (tokens, licence keys): the log keeps the
+    # variable names and the request's shape, never a value.
+    env = [{"key": "HF_TOKEN", "value": "hf-token-value-1"}, {"key": "MODEL_NAME", "value": "model-value-2"}, None]
+    emulator.call(SAVE, {"input": dict(VALID, env=env)})
+    template = {"name": "tpl-log", "imageName": "registry.example/llm:1.0", "containerDiskInGb": 10, "volumeInGb": 0,
+                "dockerArgs": "", "env": [{"key": "LICENSE_KEY", "value": "licence-value-3"}]}
+    emulator.call(SAVE_TEMPLATE, {"input": template}, operation_name="SaveTemplate")
+    # Refused requests are logged too: an env of the wrong shape, and a variable called env.
+    emulator.call(SAVE, {"input": dict(VALID, env=[{"key": "K", "value": "wrong-shape-value-4", "extra": "extra-value-5"}])})
+    emulator.call(SAVE, {"input": dict(VALID, env="flat-value-6"), "env": [{"key": "TOP", "value": "top-value-7"}]})
+    entries = emulator.log()["requests"]
+    text = json.dumps(entries)
+    for value in ("hf-token-value-1", "model-value-2", "licence-value-3", "wrong-shape-value-4", "extra-value-5",
+                  "flat-value-6", "top-value-7"):
+        assert value not in text
+    assert entries[0]["variables"]["input"]["env"] == [
+        {"key": "HF_TOKEN", "value": "<masked>"}, {"key": "MODEL_NAME", "value": "<masked>"}, None]
+    assert entries[0]["variables"]["input"]["name"] == VALID["name"]
+    assert entries[1]["variables"]["input"]["env"] == [{"key": "LICENSE_KEY", "value": "<masked>"}]
+    assert entries[1]["variables"]["input"]["imageName"] == template["imageName"]
+    assert [e["operation_name"] for e in entries[:2]] == ["Save", "SaveTemplate"]
+    assert [e["mutation_kind"] for e in entries[:2]] == ["create", "template_create"]
+    assert entries[2]["variables"]["input"]["env"] == [{"key": "K", "value": "<masked>", "extra": "<masked>"}]
+    assert entries[3]["variables"]["input"]["env"] == "<masked>"
+    assert entries[3]["variables"]["env"] == [{"key": "TOP", "value": "<masked>"}]
+    # A mask is not a redaction: "<redacted>" still means that a credential reached the emulator.
+    assert "<redacted>" not in text
+
+
 def test_config_and_reset(api, emulator):
     status, config = control(emulator, "GET", "/config")
     startup = {"drain_seconds": 0, "worker_quota": 20, "templates": None, "discount": None, "profile": "full", "list_cap": None,

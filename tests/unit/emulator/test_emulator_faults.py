@@ -50,6 +50,61 @@ def test_5xx_statuses_and_generic_text(emulator):
     assert emulator.log()["counters"]["faults"] == 31
 
 
+def post(emulator, query, variables=None):
+    """A request whose answer may not be JSON (emulator.call parses it)."""
+    return requests.post(emulator.graphql_url, params={"api_key": emulator.api_key},
+                         json={"query": query, "variables": variables or {}}, timeout=10)
+
+
+def test_edge_403_is_the_cdn_refusing_the_client(emulator):
+    emulator.set_faults(rate_edge_403=1.0)
+    response = post(emulator, SAVE, {"input": VALID})
+    assert (response.status_code, response.text) == (403, "error code: 1010")
+    assert response.headers["Content-Type"] == "text/plain; charset=UTF-8"
+    # Before authentication, like every fault: a bad key meets the same refusal.
+    refused = requests.post(emulator.graphql_url, params={"api_key": "wrong-key-123456"}, json={"query": QUERY}, timeout=10)
+    assert (refused.status_code, refused.text) == (403, "error code: 1010")
+    assert emulator.state() == {"endpoints": [], "templates": []}
+    entries = emulator.log()["requests"]
+    assert [(e["status"], e["fault"], e["applied"]) for e in entries] == [(403, "edge_403", False)] * 2
+    assert emulator.log()["counters"]["faults"] == 2 and emulator.log()["counters"]["unauthorized"] == 0
+
+
+@pytest.mark.parametrize("status, title", [(502, "502 Bad Gateway"), (500, "500 Internal Server Error"),
+                                           (504, "504 Gateway Timeout")])
+def test_5xx_with_a_gateway_html_page(emulator, status, title):
+    emulator.set_faults(rate_5xx=1.0, statuses_5xx=[status], body_5xx="html")
+    response = post(emulator, SAVE, {"input": VALID})
+    assert response.status_code == status and response.headers["Content-Type"] == "text/html; charset=UTF-8"
+    assert "<title>%s</title>" % title in response.text and "<h1>%s</h1>" % title in response.text
+    assert emulator.state() == {"endpoints": [], "templates": []}
+    entry = emulator.log()["requests"][0]
+    assert (entry["status"], entry["fault"], entry["applied"]) == (status, "5xx", False)
+    emulator.set_faults(rate_5xx=1.0, statuses_5xx=[status])  # body_5xx json again, the default
+    assert post(emulator, QUERY).json() == {"errors": [{"message": GENERIC}]}
+
+
+def test_html_200_is_a_web_page_where_the_api_should_be(emulator):
+    emulator.set_faults(rate_html_200=1.0)
+    response = post(emulator, SAVE, {"input": VALID})
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/html; charset=UTF-8"
+    assert response.text.startswith("<!DOCTYPE html>") and "<title>Tensor One</title>" in response.text
+    assert emulator.state() == {"endpoints": [], "templates": []}
+    entry = emulator.log()["requests"][0]
+    assert (entry["status"], entry["fault"], entry["applied"], entry["mutation_kind"]) == (200, "html_200", False, "create")
+
+
+def test_the_five_rates_share_one_draw(emulator):
+    emulator.set_faults(rate_reset=0.2, rate_429=0.2, rate_5xx=0.2, rate_edge_403=0.2, rate_html_200=0.2, seed=5)
+    for _attempt in range(60):
+        try:
+            post(emulator, QUERY)
+        except requests.exceptions.ConnectionError:
+            pass
+    faults = set(e["fault"] for e in emulator.log()["requests"])
+    assert faults == {"reset", "429", "5xx", "edge_403", "html_200"}
+
+
 def test_reset_closes_without_response_and_applies_nothing(emulator):
     emulator.set_faults(rate_reset=1.0)
     with pytest.raises(CONNECTION_DROPPED):
@@ -176,6 +231,8 @@ def test_control_paths_are_never_faulted(emulator):
     {"rate_429": 1.5}, {"rate_429": 0.6, "rate_5xx": 0.6}, {"rate_reset": "0.1"}, {"latency_ms": -1},
     {"retry_after": 1.5}, {"statuses_5xx": [404]}, {"statuses_5xx": []}, {"drop_after_apply": ["upsert"]},
     {"drop_after_apply": "create"}, {"myself_null": 1}, {"no_such_fault": 1}, {"seed": [1]},
+    {"rate_edge_403": 2}, {"rate_html_200": 0.6, "rate_edge_403": 0.6}, {"rate_5xx": 0.5, "rate_html_200": 0.6},
+    {"body_5xx": "xml"}, {"body_5xx": None},
 ])
 def test_bad_fault_settings_are_refused_and_change_nothing(emulator, settings):
     emulator.set_faults(rate_429=0.5)
@@ -189,8 +246,9 @@ def test_bad_fault_settings_are_refused_and_change_nothing(emulator, settings):
 def test_fault_settings_replace_and_describe(emulator):
     described = emulator.set_faults(rate_5xx=0.5, drop_after_apply=["update", "create"], seed=9)
     assert described == {
-        "rate_429": 0.0, "rate_5xx": 0.5, "rate_reset": 0.0, "latency_ms": 0, "retry_after": 1,
-        "statuses_5xx": [502, 503, 504], "drop_after_apply": ["create", "update"], "myself_null": False, "seed": 9,
+        "rate_429": 0.0, "rate_5xx": 0.5, "rate_reset": 0.0, "rate_edge_403": 0.0, "rate_html_200": 0.0, "latency_ms": 0,
+        "retry_after": 1, "statuses_5xx": [502, 503, 504], "body_5xx": "json", "drop_after_apply": ["create", "update"],
+        "myself_null": False, "seed": 9,
     }
     response = requests.post(emulator.url + "/_emulator/faults", json={}, timeout=10)
     assert response.json()["rate_5xx"] == 0.0 and response.json()["drop_after_apply"] == []

@@ -104,6 +104,45 @@ def test_only_post_and_only_graphql_path(emulator):
     assert [e["status"] for e in emulator.log()["requests"]] == [405, 404, 404]
 
 
+def headers_only(emulator, path, headers):
+    """A POST that sends its headers and no body (the emulator refuses it on the headers alone)."""
+    connection = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
+    try:
+        connection.putrequest("POST", path)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_every_refused_request_is_logged_with_its_status(emulator):
+    path = "/graphql?api_key=" + emulator.api_key
+    agent = {"Content-Type": "application/json", "User-Agent": "refused-client/1"}
+    # Refused on the headers, before the body is read: too large, chunked, a bad Content-Length.
+    assert headers_only(emulator, path, dict(agent, **{"Content-Length": str(1024 * 1024 + 1)}))[0] == 413
+    assert headers_only(emulator, path, dict(agent, **{"Transfer-Encoding": "chunked"}))[0] == 411
+    assert headers_only(emulator, path, dict(agent, **{"Content-Length": "-5"}))[0] == 400
+    # Refused on the body, the method, the path or the key.
+    assert raw(emulator, body="not json", headers=agent)[0] == 400
+    assert raw(emulator, body="{}", headers=dict(agent, **{"Content-Type": "text/plain"}))[0] == 415
+    assert raw(emulator, method="GET", headers=agent)[0] == 405
+    assert raw(emulator, path="/v1/graphql?api_key=" + emulator.api_key, body="{}", headers=agent)[0] == 404
+    assert raw(emulator, path="/graphql?api_key=wrong-key-123456", body='{"query": "{ myself { id } }"}', headers=agent)[0] == 401
+    # The control paths are never logged, refused or not.
+    assert headers_only(emulator, "/_emulator/faults", {"Content-Length": str(1024 * 1024 + 1)})[0] == 413
+    log = emulator.log()
+    assert [(e["method"], e["path"], e["status"]) for e in log["requests"]] == [
+        ("POST", "/graphql", 413), ("POST", "/graphql", 411), ("POST", "/graphql", 400), ("POST", "/graphql", 400),
+        ("POST", "/graphql", 415), ("GET", "/graphql", 405), ("POST", "/v1/graphql", 404), ("POST", "/graphql", 401),
+    ]
+    assert all(e["user_agent"] == "refused-client/1" and e["fault"] is None and not e["applied"] for e in log["requests"])
+    assert log["counters"]["requests"] == 8 and log["counters"]["unauthorized"] == 1
+    assert emulator.api_key not in json.dumps(log) and "wrong-key-123456" not in json.dumps(log)
+
+
 def test_keep_alive_connection_serves_many_requests(emulator):
     connection = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
     body = json.dumps({"query": "{ myself { id } }"})

@@ -82,7 +82,7 @@ class EmulatorAdapter(requests.adapters.BaseAdapter):
         response = requests.Response()
         response.status_code = reply.status
         response.headers = CaseInsensitiveDict(reply.headers)
-        response.headers["Content-Type"] = "application/json"
+        response.headers.setdefault("Content-Type", "application/json")
         response.headers["Content-Length"] = str(len(reply.body))
         response._content = reply.body  # pylint: disable=protected-access
         response.encoding = "utf-8"
