@@ -240,8 +240,9 @@ def build_input(current, wanted, selection=None):
 
     ``current`` is the template as the API returned it. An update REPLACES the
     template, so every writable field it has is sent, the task's value where it
-    sets one, the value as read otherwise; ``isServerless`` is always sent (the
-    documented modify omits it; whether the service keeps it then is unknown).
+    sets one, the value exactly as read otherwise (``isServerless`` included: the
+    documented modify omits it, and whether the service keeps it then is unknown;
+    one read as null goes back as null, never as false).
     Fields the service lacks (``selection``) are never sent.
     """
     has = selection.has if selection is not None else (lambda field: True)
@@ -262,8 +263,6 @@ def build_input(current, wanted, selection=None):
                 api_input[field.api] = field.write(options[field.option])
             elif field.api in current:
                 api_input[field.api] = field.write_back(current[field.api])
-        if has(IS_SERVERLESS):
-            api_input["isServerless"] = bool(api_input.get("isServerless"))
         for required, option in (("name", "name"), ("imageName", "image_name"), ("containerDiskInGb", "container_disk_in_gb")):
             if api_input.get(required) in (None, ""):
                 raise ModelError("Template %r (%s) has no %s in the API's answer; set %s to update it"

@@ -106,7 +106,7 @@ options:
       - Whether the template is for Serverless Endpoints (V(true)) or for pods. A create without it makes a
         serverless template.
       - Every update sends the template's current value unless the task sets it (the API is not known to keep it
-        otherwise).
+        otherwise), exactly as read (a template the API lists with V(null) is sent V(null), not V(false)).
     type: bool
   readme:
     description:

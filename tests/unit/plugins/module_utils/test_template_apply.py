@@ -104,6 +104,19 @@ def test_a_template_made_in_the_console_keeps_what_the_task_does_not_set(emulato
     assert result["template"]["env"] == {"HF_TOKEN": model.MASK, "A": "2"}  # a value the task does not set is masked
 
 
+def test_a_boolean_read_as_null_is_written_back_as_null(emulator_factory):  # pylint: disable=redefined-outer-name
+    """isServerless and isPublic are nullable: a save sends back exactly what was read, not a made-up false."""
+    server = emulator_factory()
+    server.seed_templates([dict(id="nulltpl001", name="llm-worker", imageName="reg.example/llm:1.0.0", containerDiskInGb=20,
+                                isServerless=None, isPublic=None)])
+    result, _run = converge(server, dict(name="llm-worker", readme="## new readme"))
+    assert result["changed"] and result["template"]["readme"] == "## new readme"
+    sent = mutations(server)[-1]["variables"]["input"]
+    assert "isServerless" in sent and sent["isServerless"] is None and sent["isPublic"] is None
+    # what the emulator stores for a null (its documented reset value), read back as the service has it
+    assert (stored(server)[0]["isServerless"], stored(server)[0]["isPublic"]) == (False, False)
+
+
 def test_check_and_diff_mode_touch_nothing_and_show_no_secret(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     planned, run = converge(server, TEMPLATE, check_mode=True, diff=True)

@@ -79,14 +79,15 @@ def test_changes_name_the_variables_and_never_a_value():
     assert model.Wanted(params(name="llm-worker", env={"ABSENT": None})).changes(current()) == []
 
 
-def test_update_input_is_full_merged_and_always_says_is_serverless():
+def test_update_input_is_full_merged_and_writes_back_what_was_read():
     wanted = model.Wanted(params(name="llm-worker", image_name="reg/llm:2.0", env={"NEW": "n", "MODEL": None},
                                  secret_env={"LICENSE": "new-license-value"}))
-    api_input = model.build_input(dict(API_TEMPLATE, isServerless=None), wanted)
+    api_input = model.build_input(dict(API_TEMPLATE, isServerless=None, isPublic=None), wanted)
     assert api_input == {
         "id": "tpl0000001", "name": "llm-worker", "imageName": "reg/llm:2.0", "containerDiskInGb": 20, "volumeInGb": 0,
-        "volumeMountPath": None, "dockerArgs": "python handler.py", "isServerless": False, "readme": "## made in the console",
-        "containerRegistryAuthId": "cred-1", "ports": "8000/http", "startScript": None, "isPublic": True,
+        # read as null, written as null (never made up as false)
+        "volumeMountPath": None, "dockerArgs": "python handler.py", "isServerless": None, "readme": "## made in the console",
+        "containerRegistryAuthId": "cred-1", "ports": "8000/http", "startScript": None, "isPublic": None,
         # as read, in order (the null item dropped), managed ones set or removed, new ones appended
         "env": [{"key": "CONSOLE_TOKEN", "value": "console-secret-71"}, {"key": "LICENSE", "value": "new-license-value"},
                 {"key": "NEW", "value": "n"}],
