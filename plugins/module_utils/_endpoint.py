@@ -63,7 +63,7 @@ FIELDS = (
     Field("execution_timeout_ms", "executionTimeoutMs", "int"),
     Field("flashboot", "flashBootType", "bool", true_value="FLASHBOOT", false_value="OFF"),
     Field("allowed_cuda_versions", "allowedCudaVersions", "csvset"),
-    Field("min_cuda_version", "minCudaVersion"),
+    Field("min_cuda_version", "minCudaVersion", "none"),
     Field("endpoint_type", "type", create_only=True, choices=ENDPOINT_TYPES),
     Field("network_volume_ids", "networkVolumeIds", "idlist", key="networkVolumeId",
           read="networkVolumeIds { networkVolumeId dataCenterId }"),
@@ -235,8 +235,9 @@ def validate_params(params):
     for option in ("template_id", "template"):
         if params.get(option) is not None and not params[option].strip():
             errors.append("%s must not be empty" % option)
-    if params.get("min_cuda_version") is not None and not CUDA_VERSION.match(params["min_cuda_version"]):
-        errors.append("min_cuda_version must be a major.minor version such as 12.4, got %r" % params["min_cuda_version"])
+    if params.get("min_cuda_version") and not CUDA_VERSION.match(params["min_cuda_version"]):
+        errors.append("min_cuda_version must be a major.minor version such as 12.4, or \"\" for none, got %r"
+                      % params["min_cuda_version"])
     for one, other, why in (("template", "template_id", " (template names the template, template_id gives its id)"),
                             ("network_volume_id", "network_volume_ids", ""),
                             ("gpu_ids", "instance_ids", " (instance_ids makes a CPU endpoint, gpu_ids a GPU endpoint)")):

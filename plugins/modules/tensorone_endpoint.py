@@ -78,13 +78,15 @@ options:
   gpu_ids:
     description:
       - GPU pool IDs in priority order, for example V(AMPERE_48) then V(ADA_48_PRO). A V(-<gpu type>) item excludes a model.
-      - The order matters and is compared as given. Required to create a GPU endpoint.
+      - The order matters and is compared as given. Required to create a GPU endpoint. An empty list is refused (the
+        collection cannot clear the pools; the API stores none only for a CPU endpoint, which keeps what it lists).
       - Mutually exclusive with O(instance_ids).
     type: list
     elements: str
   instance_ids:
     description:
-      - CPU instance (flavour) IDs for a CPU endpoint, in place of O(gpu_ids).
+      - CPU instance (flavour) IDs for a CPU endpoint, in place of O(gpu_ids). An empty list means none (a GPU endpoint,
+        which needs O(gpu_ids)).
       - Compared in order. Needs a service that has the C(instanceIds) field.
     type: list
     elements: str
@@ -105,7 +107,7 @@ options:
     type: str
   network_volume_ids:
     description:
-      - IDs of the network volumes to attach, one per data centre. Compared in order.
+      - IDs of the network volumes to attach, one per data centre. Compared in order. An empty list detaches them all.
       - Needs a service that has the C(networkVolumeIds) field.
     type: list
     elements: str
@@ -154,7 +156,8 @@ options:
     elements: str
   min_cuda_version:
     description:
-      - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4).
+      - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4). An empty string means none
+        (it removes the constraint).
       - Needs a service that has the C(minCudaVersion) field.
     type: str
   endpoint_type:
@@ -175,9 +178,10 @@ options:
 notes:
   - Options that are not set keep the endpoint's current values, and are left to the API's defaults on create
     (O(idle_timeout=5), O(scaler_type=QUEUE_DELAY), O(scaler_value=4), O(workers_min=0), O(workers_max=3)).
-  - Empty values that mean something are kept as settings, O(network_volume_id="") detaches the volume and
-    O(locations=[]) means anywhere. Everywhere else an empty or V(null) value means "not set", and an empty
-    O(id) or O(api_key) is refused.
+  - Empty values that mean something are kept as settings. O(network_volume_id="") detaches the volume,
+    O(min_cuda_version="") removes the CUDA floor, O(locations=[]) means anywhere, O(allowed_cuda_versions=[]) any
+    CUDA version, O(network_volume_ids=[]) no volumes and O(instance_ids=[]) no CPU instances. An empty O(id),
+    O(name), O(template_id), O(template), O(gpu_ids) or O(api_key) is refused. V(null) always means "not set".
 seealso:
   - module: tensorone.cloud.tensorone_endpoint_info
 """

@@ -79,13 +79,15 @@ options:
       gpu_ids:
         description:
           - GPU pool IDs in priority order, for example V(AMPERE_48) then V(ADA_48_PRO). A V(-<gpu type>) item excludes a model.
-          - The order matters and is compared as given. Required to create a GPU endpoint.
+          - The order matters and is compared as given. Required to create a GPU endpoint. An empty list is refused (the
+            collection cannot clear the pools; the API stores none only for a CPU endpoint, which keeps what it lists).
           - Mutually exclusive with O(endpoints[].instance_ids).
         type: list
         elements: str
       instance_ids:
         description:
-          - CPU instance (flavour) IDs for a CPU endpoint, in place of O(endpoints[].gpu_ids).
+          - CPU instance (flavour) IDs for a CPU endpoint, in place of O(endpoints[].gpu_ids). An empty list means none (a GPU endpoint,
+            which needs O(endpoints[].gpu_ids)).
           - Compared in order. Needs a service that has the C(instanceIds) field.
         type: list
         elements: str
@@ -106,7 +108,7 @@ options:
         type: str
       network_volume_ids:
         description:
-          - IDs of the network volumes to attach, one per data centre. Compared in order.
+          - IDs of the network volumes to attach, one per data centre. Compared in order. An empty list detaches them all.
           - Needs a service that has the C(networkVolumeIds) field.
         type: list
         elements: str
@@ -155,7 +157,8 @@ options:
         elements: str
       min_cuda_version:
         description:
-          - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4).
+          - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4). An empty string means none
+            (it removes the constraint).
           - Needs a service that has the C(minCudaVersion) field.
         type: str
       endpoint_type:

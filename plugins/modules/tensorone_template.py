@@ -72,7 +72,7 @@ options:
   docker_args:
     description:
       - The command the container runs instead of the image's default, for example V(python handler.py).
-      - A create without it stores an empty string (the image's own command).
+      - A create without it stores an empty string (the image's own command), and an empty string clears it.
     type: str
   env:
     description:

@@ -95,6 +95,26 @@ def test_the_new_options_create_converge_and_change_alone(emulator_factory):  # 
     assert stored(server, endpoint_id)["gpuCount"] == 2 and stored(server, endpoint_id)["executionTimeoutMs"] == 0
 
 
+def test_every_option_the_api_can_store_empty_can_be_cleared(emulator_factory):  # pylint: disable=redefined-outer-name
+    """min_cuda_version: "" (as network_volume_id); the lists: []. Each is stored empty, and a re-run changes nothing."""
+    server = emulator_factory()
+    server.seed_endpoints([SEEDED])
+    cleared = dict(min_cuda_version="", allowed_cuda_versions=[], network_volume_ids=[])
+    _step, _run, result = converge_one(server, dict(name="fidelity", **cleared))
+    after = stored(server)
+    assert result["changed"] and (after["minCudaVersion"], after["allowedCudaVersions"], after["networkVolumeIds"]) == (None, None, [])
+    assert after["gpuCount"] == EXTRA["gpuCount"] and after["env"] == EXTRA["env"]  # the rest as it was
+    assert dict((o, result["endpoint"][o]) for o in cleared) == dict(min_cuda_version=None, allowed_cuda_versions=[], network_volume_ids=[])
+    _step, run, again = converge_one(server, dict(name="fidelity", **cleared))
+    assert not again["changed"] and run.client.requests_sent == 1
+
+
+@pytest.mark.parametrize("value, refused", [("", False), ("12.4", False), ("12", True), ("12.4 ", True), ("twelve", True)])
+def test_min_cuda_version_is_a_major_minor_version_or_empty(value, refused):
+    errors = [e for e in model.validate_params(dict(min_cuda_version=value)) if e.startswith("min_cuda_version")]
+    assert bool(errors) == refused, errors
+
+
 def test_a_different_endpoint_type_is_refused_before_any_mutation(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     server.seed_endpoints([SEEDED])
