@@ -44,7 +44,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     refused,
     unknown_fields,
 )
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError, number_as_text_error
 
 # The account's templates: RunPod's field name (no page documents a template read).
 TEMPLATES_FIELD = "podTemplates"
@@ -282,6 +282,8 @@ def _env_errors(option, env):
             errors.append("%s must not have an empty key" % option)
         if isinstance(value, bool):
             errors.append("%s.%s must be a string, got a boolean (quote it, for example %r)" % (option, key, str(value).lower()))
+        elif isinstance(value, float):
+            errors.append(number_as_text_error("%s.%s" % (option, key), None if option == "secret_env" else value))
         elif isinstance(value, (list, dict)):
             errors.append("%s.%s must be a string, got %s" % (option, key, "a list" if isinstance(value, list) else "a mapping"))
     return errors

@@ -152,6 +152,7 @@ options:
         description:
           - CUDA versions the workers may run on, as major.minor, for example V(12.4) and V(12.8). Compared as a set (order and
             duplicates do not matter); an empty list means any.
+          - Quote each version, V("12.10") rather than V(12.10), which YAML reads as the number 12.1; a number is refused.
           - Needs a service that has the C(allowedCudaVersions) field.
         type: list
         elements: str
@@ -159,6 +160,7 @@ options:
         description:
           - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4). An empty string means none
             (it removes the constraint).
+          - Quote it, V("12.10") rather than V(12.10), which YAML reads as the number 12.1; a number is refused.
           - Needs a service that has the C(minCudaVersion) field.
         type: str
       endpoint_type:

@@ -77,7 +77,8 @@ options:
   env:
     description:
       - Environment variables of the template, names to values. Values are sent as strings (quote V(true) and
-        V(false); a boolean is refused).
+        V(false), and decimal numbers such as V("3.10"), which YAML reads as the number 3.1; a boolean or a decimal
+        number is refused, whole numbers are sent as written).
       - Merged with what the template has. The variables set here and in O(secret_env) are the ones the task manages;
         variables it does not mention are kept as they are. A V(null) value removes the variable.
       - Values may hold references to the platform's secrets, C(RUNPOD_SECRET_<name>) in double curly braces (see the examples).
@@ -89,6 +90,7 @@ options:
       - Environment variables whose values are secrets. Stored in the same list as O(env) and compared by value, but
         the values never appear in the result, the diff or any message (they are masked).
       - A variable may not be in both O(env) and O(secret_env). A V(null) value removes the variable.
+      - Values are strings, as in O(env) (quote booleans and decimal numbers).
     type: dict
   volume_in_gb:
     description:

@@ -193,6 +193,22 @@ def test_silent_conversions_are_refused_naming_the_option(raw, expected):
     assert raw_type_errors(SPEC, raw) == [expected]
 
 
+@pytest.mark.parametrize("raw, expected", [
+    (dict(name=12.1), "name must be a string, got the number 12.1"),
+    (dict(gpu_ids=["12.4", 12.1]), "gpu_ids[1] must be a string, got the number 12.1"),
+    (dict(endpoints=[dict(name=3.1)]), "endpoints[0].name must be a string, got the number 3.1"),
+])
+def test_a_decimal_number_given_as_text_is_refused_saying_to_quote_it(raw, expected):
+    """YAML reads 12.10 as 12.1: the text the user wrote is lost before the module sees it."""
+    errors = raw_type_errors(SPEC, raw)
+    assert len(errors) == 1 and errors[0].startswith(expected) and "quote it" in errors[0], errors
+
+
+def test_a_number_given_to_a_secret_option_is_refused_without_showing_it():
+    errors = raw_type_errors(dict(api_key=dict(type="str", no_log=True)), dict(api_key=4711.0815))
+    assert errors == ["api_key must be a string, got a number: quote it as written (YAML reads 12.10 as the number 12.1)"]
+
+
 def test_plain_values_pass_the_raw_check():
     assert raw_type_errors(SPEC, dict(name="n", workers_max=3, gpu_ids=["A", "B"], endpoints=[dict(name="x")])) == []
 

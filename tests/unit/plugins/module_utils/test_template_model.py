@@ -111,6 +111,14 @@ def test_create_input_has_the_create_time_defaults_and_only_what_is_set():
     }
 
 
+def test_a_decimal_number_as_a_variable_value_is_refused_saying_to_quote_it():
+    """YAML reads PYTHON_VERSION: 3.10 as 3.1; a secret's number is not shown."""
+    errors = model.validate_template(params(name="llm-worker", env={"PYTHON_VERSION": 3.1, "WORKERS": 2},
+                                            secret_env={"PIN": 4711.0815}))
+    assert errors == ["env.PYTHON_VERSION must be a string, got the number 3.1: quote it as written (YAML reads 12.10 as the number 12.1)",
+                      "secret_env.PIN must be a string, got a number: quote it as written (YAML reads 12.10 as the number 12.1)"]
+
+
 def test_public_view_masks_secret_and_unmanaged_values():
     wanted = model.Wanted(params(name="llm-worker", env={"MODEL": "llama"}, secret_env={"LICENSE": "old-license-value"}))
     view = model.public_view(current(), wanted.plain_keys, wanted.secret_keys, changed_secrets=["LICENSE"])
