@@ -77,10 +77,11 @@ OPTION_FIELDS = tuple(f for f in FIELDS if f.option)
 OPTIONS = tuple(f.option for f in OPTION_FIELDS)
 FIELD_OF = dict((f.option, f) for f in OPTION_FIELDS)
 DOCUMENTED_FIELDS = tuple(f for f in FIELDS if f.documented)
-# What a create without the option stores (the service's create defaults);
-# check mode predicts a create with them.
+# What a create without the option stores (the service's create defaults; the
+# other fields stay empty); check mode predicts a create with them.
 CREATE_DEFAULTS = dict(idle_timeout=5, scaler_type="QUEUE_DELAY", scaler_value=4, workers_min=0, workers_max=3,
-                       locations=[], network_volume_id=None)
+                       locations=[], network_volume_id=None, gpu_count=1, execution_timeout_ms=600000, flashboot=False,
+                       endpoint_type="QB")
 # Workers that hold an endpoint back from deletion (other states do not).
 LIVE_WORKER_STATES = ("CREATED", "RUNNING", "RESTARTING")
 # The most endpoints the service lists (no pagination): a list this long may be incomplete.
@@ -147,12 +148,16 @@ def desired_from_params(params):
     return desired_from(params, OPTION_FIELDS)
 
 
-def apply_desired(endpoint, desired):
-    """The endpoint as it will be once ``desired`` is applied (None: a new one, with the create defaults).
-    A field without a value looks as a read shows it (no GPU pools: [], not null)."""
+def apply_desired(endpoint, desired, fields=DOCUMENTED_FIELDS):
+    """The endpoint as it will be once ``desired`` is applied (None: a new one, with the create defaults
+    of ``fields``, those the run reads back). A field without a value looks as a read shows it (no GPU
+    pools: [], not null)."""
     predicted = dict((f.option, f.view(None)) for f in DOCUMENTED_FIELDS)
     predicted.update({"id": None, "workers": []})
-    predicted.update(endpoint or CREATE_DEFAULTS)
+    if endpoint is None:
+        predicted.update((f.option, CREATE_DEFAULTS.get(f.option, f.view(None))) for f in fields)
+    else:
+        predicted.update(endpoint)
     predicted.update(desired)
     return predicted
 
@@ -559,7 +564,8 @@ class Endpoints:
         action = "create endpoint %r" % desired["name"]
         if self.check_mode:
             self.actions.append(action)
-            return apply_desired(None, desired)
+            # with every field the run would read back (another item's options may widen the read)
+            return apply_desired(None, desired, [f for f in self.compared if self.selection.has(f)])
         found = []
 
         def created_meanwhile():

@@ -32,7 +32,10 @@ extends_documentation_fragment:
   - tensorone.cloud.api.ATTRIBUTES
 attributes:
   check_mode:
-    description: Returns the plan (O(ignore:actions)) and the predicted endpoints, and sends no mutation.
+    description:
+      - Returns the plan (O(ignore:actions)) and the predicted endpoints, and sends no mutation.
+      - A predicted create shows what the run would return, with the service's defaults for the fields the task does not
+        set, as M(tensorone.cloud.tensorone_endpoint) does; also for the fields other items' options make the run read.
     support: full
   diff_mode:
     description: Returns the managed fields before and after, one diff per changed endpoint.

@@ -115,6 +115,47 @@ def test_min_cuda_version_is_a_major_minor_version_or_empty(value, refused):
     assert bool(errors) == refused, errors
 
 
+@pytest.mark.parametrize("options", [
+    dict(),
+    dict(gpu_count=2, flashboot=True, allowed_cuda_versions=["12.4"], min_cuda_version="12.4", endpoint_type="LB",
+         execution_timeout_ms=0, network_volume_ids=["vol-1"]),
+    dict(locations=["US"], network_volume_id="", workers_max=1, idle_timeout=30),
+])
+def test_check_mode_predicts_a_create_alike_in_both_modules_and_as_the_run_returns_it(emulator_factory, options):  # pylint: disable=redefined-outer-name
+    """The single and the fleet module predict the same endpoint for the same create, with the service's create
+    defaults, and that is what a run of either returns (but the new id)."""
+    server = emulator_factory()
+    item = dict(dict((o, None) for o in model.endpoint_argument_spec()), state="present", name="new-one", template_id="tpl",
+                gpu_ids=["AMPERE_48"], **options)
+    single = dict(item, wait_timeout=30)
+    fleet = dict(endpoints=[item], wait_timeout=30, prune=False)
+    predicted = model.converge_endpoint(run_for(server, single, check_mode=True))["endpoint"]
+    assert model.converge_fleet(run_for(server, fleet, check_mode=True))["endpoints"] == [predicted]
+    assert server.log()["counters"]["mutations"] == 0
+    assert all(predicted[o] == value for o, value in model.CREATE_DEFAULTS.items() if o in predicted and o not in options)
+    created = model.converge_fleet(run_for(server, fleet))["endpoints"][0]
+    assert dict(created, id=None) == predicted
+    server.reset()
+    assert dict(model.converge_endpoint(run_for(server, single))["endpoint"], id=None) == predicted
+
+
+def test_a_fleet_create_is_predicted_with_every_field_the_run_returns(emulator_factory):  # pylint: disable=redefined-outer-name
+    """Another item's options widen the fleet's read: the new endpoint is predicted with those fields too, at the
+    service's create defaults, as the run returns it."""
+    server = emulator_factory()
+    server.seed_endpoints([SEEDED])
+    blank = dict((o, None) for o in model.endpoint_argument_spec())
+    fleet = dict(endpoints=[dict(blank, state="present", name="new-one", template_id="tpl", gpu_ids=["AMPERE_48"]),
+                            dict(blank, state="present", name="fidelity", gpu_count=2, flashboot=True, execution_timeout_ms=1200000,
+                                 endpoint_type="LB", min_cuda_version="12.4")],
+                 wait_timeout=30, prune=False)
+    predicted = model.converge_fleet(run_for(server, fleet, check_mode=True))["endpoints"][0]
+    assert (predicted["gpu_count"], predicted["flashboot"], predicted["execution_timeout_ms"], predicted["endpoint_type"],
+            predicted["min_cuda_version"]) == (1, False, 600000, "QB", None)
+    created = model.converge_fleet(run_for(server, fleet))["endpoints"][0]
+    assert dict(created, id=None) == predicted
+
+
 def test_a_different_endpoint_type_is_refused_before_any_mutation(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     server.seed_endpoints([SEEDED])
