@@ -122,7 +122,8 @@ def raw_type_errors(argument_spec, raw, where=""):
 
 
 def _fill_api_params(module):
-    """An empty or null api_url or api_key means "not set": take the environment's, then the default."""
+    """An empty or null api_url means "not set": take the environment's, then the default. An api_key is
+    taken from the environment only when it is not set at all; an empty one is refused (check_api_params)."""
     params = module.params
     for option, variable, default in (("api_url", "TENSORONE_API_URL", DEFAULT_API_URL),
                                       ("api_key", "TENSORONE_API_KEY", None)):

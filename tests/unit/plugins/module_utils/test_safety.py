@@ -138,7 +138,8 @@ def test_info_refuses_an_empty_id():
 
 
 @pytest.mark.parametrize("overrides, fragment", [
-    (dict(api_key=""), "api_key must not be empty"),
+    (dict(api_key=""), "api_key is set but empty, so the TENSORONE_API_KEY environment variable is not used"),
+    (dict(api_key=None), "api_key is required: set it or the TENSORONE_API_KEY environment variable"),
     (dict(api_timeout=0), "api_timeout must be between 1 and 600"),
     (dict(api_timeout=10 ** 12), "api_timeout must be between 1 and 600"),
     (dict(api_retries=21), "api_retries must be between 0 and 20"),
