@@ -305,8 +305,11 @@ def validate_fleet(params):
 
 
 def name_warnings(items):
-    return ["The endpoint name %r starts or ends with white space; the API keeps it as given" % item["name"]
-            for item in items if item.get("name") and item["name"] != item["name"].strip()]
+    warnings = ["The endpoint name %r starts or ends with white space; the API keeps it as given" % item["name"]
+                for item in items if item.get("name") and item["name"] != item["name"].strip()]
+    warnings.extend("The template name %r (template) starts or ends with white space; it must be the template's name exactly"
+                    % item["template"] for item in items if item.get("template") and item["template"] != item["template"].strip())
+    return warnings
 
 
 # --- planning ------------------------------------------------------------------

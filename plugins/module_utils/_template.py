@@ -312,6 +312,15 @@ def validate_template(params):
     return errors
 
 
+def white_space_warnings(params):
+    """Warnings for a name, image name or variable name with white space around it (the API keeps it as given;
+    blank ones are refused)."""
+    padded = [("name", params.get("name")), ("image_name", params.get("image_name"))]
+    padded.extend(("%s key" % option, key) for option in ("env", "secret_env") for key in params.get(option) or {})
+    return ["The template's %s %r starts or ends with white space; the API keeps it as given" % (what, value)
+            for what, value in padded if isinstance(value, str) and value.strip() and value != value.strip()]
+
+
 def validate_info(params):
     """tensorone_template_info: an empty id or name is refused (it would silently list nothing)."""
     return ["%s must not be empty" % option for option in ("id", "name")
@@ -466,6 +475,7 @@ def converge_template(run):
     for value in secret.values():
         if value:
             run.secrets.extend(secret_variants(value))
+    run.warnings.extend(white_space_warnings(params))
     templates = Templates(run, wanted)
     before = templates.find(wanted.name)
     step = plan_template(before, wanted, params)

@@ -74,6 +74,7 @@ options:
       - It is resolved to the template's ID in the same request that reads the endpoints; a name no template has fails
         before any change.
       - Needs a service with a template read (C(myself.podTemplates)).
+      - Compared exactly; leading or trailing white space gets a warning (the template's name must have it too).
     type: str
   gpu_ids:
     description:

@@ -56,6 +56,7 @@ options:
   name:
     description:
       - Name of the template, unique in the account (among pod and serverless templates). It selects the template.
+      - A blank name is refused; leading or trailing white space is kept, as the API keeps it, with a warning.
     type: str
     required: true
   image_name:
@@ -63,7 +64,7 @@ options:
       - The container image the workers run, for example V(registry.example.com/team/llm:1.4.2).
       - Prefer a pinned tag or a digest to V(:latest). Workers only pull an image when they are replaced, so a moving
         tag can leave old workers on a cached image.
-      - Required to create a template.
+      - Required to create a template. An empty one is refused; leading or trailing white space is kept, with a warning.
     type: str
   container_disk_in_gb:
     description:
@@ -79,6 +80,7 @@ options:
       - Environment variables of the template, names to values. Values are sent as strings (quote V(true) and
         V(false), and decimal numbers such as V("3.10"), which YAML reads as the number 3.1; a boolean or a decimal
         number is refused, whole numbers are sent as written).
+      - An empty variable name is refused; leading or trailing white space in one is kept, with a warning.
       - Merged with what the template has. The variables set here and in O(secret_env) are the ones the task manages;
         variables it does not mention are kept as they are. A V(null) value removes the variable.
       - Values may hold references to the platform's secrets, C(RUNPOD_SECRET_<name>) in double curly braces (see the examples).
@@ -90,7 +92,7 @@ options:
       - Environment variables whose values are secrets. Stored in the same list as O(env) and compared by value, but
         the values never appear in the result, the diff or any message (they are masked).
       - A variable may not be in both O(env) and O(secret_env). A V(null) value removes the variable.
-      - Values are strings, as in O(env) (quote booleans and decimal numbers).
+      - Names and values follow the rules of O(env) (quote booleans and decimal numbers).
     type: dict
   volume_in_gb:
     description:

@@ -240,3 +240,9 @@ def test_a_predicted_create_shows_the_create_defaults():
 
 def test_names_with_outer_white_space_get_a_warning():
     assert len(model.name_warnings([dict(name=" padded"), dict(name="plain"), dict(name="tail ")])) == 2
+
+
+def test_a_template_name_with_outer_white_space_gets_a_warning():
+    warnings = model.name_warnings([dict(name="one", template=" llm-worker"), dict(name="two", template="plain")])
+    assert warnings == ["The template name ' llm-worker' (template) starts or ends with white space; it must be the "
+                        "template's name exactly"]

@@ -117,6 +117,18 @@ def test_a_boolean_read_as_null_is_written_back_as_null(emulator_factory):  # py
     assert (stored(server)[0]["isServerless"], stored(server)[0]["isPublic"]) == (False, False)
 
 
+def test_names_with_outer_white_space_are_kept_with_a_warning(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    _result, run = converge(server, dict(name="padded-worker ", image_name=" reg.example/llm:1.0.0", container_disk_in_gb=5,
+                                         env={"MODEL ": "llama", "PLAIN": "x"}, secret_env={" LICENSE_KEY": SECRET}))
+    assert run.warnings == ["The template's %s %r starts or ends with white space; the API keeps it as given" % pair for pair in
+                            (("name", "padded-worker "), ("image_name", " reg.example/llm:1.0.0"), ("env key", "MODEL "),
+                             ("secret_env key", " LICENSE_KEY"))]
+    saved = stored(server, "padded-worker ")[0]
+    assert saved["imageName"] == " reg.example/llm:1.0.0" and [v["key"] for v in saved["env"]] == [" LICENSE_KEY", "MODEL ", "PLAIN"]
+    assert SECRET not in json.dumps(run.warnings)
+
+
 def test_check_and_diff_mode_touch_nothing_and_show_no_secret(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     planned, run = converge(server, TEMPLATE, check_mode=True, diff=True)
