@@ -347,8 +347,8 @@ def plan_endpoint(account, params, where=""):
             raise refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
                                  "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP))
         missing = [option for option in ("template_id", "gpu_ids") if option not in desired]
-        if "instance_ids" in desired:
-            missing.remove("gpu_ids")  # a CPU endpoint
+        if desired.get("instance_ids"):
+            missing.remove("gpu_ids")  # a CPU endpoint (an empty instance_ids is a GPU endpoint's)
         if missing:
             hint = " (or template, the template's name)" if "template_id" in missing else ""
             raise refused(where, "Endpoint %r does not exist; creating it needs %s%s" % (name, ", ".join(missing), hint))

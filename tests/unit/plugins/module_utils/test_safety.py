@@ -155,6 +155,12 @@ def test_api_options_refused_naming_the_option_never_the_value(overrides, fragme
     assert not any("sk-123" in e or "99999" in e for e in errors)
 
 
+def test_a_create_with_gpu_ids_and_an_empty_instance_ids_is_a_gpu_endpoint():
+    assert model.plan_endpoint([], dict(name="new-one", template_id="t", gpu_ids=["AMPERE_48"], instance_ids=[])).action == "create"
+    with pytest.raises(ModelError, match="creating it needs gpu_ids"):
+        model.plan_endpoint([], dict(name="new-one", template_id="t", instance_ids=[]))
+
+
 def test_a_create_with_workers_min_above_the_default_maximum_is_refused():
     with pytest.raises(ModelError, match=r"workers_min \(4\) must not exceed workers_max \(3\).*defaults to 3"):
         model.plan_endpoint([], dict(name="new-one", template_id="t", gpu_ids=["AMPERE_48"], workers_min=4))
