@@ -232,15 +232,23 @@ api_calls:
   type: dict
   contains:
     requests:
-      description: HTTP requests sent, retries included.
+      description:
+        - HTTP requests the task sent, each attempt counted, retries included.
+        - Also counted, as requests but not as retries, the read a module sends to find out whether a create or a
+          template save whose response was lost was carried out, and a request sent again without the fields a
+          service turned out to lack.
       type: int
     retries:
-      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      description:
+        - Requests sent again, after a wait, because of a transient failure (HTTP 429, 502, 503, 504, timeouts,
+          dropped connections); a create or template save sent again after the read found it was not carried out
+          counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
   sample: {requests: 2, retries: 0}
 endpoint:
   description:
-    - The endpoint after the task, with keys named like the options, so it can be fed back into this module.
+    - The endpoint after the task, with keys named like the options, so it can be fed back into this module (but
+      C(workers), which is read-only; M(tensorone.cloud.tensorone_endpoint_info) says what else to mind).
     - It holds the documented fields and those of the options the task sets (the fields the task read to compare);
       M(tensorone.cloud.tensorone_endpoint_info) returns every field the service has.
     - In check mode, the predicted endpoint (C(id) is V(null) for one that would be created).

@@ -244,10 +244,17 @@ api_calls:
   type: dict
   contains:
     requests:
-      description: HTTP requests sent, retries included.
+      description:
+        - HTTP requests the task sent, each attempt counted, retries included.
+        - Also counted, as requests but not as retries, the read a module sends to find out whether a create or a
+          template save whose response was lost was carried out, and a request sent again without the fields a
+          service turned out to lack.
       type: int
     retries:
-      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      description:
+        - Requests sent again, after a wait, because of a transient failure (HTTP 429, 502, 503, 504, timeouts,
+          dropped connections); a create or template save sent again after the read found it was not carried out
+          counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
   sample: {requests: 2, retries: 0}
 endpoints:

@@ -156,6 +156,22 @@ def test_a_fleet_create_is_predicted_with_every_field_the_run_returns(emulator_f
     assert dict(created, id=None) == predicted
 
 
+def test_an_info_item_fed_back_converges_without_workers_and_for_a_cpu_endpoint_without_gpu_ids(emulator_factory):  # pylint: disable=redefined-outer-name
+    """What tensorone_endpoint_info's documentation says about feeding its items back."""
+    server = emulator_factory()
+    server.seed_endpoints([SEEDED, dict(id="cpuendpoint001", name="cpu-one", templateId="tpl", gpuIds="", instanceIds=["cpu3c-2-4"])])
+    items = model.read_endpoints(run_for(server, dict(id=None, name=None)))["endpoints"]
+    assert set(items[0]) - set(model.endpoint_argument_spec()) == {"workers"}
+    for item in items:
+        fed = dict((k, v) for k, v in item.items() if k != "workers")
+        if item["instance_ids"]:
+            assert item["gpu_ids"] == [] and "gpu_ids must list at least one GPU pool id" in model.validate_params(fed)
+            del fed["gpu_ids"]
+        assert model.validate_params(fed) == []
+        _step, run, result = converge_one(server, fed)
+        assert not result["changed"] and run.client.requests_sent == 1
+
+
 def test_a_different_endpoint_type_is_refused_before_any_mutation(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     server.seed_endpoints([SEEDED])
