@@ -14,8 +14,10 @@ options:
   api_key:
     description:
       - The Tensor One API key.
-      - If not set (or V(null)), the value of the E(TENSORONE_API_KEY) environment variable is used.
-        An empty string is refused.
+      - If not set, the value of the E(TENSORONE_API_KEY) environment variable is used.
+      - An empty string (an empty variable, for example) is refused, and the environment variable is then not used;
+        to use it, leave the option out, for example with C(omit). V(null) is refused too (ansible-core 2.19 and 2.21
+        pass it to the module as an empty string, 2.16 refuses it itself).
       - It is sent as the documented C(api_key) query parameter. The modules never print it; see the notes for what
         Ansible itself may still show.
     type: str

@@ -304,8 +304,12 @@ def check_api_params(params):
     if not _is_header_value(params.get("http_agent") or USER_AGENT):
         errors.append("http_agent (or the TENSORONE_HTTP_AGENT environment variable) must be one line of printable ASCII "
                       "characters, without leading or trailing spaces")
-    if not params["api_key"]:
-        errors.append("api_key must not be empty (set it or the TENSORONE_API_KEY environment variable)")
+    if params["api_key"] is None:
+        errors.append("api_key is required: set it or the TENSORONE_API_KEY environment variable")
+    elif not params["api_key"]:
+        # Set, but empty (an empty variable, or a null that Ansible made ""): the environment is not used then.
+        errors.append("api_key is set but empty, so the TENSORONE_API_KEY environment variable is not used: give api_key "
+                      "a value, or leave it out (for example with omit) to use the environment variable")
     return errors
 
 

@@ -64,7 +64,7 @@ FIELDS = (
     Field("execution_timeout_ms", "executionTimeoutMs", "int"),
     Field("flashboot", "flashBootType", "bool", true_value="FLASHBOOT", false_value="OFF"),
     Field("allowed_cuda_versions", "allowedCudaVersions", "csvset"),
-    Field("min_cuda_version", "minCudaVersion"),
+    Field("min_cuda_version", "minCudaVersion", "none"),
     Field("endpoint_type", "type", create_only=True, choices=ENDPOINT_TYPES),
     Field("network_volume_ids", "networkVolumeIds", "idlist", key="networkVolumeId",
           read="networkVolumeIds { networkVolumeId dataCenterId }"),
@@ -78,10 +78,11 @@ OPTION_FIELDS = tuple(f for f in FIELDS if f.option)
 OPTIONS = tuple(f.option for f in OPTION_FIELDS)
 FIELD_OF = dict((f.option, f) for f in OPTION_FIELDS)
 DOCUMENTED_FIELDS = tuple(f for f in FIELDS if f.documented)
-# What a create without the option stores (the service's create defaults);
-# check mode predicts a create with them.
+# What a create without the option stores (the service's create defaults; the
+# other fields stay empty); check mode predicts a create with them.
 CREATE_DEFAULTS = dict(idle_timeout=5, scaler_type="QUEUE_DELAY", scaler_value=4, workers_min=0, workers_max=3,
-                       locations=[], network_volume_id=None)
+                       locations=[], network_volume_id=None, gpu_count=1, execution_timeout_ms=600000, flashboot=False,
+                       endpoint_type="QB")
 # Workers that hold an endpoint back from deletion (other states do not).
 LIVE_WORKER_STATES = ("CREATED", "RUNNING", "RESTARTING")
 CUDA_VERSION = re.compile(r"^\d+\.\d+$")
@@ -146,12 +147,16 @@ def desired_from_params(params):
     return desired_from(params, OPTION_FIELDS)
 
 
-def apply_desired(endpoint, desired):
-    """The endpoint as it will be once ``desired`` is applied (None: a new one, with the create defaults).
-    A field without a value looks as a read shows it (no GPU pools: [], not null)."""
+def apply_desired(endpoint, desired, fields=DOCUMENTED_FIELDS):
+    """The endpoint as it will be once ``desired`` is applied (None: a new one, with the create defaults
+    of ``fields``, those the run reads back). A field without a value looks as a read shows it (no GPU
+    pools: [], not null)."""
     predicted = dict((f.option, f.view(None)) for f in DOCUMENTED_FIELDS)
     predicted.update({"id": None, "workers": []})
-    predicted.update(endpoint or CREATE_DEFAULTS)
+    if endpoint is None:
+        predicted.update((f.option, CREATE_DEFAULTS.get(f.option, f.view(None))) for f in fields)
+    else:
+        predicted.update(endpoint)
     predicted.update(desired)
     return predicted
 
@@ -234,8 +239,9 @@ def validate_params(params):
     for option in ("template_id", "template"):
         if params.get(option) is not None and not params[option].strip():
             errors.append("%s must not be empty" % option)
-    if params.get("min_cuda_version") is not None and not CUDA_VERSION.match(params["min_cuda_version"]):
-        errors.append("min_cuda_version must be a major.minor version such as 12.4, got %r" % params["min_cuda_version"])
+    if params.get("min_cuda_version") and not CUDA_VERSION.match(params["min_cuda_version"]):
+        errors.append("min_cuda_version must be a major.minor version such as 12.4, or \"\" for none, got %r"
+                      % params["min_cuda_version"])
     for one, other, why in (("template", "template_id", " (template names the template, template_id gives its id)"),
                             ("network_volume_id", "network_volume_ids", ""),
                             ("gpu_ids", "instance_ids", " (instance_ids makes a CPU endpoint, gpu_ids a GPU endpoint)")):
@@ -298,8 +304,11 @@ def validate_fleet(params):
 
 
 def name_warnings(items):
-    return ["The endpoint name %r starts or ends with white space; the API keeps it as given" % item["name"]
-            for item in items if item.get("name") and item["name"] != item["name"].strip()]
+    warnings = ["The endpoint name %r starts or ends with white space; the API keeps it as given" % item["name"]
+                for item in items if item.get("name") and item["name"] != item["name"].strip()]
+    warnings.extend("The template name %r (template) starts or ends with white space; it must be the template's name exactly"
+                    % item["template"] for item in items if item.get("template") and item["template"] != item["template"].strip())
+    return warnings
 
 
 # --- planning ------------------------------------------------------------------
@@ -340,8 +349,8 @@ def plan_endpoint(account, params, where=""):
             raise refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
                                  "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP))
         missing = [option for option in ("template_id", "gpu_ids") if option not in desired]
-        if "instance_ids" in desired:
-            missing.remove("gpu_ids")  # a CPU endpoint
+        if desired.get("instance_ids"):
+            missing.remove("gpu_ids")  # a CPU endpoint (an empty instance_ids is a GPU endpoint's)
         if missing:
             hint = " (or template, the template's name)" if "template_id" in missing else ""
             raise refused(where, "Endpoint %r does not exist; creating it needs %s%s" % (name, ", ".join(missing), hint))
@@ -602,7 +611,8 @@ class Endpoints:
         action = "create endpoint %r" % desired["name"]
         if self.check_mode:
             self.actions.append(action)
-            return apply_desired(None, desired)
+            # with every field the run would read back (another item's options may widen the read)
+            return apply_desired(None, desired, [f for f in self.compared if self.selection.has(f)])
         found = []
 
         def created_meanwhile():

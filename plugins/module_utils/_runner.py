@@ -81,9 +81,17 @@ def _type_name(value):
     return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else type(value).__name__
 
 
+def number_as_text_error(name, value=None):
+    """The message for a decimal number where text is expected: YAML reads ``12.10`` as 12.1, so
+    its text is lost (a version, above all) before the module sees it. ``value`` None: not shown."""
+    got = "a number" if value is None else "the number %r" % value
+    return "%s must be a string, got %s: quote it as written (YAML reads 12.10 as the number 12.1)" % (name, got)
+
+
 def raw_type_errors(argument_spec, raw, where=""):
     """Values Ansible would convert silently: a list or mapping given to a string option
-    (it becomes its Python text), a boolean given to an integer option (it becomes 0 or 1).
+    (it becomes its Python text), a decimal number given to a string option (12.10 arrives
+    as 12.1), a boolean given to an integer option (it becomes 0 or 1).
 
     ``raw`` are the task's arguments as sent, before Ansible's conversion.
     """
@@ -98,6 +106,8 @@ def raw_type_errors(argument_spec, raw, where=""):
         kind = rule.get("type", "str")
         if kind == "str" and isinstance(value, (list, dict)):
             errors.append("%s must be a string, got %s" % (name, _type_name(value)))
+        elif kind == "str" and isinstance(value, float):
+            errors.append(number_as_text_error(name, None if rule.get("no_log") else value))
         elif kind == "int" and isinstance(value, bool):
             errors.append("%s must be an integer, got a boolean" % name)
         elif kind == "list" and isinstance(value, list):
@@ -105,14 +115,17 @@ def raw_type_errors(argument_spec, raw, where=""):
                 item_name = "%s[%d]" % (name, index)
                 if rule.get("elements") == "str" and isinstance(item, (list, dict)):
                     errors.append("%s must be a string, got %s" % (item_name, _type_name(item)))
+                elif rule.get("elements") == "str" and isinstance(item, float):
+                    errors.append(number_as_text_error(item_name, item))
                 elif rule.get("elements") == "dict" and rule.get("options"):
                     errors.extend(raw_type_errors(rule["options"], item, item_name + "."))
     return errors
 
 
 def _fill_api_params(module):
-    """An empty or null api_url or http_agent, or a null api_key, means "not set": take the environment's,
-    then the default."""
+    """An empty or null api_url or http_agent means "not set": take the environment's, then the default.
+    An api_key is taken from the environment only when it is not set at all; an empty one is refused
+    (check_api_params)."""
     params = module.params
     for option, variable, default, secret in (("api_url", "TENSORONE_API_URL", DEFAULT_API_URL, True),
                                               ("api_key", "TENSORONE_API_KEY", None, True),

@@ -45,7 +45,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     refused,
     unknown_fields,
 )
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError, number_as_text_error
 
 # The account's templates: RunPod's field name (no page documents a template read).
 TEMPLATES_FIELD = "podTemplates"
@@ -242,8 +242,9 @@ def build_input(current, wanted, selection=None):
 
     ``current`` is the template as the API returned it. An update REPLACES the
     template, so every writable field it has is sent, the task's value where it
-    sets one, the value as read otherwise; ``isServerless`` is always sent (the
-    documented modify omits it; whether the service keeps it then is unknown).
+    sets one, the value exactly as read otherwise (``isServerless`` included: the
+    documented modify omits it, and whether the service keeps it then is unknown;
+    one read as null goes back as null, never as false).
     Fields the service lacks (``selection``) are never sent.
     """
     has = selection.has if selection is not None else (lambda field: True)
@@ -264,8 +265,6 @@ def build_input(current, wanted, selection=None):
                 api_input[field.api] = field.write(options[field.option])
             elif field.api in current:
                 api_input[field.api] = field.write_back(current[field.api])
-        if has(IS_SERVERLESS):
-            api_input["isServerless"] = bool(api_input.get("isServerless"))
         for required, option in (("name", "name"), ("imageName", "image_name"), ("containerDiskInGb", "container_disk_in_gb")):
             if api_input.get(required) in (None, ""):
                 raise ModelError("Template %r (%s) has no %s in the API's answer; set %s to update it"
@@ -285,6 +284,8 @@ def _env_errors(option, env):
             errors.append("%s must not have an empty key" % option)
         if isinstance(value, bool):
             errors.append("%s.%s must be a string, got a boolean (quote it, for example %r)" % (option, key, str(value).lower()))
+        elif isinstance(value, float):
+            errors.append(number_as_text_error("%s.%s" % (option, key), None if option == "secret_env" else value))
         elif isinstance(value, (list, dict)):
             errors.append("%s.%s must be a string, got %s" % (option, key, "a list" if isinstance(value, list) else "a mapping"))
     return errors
@@ -315,6 +316,15 @@ def validate_template(params):
     if params.get("is_serverless") and (params.get("volume_in_gb") or 0) > 0:
         errors.append("volume_in_gb must be 0 for a serverless template (is_serverless is true), got %d" % params["volume_in_gb"])
     return errors
+
+
+def white_space_warnings(params):
+    """Warnings for a name, image name or variable name with white space around it (the API keeps it as given;
+    blank ones are refused)."""
+    padded = [("name", params.get("name")), ("image_name", params.get("image_name"))]
+    padded.extend(("%s key" % option, key) for option in ("env", "secret_env") for key in params.get(option) or {})
+    return ["The template's %s %r starts or ends with white space; the API keeps it as given" % (what, value)
+            for what, value in padded if isinstance(value, str) and value.strip() and value != value.strip()]
 
 
 def validate_info(params):
@@ -498,6 +508,7 @@ def converge_template(run):
     for value in secret.values():
         if value:
             run.secrets.extend(secret_variants(value))
+    run.warnings.extend(white_space_warnings(params))
     templates = Templates(run, wanted)
     before = templates.find(wanted.name)
     step = plan_template(before, wanted, params)

@@ -74,17 +74,20 @@ options:
       - It is resolved to the template's ID in the same request that reads the endpoints; a name no template has fails
         before any change.
       - Needs a service with a template read (C(myself.podTemplates)).
+      - Compared exactly; leading or trailing white space gets a warning (the template's name must have it too).
     type: str
   gpu_ids:
     description:
       - GPU pool IDs in priority order, for example V(AMPERE_48) then V(ADA_48_PRO). A V(-<gpu type>) item excludes a model.
-      - The order matters and is compared as given. Required to create a GPU endpoint.
+      - The order matters and is compared as given. Required to create a GPU endpoint. An empty list is refused (the
+        collection cannot clear the pools; the API stores none only for a CPU endpoint, which keeps what it lists).
       - Mutually exclusive with O(instance_ids).
     type: list
     elements: str
   instance_ids:
     description:
-      - CPU instance (flavour) IDs for a CPU endpoint, in place of O(gpu_ids).
+      - CPU instance (flavour) IDs for a CPU endpoint, in place of O(gpu_ids). An empty list means none (a GPU endpoint,
+        which needs O(gpu_ids)).
       - Compared in order. Needs a service that has the C(instanceIds) field.
     type: list
     elements: str
@@ -105,7 +108,7 @@ options:
     type: str
   network_volume_ids:
     description:
-      - IDs of the network volumes to attach, one per data centre. Compared in order.
+      - IDs of the network volumes to attach, one per data centre. Compared in order. An empty list detaches them all.
       - Needs a service that has the C(networkVolumeIds) field.
     type: list
     elements: str
@@ -149,12 +152,15 @@ options:
     description:
       - CUDA versions the workers may run on, as major.minor, for example V(12.4) and V(12.8). Compared as a set (order and
         duplicates do not matter); an empty list means any.
+      - Quote each version, V("12.10") rather than V(12.10), which YAML reads as the number 12.1; a number is refused.
       - Needs a service that has the C(allowedCudaVersions) field.
     type: list
     elements: str
   min_cuda_version:
     description:
-      - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4).
+      - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4). An empty string means none
+        (it removes the constraint).
+      - Quote it, V("12.10") rather than V(12.10), which YAML reads as the number 12.1; a number is refused.
       - Needs a service that has the C(minCudaVersion) field.
     type: str
   endpoint_type:
@@ -175,9 +181,10 @@ options:
 notes:
   - Options that are not set keep the endpoint's current values, and are left to the API's defaults on create
     (O(idle_timeout=5), O(scaler_type=QUEUE_DELAY), O(scaler_value=4), O(workers_min=0), O(workers_max=3)).
-  - Empty values that mean something are kept as settings, O(network_volume_id="") detaches the volume and
-    O(locations=[]) means anywhere. Everywhere else an empty or V(null) value means "not set", and an empty
-    O(id) or O(api_key) is refused.
+  - Empty values that mean something are kept as settings. O(network_volume_id="") detaches the volume,
+    O(min_cuda_version="") removes the CUDA floor, O(locations=[]) means anywhere, O(allowed_cuda_versions=[]) any
+    CUDA version, O(network_volume_ids=[]) no volumes and O(instance_ids=[]) no CPU instances. An empty O(id),
+    O(name), O(template_id), O(template), O(gpu_ids) or O(api_key) is refused. V(null) always means "not set".
 seealso:
   - module: tensorone.cloud.tensorone_endpoint_info
 """
@@ -225,15 +232,23 @@ api_calls:
   type: dict
   contains:
     requests:
-      description: HTTP requests sent, retries included.
+      description:
+        - HTTP requests the task sent, each attempt counted, retries included.
+        - Also counted, as requests but not as retries, the read a module sends to find out whether a create or a
+          template save whose response was lost was carried out, and a request sent again without the fields a
+          service turned out to lack.
       type: int
     retries:
-      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      description:
+        - Requests sent again, after a wait, because of a transient failure (HTTP 429, 502, 503, 504, timeouts,
+          dropped connections); a create or template save sent again after the read found it was not carried out
+          counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
   sample: {requests: 2, retries: 0}
 endpoint:
   description:
-    - The endpoint after the task, with keys named like the options, so it can be fed back into this module.
+    - The endpoint after the task, with keys named like the options, so it can be fed back into this module (but
+      C(workers), which is read-only; M(tensorone.cloud.tensorone_endpoint_info) says what else to mind).
     - It holds the documented fields and those of the options the task sets (the fields the task read to compare);
       M(tensorone.cloud.tensorone_endpoint_info) returns every field the service has.
     - In check mode, the predicted endpoint (C(id) is V(null) for one that would be created).

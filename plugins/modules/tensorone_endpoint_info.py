@@ -66,16 +66,28 @@ api_calls:
   type: dict
   contains:
     requests:
-      description: HTTP requests sent, retries included.
+      description:
+        - HTTP requests the task sent, each attempt counted, retries included.
+        - Also counted, as requests but not as retries, the read a module sends to find out whether a create or a
+          template save whose response was lost was carried out, and a request sent again without the fields a
+          service turned out to lack.
       type: int
     retries:
-      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      description:
+        - Requests sent again, after a wait, because of a transient failure (HTTP 429, 502, 503, 504, timeouts,
+          dropped connections); a create or template save sent again after the read found it was not carried out
+          counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
   sample: {requests: 2, retries: 0}
 endpoints:
   description:
     - The endpoints found, each shaped like RV(tensorone.cloud.tensorone_endpoint#module:endpoint) (whose documentation
       lists every key), with every field the service has.
+    - An item can be fed back into M(tensorone.cloud.tensorone_endpoint) (or as an item of
+      M(tensorone.cloud.tensorone_endpoints)) once C(workers) is left out, which is read-only. Every other key is the option
+      of the same name (C(id) selects the endpoint), and the endpoint fed back its own item changes nothing.
+    - C(endpoint_type) is fixed at creation, so it fits the same endpoint (or a new one), not another one of the other type.
+      The item of a CPU endpoint has C(gpu_ids) V([]) beside C(instance_ids); leave C(gpu_ids) out (an empty list is refused).
     - Always a list; empty when nothing matches.
   returned: always
   type: list

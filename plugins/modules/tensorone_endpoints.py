@@ -32,7 +32,10 @@ extends_documentation_fragment:
   - tensorone.cloud.api.ATTRIBUTES
 attributes:
   check_mode:
-    description: Returns the plan (O(ignore:actions)) and the predicted endpoints, and sends no mutation.
+    description:
+      - Returns the plan (O(ignore:actions)) and the predicted endpoints, and sends no mutation.
+      - A predicted create shows what the run would return, with the service's defaults for the fields the task does not
+        set, as M(tensorone.cloud.tensorone_endpoint) does; also for the fields other items' options make the run read.
     support: full
   diff_mode:
     description: Returns the managed fields before and after, one diff per changed endpoint.
@@ -75,17 +78,20 @@ options:
           - It is resolved to the template's ID in the same request that reads the endpoints; a name no template has fails
             before any change.
           - Needs a service with a template read (C(myself.podTemplates)).
+          - Compared exactly; leading or trailing white space gets a warning (the template's name must have it too).
         type: str
       gpu_ids:
         description:
           - GPU pool IDs in priority order, for example V(AMPERE_48) then V(ADA_48_PRO). A V(-<gpu type>) item excludes a model.
-          - The order matters and is compared as given. Required to create a GPU endpoint.
+          - The order matters and is compared as given. Required to create a GPU endpoint. An empty list is refused (the
+            collection cannot clear the pools; the API stores none only for a CPU endpoint, which keeps what it lists).
           - Mutually exclusive with O(endpoints[].instance_ids).
         type: list
         elements: str
       instance_ids:
         description:
-          - CPU instance (flavour) IDs for a CPU endpoint, in place of O(endpoints[].gpu_ids).
+          - CPU instance (flavour) IDs for a CPU endpoint, in place of O(endpoints[].gpu_ids). An empty list means none (a GPU endpoint,
+            which needs O(endpoints[].gpu_ids)).
           - Compared in order. Needs a service that has the C(instanceIds) field.
         type: list
         elements: str
@@ -106,7 +112,7 @@ options:
         type: str
       network_volume_ids:
         description:
-          - IDs of the network volumes to attach, one per data centre. Compared in order.
+          - IDs of the network volumes to attach, one per data centre. Compared in order. An empty list detaches them all.
           - Needs a service that has the C(networkVolumeIds) field.
         type: list
         elements: str
@@ -150,12 +156,15 @@ options:
         description:
           - CUDA versions the workers may run on, as major.minor, for example V(12.4) and V(12.8). Compared as a set (order and
             duplicates do not matter); an empty list means any.
+          - Quote each version, V("12.10") rather than V(12.10), which YAML reads as the number 12.1; a number is refused.
           - Needs a service that has the C(allowedCudaVersions) field.
         type: list
         elements: str
       min_cuda_version:
         description:
-          - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4).
+          - The lowest CUDA version the workers may run on, as major.minor, for example V(12.4). An empty string means none
+            (it removes the constraint).
+          - Quote it, V("12.10") rather than V(12.10), which YAML reads as the number 12.1; a number is refused.
           - Needs a service that has the C(minCudaVersion) field.
         type: str
       endpoint_type:
@@ -238,10 +247,17 @@ api_calls:
   type: dict
   contains:
     requests:
-      description: HTTP requests sent, retries included.
+      description:
+        - HTTP requests the task sent, each attempt counted, retries included.
+        - Also counted, as requests but not as retries, the read a module sends to find out whether a create or a
+          template save whose response was lost was carried out, and a request sent again without the fields a
+          service turned out to lack.
       type: int
     retries:
-      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      description:
+        - Requests sent again, after a wait, because of a transient failure (HTTP 429, 502, 503, 504, timeouts,
+          dropped connections); a create or template save sent again after the read found it was not carried out
+          counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
   sample: {requests: 2, retries: 0}
 endpoints:

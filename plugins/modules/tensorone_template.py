@@ -56,6 +56,7 @@ options:
   name:
     description:
       - Name of the template, unique in the account (among pod and serverless templates). It selects the template.
+      - A blank name is refused; leading or trailing white space is kept, as the API keeps it, with a warning.
     type: str
     required: true
   image_name:
@@ -63,7 +64,7 @@ options:
       - The container image the workers run, for example V(registry.example.com/team/llm:1.4.2).
       - Prefer a pinned tag or a digest to V(:latest). Workers only pull an image when they are replaced, so a moving
         tag can leave old workers on a cached image.
-      - Required to create a template.
+      - Required to create a template. An empty one is refused; leading or trailing white space is kept, with a warning.
     type: str
   container_disk_in_gb:
     description:
@@ -72,12 +73,14 @@ options:
   docker_args:
     description:
       - The command the container runs instead of the image's default, for example V(python handler.py).
-      - A create without it stores an empty string (the image's own command).
+      - A create without it stores an empty string (the image's own command), and an empty string clears it.
     type: str
   env:
     description:
       - Environment variables of the template, names to values. Values are sent as strings (quote V(true) and
-        V(false); a boolean is refused).
+        V(false), and decimal numbers such as V("3.10"), which YAML reads as the number 3.1; a boolean or a decimal
+        number is refused, whole numbers are sent as written).
+      - An empty variable name is refused; leading or trailing white space in one is kept, with a warning.
       - Merged with what the template has. The variables set here and in O(secret_env) are the ones the task manages;
         variables it does not mention are kept as they are. A V(null) value removes the variable.
       - Values may hold references to the platform's secrets, C(RUNPOD_SECRET_<name>) in double curly braces (see the examples).
@@ -89,6 +92,7 @@ options:
       - Environment variables whose values are secrets. Stored in the same list as O(env) and compared by value, but
         the values never appear in the result, the diff or any message (they are masked).
       - A variable may not be in both O(env) and O(secret_env). A V(null) value removes the variable.
+      - Names and values follow the rules of O(env) (quote booleans and decimal numbers).
     type: dict
   volume_in_gb:
     description:
@@ -106,7 +110,7 @@ options:
       - Whether the template is for Serverless Endpoints (V(true)) or for pods. A create without it makes a
         serverless template.
       - Every update sends the template's current value unless the task sets it (the API is not known to keep it
-        otherwise).
+        otherwise), exactly as read (a template the API lists with V(null) is sent V(null), not V(false)).
     type: bool
   readme:
     description:
@@ -205,10 +209,17 @@ api_calls:
   type: dict
   contains:
     requests:
-      description: HTTP requests sent, retries included.
+      description:
+        - HTTP requests the task sent, each attempt counted, retries included.
+        - Also counted, as requests but not as retries, the read a module sends to find out whether a create or a
+          template save whose response was lost was carried out, and a request sent again without the fields a
+          service turned out to lack.
       type: int
     retries:
-      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      description:
+        - Requests sent again, after a wait, because of a transient failure (HTTP 429, 502, 503, 504, timeouts,
+          dropped connections); a create or template save sent again after the read found it was not carried out
+          counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
   sample: {requests: 2, retries: 0}
 template:

@@ -73,10 +73,17 @@ api_calls:
   type: dict
   contains:
     requests:
-      description: HTTP requests sent, retries included.
+      description:
+        - HTTP requests the task sent, each attempt counted, retries included.
+        - Also counted, as requests but not as retries, the read a module sends to find out whether a create or a
+          template save whose response was lost was carried out, and a request sent again without the fields a
+          service turned out to lack.
       type: int
     retries:
-      description: Requests sent again after a transient failure (HTTP 429, 502, 503, 504, timeouts, dropped connections).
+      description:
+        - Requests sent again, after a wait, because of a transient failure (HTTP 429, 502, 503, 504, timeouts,
+          dropped connections); a create or template save sent again after the read found it was not carried out
+          counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
   sample: {requests: 1, retries: 0}
 templates:
@@ -84,6 +91,11 @@ templates:
     - The templates found, each shaped like RV(tensorone.cloud.tensorone_template#module:template) (whose documentation
       lists every key), without C(secret_env). Every variable is in C(env), its value masked unless
       O(include_env_values=true).
+    - Fed back into M(tensorone.cloud.tensorone_template), every key is the option of the same name but C(id),
+      C(is_public) and C(endpoint_ids), which are read-only (the template is selected by its name; C(is_public) is kept
+      as the console set it). Leave them out.
+    - Never feed back a masked C(env), its values would be replaced by the mask. With O(include_env_values=true) the
+      values are real; a variable the API lists without a value shows V(null), which as an option value removes it.
     - Always a list; empty when nothing matches.
   returned: always
   type: list

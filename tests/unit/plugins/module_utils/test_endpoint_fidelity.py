@@ -95,6 +95,83 @@ def test_the_new_options_create_converge_and_change_alone(emulator_factory):  # 
     assert stored(server, endpoint_id)["gpuCount"] == 2 and stored(server, endpoint_id)["executionTimeoutMs"] == 0
 
 
+def test_every_option_the_api_can_store_empty_can_be_cleared(emulator_factory):  # pylint: disable=redefined-outer-name
+    """min_cuda_version: "" (as network_volume_id); the lists: []. Each is stored empty, and a re-run changes nothing."""
+    server = emulator_factory()
+    server.seed_endpoints([SEEDED])
+    cleared = dict(min_cuda_version="", allowed_cuda_versions=[], network_volume_ids=[])
+    _step, _run, result = converge_one(server, dict(name="fidelity", **cleared))
+    after = stored(server)
+    assert result["changed"] and (after["minCudaVersion"], after["allowedCudaVersions"], after["networkVolumeIds"]) == (None, None, [])
+    assert after["gpuCount"] == EXTRA["gpuCount"] and after["env"] == EXTRA["env"]  # the rest as it was
+    assert dict((o, result["endpoint"][o]) for o in cleared) == dict(min_cuda_version=None, allowed_cuda_versions=[], network_volume_ids=[])
+    _step, run, again = converge_one(server, dict(name="fidelity", **cleared))
+    assert not again["changed"] and run.client.requests_sent == 1
+
+
+@pytest.mark.parametrize("value, refused", [("", False), ("12.4", False), ("12", True), ("12.4 ", True), ("twelve", True)])
+def test_min_cuda_version_is_a_major_minor_version_or_empty(value, refused):
+    errors = [e for e in model.validate_params(dict(min_cuda_version=value)) if e.startswith("min_cuda_version")]
+    assert bool(errors) == refused, errors
+
+
+@pytest.mark.parametrize("options", [
+    dict(),
+    dict(gpu_count=2, flashboot=True, allowed_cuda_versions=["12.4"], min_cuda_version="12.4", endpoint_type="LB",
+         execution_timeout_ms=0, network_volume_ids=["vol-1"]),
+    dict(locations=["US"], network_volume_id="", workers_max=1, idle_timeout=30),
+])
+def test_check_mode_predicts_a_create_alike_in_both_modules_and_as_the_run_returns_it(emulator_factory, options):  # pylint: disable=redefined-outer-name
+    """The single and the fleet module predict the same endpoint for the same create, with the service's create
+    defaults, and that is what a run of either returns (but the new id)."""
+    server = emulator_factory()
+    item = dict(dict((o, None) for o in model.endpoint_argument_spec()), state="present", name="new-one", template_id="tpl",
+                gpu_ids=["AMPERE_48"], **options)
+    single = dict(item, wait_timeout=30)
+    fleet = dict(endpoints=[item], wait_timeout=30, prune=False)
+    predicted = model.converge_endpoint(run_for(server, single, check_mode=True))["endpoint"]
+    assert model.converge_fleet(run_for(server, fleet, check_mode=True))["endpoints"] == [predicted]
+    assert server.log()["counters"]["mutations"] == 0
+    assert all(predicted[o] == value for o, value in model.CREATE_DEFAULTS.items() if o in predicted and o not in options)
+    created = model.converge_fleet(run_for(server, fleet))["endpoints"][0]
+    assert dict(created, id=None) == predicted
+    server.reset()
+    assert dict(model.converge_endpoint(run_for(server, single))["endpoint"], id=None) == predicted
+
+
+def test_a_fleet_create_is_predicted_with_every_field_the_run_returns(emulator_factory):  # pylint: disable=redefined-outer-name
+    """Another item's options widen the fleet's read: the new endpoint is predicted with those fields too, at the
+    service's create defaults, as the run returns it."""
+    server = emulator_factory()
+    server.seed_endpoints([SEEDED])
+    blank = dict((o, None) for o in model.endpoint_argument_spec())
+    fleet = dict(endpoints=[dict(blank, state="present", name="new-one", template_id="tpl", gpu_ids=["AMPERE_48"]),
+                            dict(blank, state="present", name="fidelity", gpu_count=2, flashboot=True, execution_timeout_ms=1200000,
+                                 endpoint_type="LB", min_cuda_version="12.4")],
+                 wait_timeout=30, prune=False)
+    predicted = model.converge_fleet(run_for(server, fleet, check_mode=True))["endpoints"][0]
+    assert (predicted["gpu_count"], predicted["flashboot"], predicted["execution_timeout_ms"], predicted["endpoint_type"],
+            predicted["min_cuda_version"]) == (1, False, 600000, "QB", None)
+    created = model.converge_fleet(run_for(server, fleet))["endpoints"][0]
+    assert dict(created, id=None) == predicted
+
+
+def test_an_info_item_fed_back_converges_without_workers_and_for_a_cpu_endpoint_without_gpu_ids(emulator_factory):  # pylint: disable=redefined-outer-name
+    """What tensorone_endpoint_info's documentation says about feeding its items back."""
+    server = emulator_factory()
+    server.seed_endpoints([SEEDED, dict(id="cpuendpoint001", name="cpu-one", templateId="tpl", gpuIds="", instanceIds=["cpu3c-2-4"])])
+    items = model.read_endpoints(run_for(server, dict(id=None, name=None)))["endpoints"]
+    assert set(items[0]) - set(model.endpoint_argument_spec()) == {"workers"}
+    for item in items:
+        fed = dict((k, v) for k, v in item.items() if k != "workers")
+        if item["instance_ids"]:
+            assert item["gpu_ids"] == [] and "gpu_ids must list at least one GPU pool id" in model.validate_params(fed)
+            del fed["gpu_ids"]
+        assert model.validate_params(fed) == []
+        _step, run, result = converge_one(server, fed)
+        assert not result["changed"] and run.client.requests_sent == 1
+
+
 def test_a_different_endpoint_type_is_refused_before_any_mutation(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     server.seed_endpoints([SEEDED])

@@ -138,7 +138,8 @@ def test_info_refuses_an_empty_id():
 
 
 @pytest.mark.parametrize("overrides, fragment", [
-    (dict(api_key=""), "api_key must not be empty"),
+    (dict(api_key=""), "api_key is set but empty, so the TENSORONE_API_KEY environment variable is not used"),
+    (dict(api_key=None), "api_key is required: set it or the TENSORONE_API_KEY environment variable"),
     (dict(api_timeout=0), "api_timeout must be between 1 and 600"),
     (dict(api_timeout=10 ** 12), "api_timeout must be between 1 and 600"),
     (dict(api_retries=21), "api_retries must be between 0 and 20"),
@@ -152,6 +153,12 @@ def test_api_options_refused_naming_the_option_never_the_value(overrides, fragme
     errors = check_api_params(api_params(**overrides))
     assert any(fragment in e for e in errors), errors
     assert not any("sk-123" in e or "99999" in e for e in errors)
+
+
+def test_a_create_with_gpu_ids_and_an_empty_instance_ids_is_a_gpu_endpoint():
+    assert model.plan_endpoint([], dict(name="new-one", template_id="t", gpu_ids=["AMPERE_48"], instance_ids=[])).action == "create"
+    with pytest.raises(ModelError, match="creating it needs gpu_ids"):
+        model.plan_endpoint([], dict(name="new-one", template_id="t", instance_ids=[]))
 
 
 def test_a_create_with_workers_min_above_the_default_maximum_is_refused():
@@ -191,6 +198,22 @@ SPEC = dict(name=dict(type="str"), workers_max=dict(type="int"), gpu_ids=dict(ty
 ])
 def test_silent_conversions_are_refused_naming_the_option(raw, expected):
     assert raw_type_errors(SPEC, raw) == [expected]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (dict(name=12.1), "name must be a string, got the number 12.1"),
+    (dict(gpu_ids=["12.4", 12.1]), "gpu_ids[1] must be a string, got the number 12.1"),
+    (dict(endpoints=[dict(name=3.1)]), "endpoints[0].name must be a string, got the number 3.1"),
+])
+def test_a_decimal_number_given_as_text_is_refused_saying_to_quote_it(raw, expected):
+    """YAML reads 12.10 as 12.1: the text the user wrote is lost before the module sees it."""
+    errors = raw_type_errors(SPEC, raw)
+    assert len(errors) == 1 and errors[0].startswith(expected) and "quote it" in errors[0], errors
+
+
+def test_a_number_given_to_a_secret_option_is_refused_without_showing_it():
+    errors = raw_type_errors(dict(api_key=dict(type="str", no_log=True)), dict(api_key=4711.0815))
+    assert errors == ["api_key must be a string, got a number: quote it as written (YAML reads 12.10 as the number 12.1)"]
 
 
 def test_plain_values_pass_the_raw_check():
@@ -266,3 +289,9 @@ def test_an_option_the_endpoints_other_field_would_override_is_refused(options, 
                                      dict(network_volume_id="")])  # no single volume: nothing to override
 def test_clearing_the_other_field_in_the_same_task_is_accepted(options):
     assert model.exclusion_errors(cpu_view(), model.desired_from_params(options)) == []
+
+
+def test_a_template_name_with_outer_white_space_gets_a_warning():
+    warnings = model.name_warnings([dict(name="one", template=" llm-worker"), dict(name="two", template="plain")])
+    assert warnings == ["The template name ' llm-worker' (template) starts or ends with white space; it must be the "
+                        "template's name exactly"]

@@ -104,6 +104,51 @@ def test_a_template_made_in_the_console_keeps_what_the_task_does_not_set(emulato
     assert result["template"]["env"] == {"HF_TOKEN": model.MASK, "A": "2"}  # a value the task does not set is masked
 
 
+def test_a_boolean_read_as_null_is_written_back_as_null(emulator_factory):  # pylint: disable=redefined-outer-name
+    """isServerless and isPublic are nullable: a save sends back exactly what was read, not a made-up false."""
+    server = emulator_factory()
+    server.seed_templates([dict(id="nulltpl001", name="llm-worker", imageName="reg.example/llm:1.0.0", containerDiskInGb=20,
+                                isServerless=None, isPublic=None)])
+    result, _run = converge(server, dict(name="llm-worker", readme="## new readme"))
+    assert result["changed"] and result["template"]["readme"] == "## new readme"
+    sent = mutations(server)[-1]["variables"]["input"]
+    assert "isServerless" in sent and sent["isServerless"] is None and sent["isPublic"] is None
+    # what the emulator stores for a null (its documented reset value), read back as the service has it
+    assert (stored(server)[0]["isServerless"], stored(server)[0]["isPublic"]) == (False, False)
+
+
+def test_names_with_outer_white_space_are_kept_with_a_warning(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    _result, run = converge(server, dict(name="padded-worker ", image_name=" reg.example/llm:1.0.0", container_disk_in_gb=5,
+                                         env={"MODEL ": "llama", "PLAIN": "x"}, secret_env={" LICENSE_KEY": SECRET}))
+    assert run.warnings == ["The template's %s %r starts or ends with white space; the API keeps it as given" % pair for pair in
+                            (("name", "padded-worker "), ("image_name", " reg.example/llm:1.0.0"), ("env key", "MODEL "),
+                             ("secret_env key", " LICENSE_KEY"))]
+    saved = stored(server, "padded-worker ")[0]
+    assert saved["imageName"] == " reg.example/llm:1.0.0" and [v["key"] for v in saved["env"]] == [" LICENSE_KEY", "MODEL ", "PLAIN"]
+    assert SECRET not in json.dumps(run.warnings)
+
+
+def test_two_runs_saving_one_template_at_once_the_last_save_wins(emulator_factory):  # pylint: disable=redefined-outer-name
+    """Each save is a full replace of the template as its own run read it: for an option both set the last save
+    wins, and a variable the first run added is dropped by the second run's save (what the guide says)."""
+    server = emulator_factory()
+    converge(server, dict(name="llm-worker", image_name="reg.example/llm:1.0.0", container_disk_in_gb=20, env={"MODEL": "llama"}))
+    runs = []
+    for params in (dict(name="llm-worker", image_name="reg.example/llm:2.0.0", env={"ADDED_BY_FIRST": "1"}),
+                   dict(name="llm-worker", image_name="reg.example/llm:3.0.0", readme="## second")):
+        run = make_run(server, params)
+        wanted = model.Wanted(run.params)
+        templates = model.Templates(run, wanted)
+        runs.append((templates, templates.find("llm-worker"), wanted))  # both read before either saves
+    for templates, before, wanted in runs:
+        templates.update(before, wanted)
+    saved = stored(server)[0]
+    assert [m["mutation_kind"] for m in mutations(server)][-2:] == ["template_update", "template_update"]
+    assert saved["imageName"] == "reg.example/llm:3.0.0" and saved["readme"] == "## second"
+    assert saved["env"] == [{"key": "MODEL", "value": "llama"}]  # ADDED_BY_FIRST is gone
+
+
 def test_check_and_diff_mode_touch_nothing_and_show_no_secret(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     planned, run = converge(server, TEMPLATE, check_mode=True, diff=True)
@@ -230,6 +275,21 @@ def test_info_masks_env_values_unless_asked_and_lists_the_endpoints(emulator_fac
     assert listed[0]["env"] == {"LICENSE_KEY": model.MASK, "MODEL": model.MASK} and "secret_env" not in listed[0]
     run.params["include_env_values"] = True
     assert model.read_templates(run)["templates"][0]["env"]["LICENSE_KEY"] == SECRET
+
+
+def test_an_info_item_fed_back_without_its_read_only_keys_and_env_changes_nothing(emulator_factory):  # pylint: disable=redefined-outer-name
+    """What tensorone_template_info's documentation says: id, is_public and endpoint_ids are not options; env values
+    are masked (fed back, the mask would be stored)."""
+    server = emulator_factory()
+    converge(server, TEMPLATE)
+    run = Run(Client(server.graphql_url, server.api_key, timeout=5, retries=0), dict(name="llm-worker", id=None, include_env_values=False))
+    item = model.read_templates(run)["templates"][0]
+    assert set(item) - set(model.template_argument_spec()) == {"id", "is_public", "endpoint_ids"}
+    fed = dict((k, v) for k, v in item.items() if k not in ("id", "is_public", "endpoint_ids", "env"))
+    result, fed_run = converge(server, fed)
+    assert not result["changed"]
+    assert model.Wanted(dict(fed, env=item["env"], secret_env=None)).changes(model.Templates(fed_run).find("llm-worker")) == \
+        ["env (LICENSE_KEY, MODEL)"]  # the masks would replace the values
 
 
 # --- endpoints by template name -----------------------------------------------

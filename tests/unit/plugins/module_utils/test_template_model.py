@@ -79,14 +79,15 @@ def test_changes_name_the_variables_and_never_a_value():
     assert model.Wanted(params(name="llm-worker", env={"ABSENT": None})).changes(current()) == []
 
 
-def test_update_input_is_full_merged_and_always_says_is_serverless():
+def test_update_input_is_full_merged_and_writes_back_what_was_read():
     wanted = model.Wanted(params(name="llm-worker", image_name="reg/llm:2.0", env={"NEW": "n", "MODEL": None},
                                  secret_env={"LICENSE": "new-license-value"}))
-    api_input = model.build_input(dict(API_TEMPLATE, isServerless=None), wanted)
+    api_input = model.build_input(dict(API_TEMPLATE, isServerless=None, isPublic=None), wanted)
     assert api_input == {
         "id": "tpl0000001", "name": "llm-worker", "imageName": "reg/llm:2.0", "containerDiskInGb": 20, "volumeInGb": 0,
-        "volumeMountPath": None, "dockerArgs": "python handler.py", "isServerless": False, "readme": "## made in the console",
-        "containerRegistryAuthId": "cred-1", "ports": "8000/http", "startScript": None, "isPublic": True,
+        # read as null, written as null (never made up as false)
+        "volumeMountPath": None, "dockerArgs": "python handler.py", "isServerless": None, "readme": "## made in the console",
+        "containerRegistryAuthId": "cred-1", "ports": "8000/http", "startScript": None, "isPublic": None,
         # as read, in order (the null item dropped), managed ones set or removed, new ones appended
         "env": [{"key": "CONSOLE_TOKEN", "value": "console-secret-71"}, {"key": "LICENSE", "value": "new-license-value"},
                 {"key": "NEW", "value": "n"}],
@@ -108,6 +109,14 @@ def test_create_input_has_the_create_time_defaults_and_only_what_is_set():
         "name": "new-one", "imageName": "reg/new:1", "containerDiskInGb": 5, "volumeInGb": 0, "isServerless": True,
         "dockerArgs": "", "env": [{"key": "A", "value": "1"}, {"key": "S", "value": "s-value"}],
     }
+
+
+def test_a_decimal_number_as_a_variable_value_is_refused_saying_to_quote_it():
+    """YAML reads PYTHON_VERSION: 3.10 as 3.1; a secret's number is not shown."""
+    errors = model.validate_template(params(name="llm-worker", env={"PYTHON_VERSION": 3.1, "WORKERS": 2},
+                                            secret_env={"PIN": 4711.0815}))
+    assert errors == ["env.PYTHON_VERSION must be a string, got the number 3.1: quote it as written (YAML reads 12.10 as the number 12.1)",
+                      "secret_env.PIN must be a string, got a number: quote it as written (YAML reads 12.10 as the number 12.1)"]
 
 
 def test_public_view_masks_secret_and_unmanaged_values():
