@@ -22,6 +22,7 @@ import time
 
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     API_ARGUMENT_SPEC,
@@ -82,7 +83,9 @@ def _type_name(value):
 
 def raw_type_errors(argument_spec, raw, where=""):
     """Values Ansible would convert silently: a list or mapping given to a string option
-    (it becomes its Python text), a boolean given to an integer option (it becomes 0 or 1).
+    (it becomes its Python text), a boolean given to an integer option (it becomes 0 or 1),
+    text given to a mapping option (it parses "K=V" pairs or JSON, splitting values at spaces
+    and commas).
 
     ``raw`` are the task's arguments as sent, before Ansible's conversion.
     """
@@ -97,6 +100,8 @@ def raw_type_errors(argument_spec, raw, where=""):
         kind = rule.get("type", "str")
         if kind == "str" and isinstance(value, (list, dict)):
             errors.append("%s must be a string, got %s" % (name, _type_name(value)))
+        elif kind == "dict" and isinstance(value, str):
+            errors.append("%s must be a mapping, got a string (write it as YAML key: value pairs, not as text)" % name)
         elif kind == "int" and isinstance(value, bool):
             errors.append("%s must be an integer, got a boolean" % name)
         elif kind == "list" and isinstance(value, list):
@@ -107,6 +112,37 @@ def raw_type_errors(argument_spec, raw, where=""):
                 elif rule.get("elements") == "dict" and rule.get("options"):
                     errors.extend(raw_type_errors(rule["options"], item, item_name + "."))
     return errors
+
+
+def text_mapping_values(argument_spec, params):
+    """The values inside the text given to a no_log mapping option ("K=V" pairs or JSON): Ansible masks such
+    text as a whole, then converts it to a mapping whose values it no longer masks."""
+    values = set()
+    for option, rule in argument_spec.items():
+        text = params.get(option)
+        if rule.get("no_log") and rule.get("type") == "dict" and isinstance(text, str):
+            try:
+                values.update(_scalars(check_type_dict(text)))
+            except (TypeError, ValueError):
+                pass  # not converted: the option keeps the text, masked as a whole
+    return values
+
+
+def _scalars(value):
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [scalar for item in value for scalar in _scalars(item)]
+    return [] if value is None or isinstance(value, bool) or value == "" else [str(value)]
+
+
+class _Module(AnsibleModule):
+    """AnsibleModule, with the values of a no_log mapping given as text masked before its
+    own argument checks can fail (the collection refuses such text after them)."""
+
+    def _load_params(self):
+        super(_Module, self)._load_params()
+        self.no_log_values.update(text_mapping_values(self.argument_spec, self.params))
 
 
 def _fill_api_params(module):
@@ -142,7 +178,7 @@ def run_module(argument_spec, work, check=None, **module_options):
     """Run a module of the collection: ``work(run)`` returns the result keys of a
     successful run; ``check(params)`` returns messages for invalid options."""
     spec = dict(argument_spec, **API_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_options)
+    module = _Module(argument_spec=spec, supports_check_mode=True, **module_options)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"))
     _fill_api_params(module)

@@ -83,12 +83,16 @@ options:
       - Values may hold references to the platform's secrets, C(RUNPOD_SECRET_<name>) in double curly braces (see the examples).
         Write such a value with C(!unsafe) so that Ansible does not template it.
       - Values of this option are shown in the result and diff; use O(secret_env) for secrets.
+      - A mapping. Text (V(KEY=value) pairs or JSON, which Ansible would convert, splitting values at spaces and
+        commas) is refused.
     type: dict
   secret_env:
     description:
       - Environment variables whose values are secrets. Stored in the same list as O(env) and compared by value, but
         the values never appear in the result, the diff or any message (they are masked).
       - A variable may not be in both O(env) and O(secret_env). A V(null) value removes the variable.
+      - A mapping. Text (V(KEY=value) pairs or JSON) is refused, its values masked in the failure (Ansible would
+        convert it to a mapping whose values it no longer masks).
     type: dict
   volume_in_gb:
     description:
