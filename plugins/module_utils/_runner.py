@@ -17,7 +17,9 @@ and turns its result or its failure into the module's result, with
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import os
+import re
 import time
 
 from ansible.module_utils import basic
@@ -36,6 +38,12 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
 
 # The API's Int is a signed 32-bit integer.
 INT32_MAX = 2 ** 31 - 1
+MASK = "********"
+# A value read from the service shorter than this many characters is masked only where it stands quoted, the way
+# the API's errors echo an input (JSON, GraphQL literals and Python reprs all quote a string): masked everywhere,
+# a value such as "1", "on" or "true" would turn the words and numbers of every message into asterisks. Longer
+# values are masked wherever they occur.
+SHORT_BELOW = 8
 
 
 class ModelError(Exception):
@@ -72,9 +80,29 @@ class Run:
     def redact(self, text):
         """``text`` without the key, the URL's credentials or any of ``secrets``."""
         text = self.client.redact(text)  # the key, as given and URL-encoded, and the URL's credentials
-        for secret in sorted(set(s for s in self.secrets if s), key=len, reverse=True):
-            text = text.replace(secret, "********")
-        return text
+        return mask_values(text, self.secrets)
+
+
+def secret_variants(value):
+    """A value as a message may quote it: verbatim, JSON-escaped, Python-escaped."""
+    variants = set([value, json.dumps(value)[1:-1], repr(value)[1:-1]])
+    return [v for v in variants if v]
+
+
+def mask_values(text, values):
+    """``text`` with each of ``values`` masked in every form a message may quote it, a short one
+    only where it stands quoted (see SHORT_BELOW)."""
+    anywhere, quoted = set(), set()
+    for value in values:
+        if value:
+            (anywhere if len(value) >= SHORT_BELOW else quoted).update(secret_variants(value))
+    for variant in sorted(anywhere, key=len, reverse=True):
+        text = text.replace(variant, MASK)
+    if quoted:
+        alternatives = "|".join(re.escape(v) for v in sorted(quoted, key=len, reverse=True))
+        # between quotes, the closing one possibly escaped (an echo inside a JSON string: \"on\")
+        text = re.sub(r"(?<=[\"'])(?:%s)(?=\\*[\"'])" % alternatives, MASK, text)
+    return text
 
 
 def _type_name(value):

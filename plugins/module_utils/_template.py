@@ -29,8 +29,6 @@ What is particular to templates:
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
-
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     Deadline,
@@ -44,13 +42,12 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     refused,
     unknown_fields,
 )
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, MASK, ModelError
 
 # The account's templates: RunPod's field name (no page documents a template read).
 TEMPLATES_FIELD = "podTemplates"
 # What the endpoint model selects to resolve template names in its own read.
 TEMPLATE_NAMES_SELECTION = "%s { id name }" % TEMPLATES_FIELD
-MASK = "********"
 CHANGED_MASK = MASK + " (changed)"
 
 # Every field of a template the collection reads and writes. An update
@@ -210,12 +207,6 @@ def public_view(template, plain_keys=frozenset(), secret_keys=frozenset(), chang
     return view
 
 
-def secret_variants(value):
-    """A value as a message may quote it: verbatim, JSON-escaped, Python-escaped."""
-    variants = set([value, json.dumps(value)[1:-1], repr(value)[1:-1]])
-    return [v for v in variants if v]
-
-
 def merged_env(current_env, wanted_env):
     """The full env input of an update: the variables as read, in their order, the managed ones
     set (or removed), new ones appended in key order. A value read as null is written as ""."""
@@ -348,12 +339,8 @@ class Templates:
         keep_secret = self.wanted.plain_keys if self.wanted else frozenset()
         for api_template in listed:
             # An error that echoes the input must not show values the task does not show itself.
-            self._secrets(v for k, v in ENV.view(api_template.get("env")).items() if v and k not in keep_secret)
+            self.run.secrets.extend(v for k, v in ENV.view(api_template.get("env")).items() if v and k not in keep_secret)
         return [template_from_api(t, self.users(t["id"])) for t in listed]
-
-    def _secrets(self, values):
-        for value in values:
-            self.run.secrets.extend(secret_variants(value))
 
     def users(self, template_id):
         """The endpoints (as read) whose template is ``template_id``."""
@@ -461,10 +448,7 @@ def converge_template(run):
     params = run.params
     wanted = Wanted(params)
     # Secret values never show in a message, the API's own included (coercion errors echo the input).
-    secret = normalise_env(params.get("secret_env")) or {}
-    for value in secret.values():
-        if value:
-            run.secrets.extend(secret_variants(value))
+    run.secrets.extend(value for value in (normalise_env(params.get("secret_env")) or {}).values() if value)
     templates = Templates(run, wanted)
     before = templates.find(wanted.name)
     step = plan_template(before, wanted, params)

@@ -144,7 +144,9 @@ notes:
   - The service's read of templates is C(myself.podTemplates) (the name the API family uses; no page documents a read).
     A service without it cannot find a template by name, and the task fails before any change.
   - The API echoes the whole input in some errors. The collection scrubs the values of O(secret_env), and of the
-    variables the task does not set, from every message it returns.
+    variables the task does not set, from every message it returns. A value shorter than 8 characters (V(1), V(on),
+    V(true)) is scrubbed only where it stands quoted, as such an echo shows it, so that it masks no word or number of
+    the message itself.
 seealso:
   - module: tensorone.cloud.tensorone_template_info
   - module: tensorone.cloud.tensorone_endpoint

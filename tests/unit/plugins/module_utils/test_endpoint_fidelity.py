@@ -9,6 +9,8 @@ __metaclass__ = type
 # validation errors, and the real service's shapes (null items, endpoints
 # without id or name, stopped workers, a capped list) never break a run.
 
+import json
+
 import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as model
@@ -174,3 +176,17 @@ def test_environment_values_read_for_an_update_never_show_in_a_message(emulator_
     model.Endpoints(run).read_for_update([SEEDED["id"]])
     echoed = "Variable '$input' got invalid value {env: [{key: HF_TOKEN_REF, value: console-set-value-93c1}]} (key %s)" % server.api_key
     assert run.redact(echoed) == "Variable '$input' got invalid value {env: [{key: HF_TOKEN_REF, value: ********}]} (key ********)"
+
+
+def test_no_result_diff_or_message_shows_the_endpoints_environment_values(emulator_factory):  # pylint: disable=redefined-outer-name
+    """An endpoint's env is read (an update sends it back) but never shown; a short value masks no word of a message."""
+    server = emulator_factory()
+    server.seed_endpoints([dict(SEEDED, env=[{"key": "HF_TOKEN_REF", "value": "console-set-value-93c1"}, {"key": "DEBUG", "value": "1"}])])
+    run = run_for(server, dict(name="fidelity", idle_timeout=30, state="present", wait_timeout=30))
+    run.diff = True
+    result = model.converge_endpoint(run)
+    listed = model.read_endpoints(run_for(server, dict(id=None, name="fidelity")))
+    assert result["changed"] and stored(server)["env"] == SEEDED["env"][:1] + [{"key": "DEBUG", "value": "1"}]
+    assert "HF_TOKEN_REF" not in json.dumps([result, listed]) and "console-set-value-93c1" not in json.dumps([result, listed])
+    echoed = 'found {"env": [{"key": "DEBUG", "value": "1"}]} after 1 attempt'
+    assert run.redact(echoed) == 'found {"env": [{"key": "DEBUG", "value": "********"}]} after 1 attempt'

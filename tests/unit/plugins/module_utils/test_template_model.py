@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _template as model
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError, secret_variants
 
 API_TEMPLATE = {
     "id": "tpl0000001", "name": "llm-worker", "imageName": "reg/llm:1.0", "containerDiskInGb": 20, "volumeInGb": 0,
@@ -122,7 +122,7 @@ def test_public_view_masks_secret_and_unmanaged_values():
 
 
 def test_secret_variants_cover_escaped_quotes():
-    variants = model.secret_variants('a"b\\c')
+    variants = secret_variants('a"b\\c')
     assert 'a"b\\c' in variants and 'a\\"b\\\\c' in variants
 
 
