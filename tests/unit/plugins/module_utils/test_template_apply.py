@@ -193,6 +193,22 @@ def test_secret_values_are_scrubbed_from_errors_that_echo_the_input(emulator_fac
     assert server.state()["templates"] == []
 
 
+def test_the_diff_shows_no_value_read_from_the_service_only_the_tasks_own(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    console = "console-model-5e1f"  # set in the console for a variable the task now sets plainly: it may be a secret
+    server.seed_templates([dict(id="consoletpl2", name="llm-worker", imageName="reg.example/llm:0.9", containerDiskInGb=30, volumeInGb=0,
+                                dockerArgs="", isServerless=True, env=[{"key": "MODEL", "value": console}, {"key": "DEBUG", "value": "1"}])])
+    task = dict(name="llm-worker", env={"MODEL": "llama-3"})
+    for check_mode in (True, False):
+        result, run = converge(server, task, check_mode=check_mode, diff=True)
+        assert result["changed"] and result["diff"]["before"]["env"] == {"MODEL": model.MASK, "DEBUG": model.MASK}
+        assert result["diff"]["after"]["env"] == result["template"]["env"] == {"MODEL": "llama-3", "DEBUG": model.MASK}
+        assert console not in json.dumps(result) and console in run.secrets  # ...and no message shows it
+    assert stored(server)[0]["env"] == [{"key": "MODEL", "value": "llama-3"}, {"key": "DEBUG", "value": "1"}]
+    again, run = converge(server, task, diff=True)  # the value read now is the task's own: shown, and no change shows
+    assert not again["changed"] and again["diff"]["before"]["env"] == again["diff"]["after"]["env"] == {"MODEL": "llama-3", "DEBUG": model.MASK}
+
+
 def test_short_values_read_from_the_service_are_masked_only_where_quoted(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     console_env = {"DEBUG": "on", "WORKERS": "1", "MODE": "a", "TOKEN": "console-token-5d2e"}

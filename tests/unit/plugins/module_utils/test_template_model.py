@@ -112,13 +112,21 @@ def test_create_input_has_the_create_time_defaults_and_only_what_is_set():
 
 def test_public_view_masks_secret_and_unmanaged_values():
     wanted = model.Wanted(params(name="llm-worker", env={"MODEL": "llama"}, secret_env={"LICENSE": "old-license-value"}))
-    view = model.public_view(current(), wanted.plain_keys, wanted.secret_keys, changed_secrets=["LICENSE"])
+    view = model.public_view(current(), wanted.plain_env, wanted.secret_keys, changed_secrets=["LICENSE"])
     assert view["env"] == {"MODEL": "llama", "CONSOLE_TOKEN": model.MASK}
     assert view["secret_env"] == {"LICENSE": model.CHANGED_MASK}
     text = json.dumps(view)
     assert "console-secret-71" not in text and "old-license-value" not in text
     assert model.public_view(current(), show_values=True)["env"]["CONSOLE_TOKEN"] == "console-secret-71"
     assert model.public_view(None) is None
+
+
+def test_public_view_shows_a_plain_value_read_from_the_service_only_where_it_is_the_tasks_own():
+    """The task now sets MODEL plainly; the value read (set in the console, maybe a secret) is masked."""
+    wanted = model.Wanted(params(name="llm-worker", env={"MODEL": "mistral", "CONSOLE_TOKEN": "console-secret-71"}))
+    view = model.public_view(current(), wanted.plain_env, wanted.secret_keys)
+    assert view["env"] == {"MODEL": model.MASK, "CONSOLE_TOKEN": "console-secret-71", "LICENSE": model.MASK}
+    assert model.public_view(wanted.apply(current()), wanted.plain_env, wanted.secret_keys)["env"]["MODEL"] == "mistral"
 
 
 def test_secret_variants_cover_escaped_quotes():
@@ -205,13 +213,11 @@ def test_a_full_update_converges_and_keeps_everything_else(api_template, options
 @given(api_templates, task_options)
 def test_no_secret_value_in_the_public_view_or_the_changes(api_template, options):
     """Only values the task itself sets in env are shown: secret_env values and every value read
-    for a variable the task does not set plainly are masked, before and after, and in the changes."""
+    from the service (for a variable the task sets plainly too) are masked, before and after, and in the changes."""
     wanted = model.Wanted(params(name="llm-worker", **options))
     before = model.template_from_api(api_template)
-    before_view = model.public_view(before, wanted.plain_keys, wanted.secret_keys)
-    for key in wanted.plain_keys:
-        before_view["env"].pop(key, None)  # the current value of a variable the task now sets plainly
-    after_view = model.public_view(wanted.apply(before), wanted.plain_keys, wanted.secret_keys)
+    before_view = model.public_view(before, wanted.plain_env, wanted.secret_keys)
+    after_view = model.public_view(wanted.apply(before), wanted.plain_env, wanted.secret_keys)
     shown = json.dumps([before_view, after_view, wanted.changes(before)], ensure_ascii=False)
     assert SECRET_MARK not in shown
 
