@@ -17,11 +17,14 @@ and turns its result or its failure into the module's result, with
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import os
+import re
 import time
 
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     API_ARGUMENT_SPEC,
@@ -36,6 +39,12 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
 
 # The API's Int is a signed 32-bit integer.
 INT32_MAX = 2 ** 31 - 1
+MASK = "********"
+# A value read from the service shorter than this many characters is masked only where it stands quoted, the way
+# the API's errors echo an input (JSON, GraphQL literals and Python reprs all quote a string): masked everywhere,
+# a value such as "1", "on" or "true" would turn the words and numbers of every message into asterisks. Longer
+# values are masked wherever they occur.
+SHORT_BELOW = 8
 
 
 class ModelError(Exception):
@@ -72,9 +81,29 @@ class Run:
     def redact(self, text):
         """``text`` without the key, the URL's credentials or any of ``secrets``."""
         text = self.client.redact(text)  # the key, as given and URL-encoded, and the URL's credentials
-        for secret in sorted(set(s for s in self.secrets if s), key=len, reverse=True):
-            text = text.replace(secret, "********")
-        return text
+        return mask_values(text, self.secrets)
+
+
+def secret_variants(value):
+    """A value as a message may quote it: verbatim, JSON-escaped, Python-escaped."""
+    variants = set([value, json.dumps(value)[1:-1], repr(value)[1:-1]])
+    return [v for v in variants if v]
+
+
+def mask_values(text, values):
+    """``text`` with each of ``values`` masked in every form a message may quote it, a short one
+    only where it stands quoted (see SHORT_BELOW)."""
+    anywhere, quoted = set(), set()
+    for value in values:
+        if value:
+            (anywhere if len(value) >= SHORT_BELOW else quoted).update(secret_variants(value))
+    for variant in sorted(anywhere, key=len, reverse=True):
+        text = text.replace(variant, MASK)
+    if quoted:
+        alternatives = "|".join(re.escape(v) for v in sorted(quoted, key=len, reverse=True))
+        # between quotes, the closing one possibly escaped (an echo inside a JSON string: \"on\")
+        text = re.sub(r"(?<=[\"'])(?:%s)(?=\\*[\"'])" % alternatives, MASK, text)
+    return text
 
 
 def _type_name(value):
@@ -91,7 +120,8 @@ def number_as_text_error(name, value=None):
 def raw_type_errors(argument_spec, raw, where=""):
     """Values Ansible would convert silently: a list or mapping given to a string option
     (it becomes its Python text), a decimal number given to a string option (12.10 arrives
-    as 12.1), a boolean given to an integer option (it becomes 0 or 1).
+    as 12.1), a boolean given to an integer option (it becomes 0 or 1), text given to a
+    mapping option (it parses "K=V" pairs or JSON, splitting values at spaces and commas).
 
     ``raw`` are the task's arguments as sent, before Ansible's conversion.
     """
@@ -108,6 +138,8 @@ def raw_type_errors(argument_spec, raw, where=""):
             errors.append("%s must be a string, got %s" % (name, _type_name(value)))
         elif kind == "str" and isinstance(value, float):
             errors.append(number_as_text_error(name, None if rule.get("no_log") else value))
+        elif kind == "dict" and isinstance(value, str):
+            errors.append("%s must be a mapping, got a string (write it as YAML key: value pairs, not as text)" % name)
         elif kind == "int" and isinstance(value, bool):
             errors.append("%s must be an integer, got a boolean" % name)
         elif kind == "list" and isinstance(value, list):
@@ -120,6 +152,37 @@ def raw_type_errors(argument_spec, raw, where=""):
                 elif rule.get("elements") == "dict" and rule.get("options"):
                     errors.extend(raw_type_errors(rule["options"], item, item_name + "."))
     return errors
+
+
+def text_mapping_values(argument_spec, params):
+    """The values inside the text given to a no_log mapping option ("K=V" pairs or JSON): Ansible masks such
+    text as a whole, then converts it to a mapping whose values it no longer masks."""
+    values = set()
+    for option, rule in argument_spec.items():
+        text = params.get(option)
+        if rule.get("no_log") and rule.get("type") == "dict" and isinstance(text, str):
+            try:
+                values.update(_scalars(check_type_dict(text)))
+            except (TypeError, ValueError):
+                pass  # not converted: the option keeps the text, masked as a whole
+    return values
+
+
+def _scalars(value):
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [scalar for item in value for scalar in _scalars(item)]
+    return [] if value is None or isinstance(value, bool) or value == "" else [str(value)]
+
+
+class _Module(AnsibleModule):
+    """AnsibleModule, with the values of a no_log mapping given as text masked before its
+    own argument checks can fail (the collection refuses such text after them)."""
+
+    def _load_params(self):
+        super(_Module, self)._load_params()
+        self.no_log_values.update(text_mapping_values(self.argument_spec, self.params))
 
 
 def _fill_api_params(module):
@@ -158,7 +221,7 @@ def run_module(argument_spec, work, check=None, **module_options):
     """Run a module of the collection: ``work(run)`` returns the result keys of a
     successful run; ``check(params)`` returns messages for invalid options."""
     spec = dict(argument_spec, **API_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_options)
+    module = _Module(argument_spec=spec, supports_check_mode=True, **module_options)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"))
     _fill_api_params(module)

@@ -19,8 +19,9 @@ What is particular to templates:
   not mention are kept as they are. A ``null`` value removes a variable.
   Secret values are compared like the others but never shown: results and
   diffs mask them, and ``Run.secrets`` scrubs them from every message (the
-  API's coercion errors echo the whole input). Variables the task does not
-  manage are masked too: they may hold values set in the console.
+  API's coercion errors echo the whole input). Every other value read from the
+  service is masked too (it may have been set in the console), but for the
+  task's own ``env`` values.
 * Every save rolls the workers of every endpoint using the template, so a
   no-op sends nothing, and a save whose response was lost is never sent again
   blindly: the template is read back by name and compared first.
@@ -28,8 +29,6 @@ What is particular to templates:
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
-
-import json
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
@@ -45,13 +44,12 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     refused,
     unknown_fields,
 )
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError, number_as_text_error
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, MASK, ModelError, number_as_text_error
 
 # The account's templates: RunPod's field name (no page documents a template read).
 TEMPLATES_FIELD = "podTemplates"
 # What the endpoint model selects to resolve template names in its own read.
 TEMPLATE_NAMES_SELECTION = "%s { id name }" % TEMPLATES_FIELD
-MASK = "********"
 CHANGED_MASK = MASK + " (changed)"
 
 # Every field of a template the collection reads and writes. An update
@@ -142,7 +140,8 @@ class Wanted:
         self.name = params["name"]
         self.options = desired_from(params, OPTION_FIELDS)
         self.env, self.secret_keys = managed_env(params)
-        self.plain_keys = frozenset(k for k, v in (normalise_env(params.get("env")) or {}).items() if v is not None)
+        # The task's own plain values: the only environment values a result, a diff or a message may show.
+        self.plain_env = dict((k, v) for k, v in (normalise_env(params.get("env")) or {}).items() if v is not None)
 
     def env_changes(self, current_env):
         """The managed keys whose value differs from ``current_env`` (a removal of a present key counts)."""
@@ -198,24 +197,20 @@ def template_from_api(api_template, users=None):
     return template
 
 
-def public_view(template, plain_keys=frozenset(), secret_keys=frozenset(), changed_secrets=(), show_values=False):
-    """A template as modules return it: ``env`` without the secret keys, values shown only for
-    ``plain_keys`` (every other value may be a secret set elsewhere); ``secret_env`` with the
-    task's secret keys the template has, masked (``changed_secrets`` marked so)."""
+def public_view(template, plain_env=None, secret_keys=frozenset(), changed_secrets=(), show_values=False):
+    """A template as modules return it: ``env`` without the secret keys, a value shown only where
+    it is the task's own (``plain_env``: any other value was read from the service, and may be a
+    secret set elsewhere); ``secret_env`` with the task's secret keys the template has, masked
+    (``changed_secrets`` marked so)."""
     if not template:
         return None
+    plain_env = plain_env or {}
     view = dict((key, value) for key, value in template.items() if key != "env")
     env = template.get("env") or {}
-    view["env"] = dict((key, value if show_values or key in plain_keys else MASK)
+    view["env"] = dict((key, value if show_values or (key in plain_env and plain_env[key] == value) else MASK)
                        for key, value in env.items() if key not in secret_keys)
     view["secret_env"] = dict((key, CHANGED_MASK if key in changed_secrets else MASK) for key in sorted(secret_keys) if key in env)
     return view
-
-
-def secret_variants(value):
-    """A value as a message may quote it: verbatim, JSON-escaped, Python-escaped."""
-    variants = set([value, json.dumps(value)[1:-1], repr(value)[1:-1]])
-    return [v for v in variants if v]
 
 
 def merged_env(current_env, wanted_env):
@@ -365,15 +360,11 @@ class Templates:
         self.endpoints = [e for e in listed_endpoints if e and e.get("id") is not None]
         listed = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
         self.api = dict((t["id"], t) for t in listed)
-        keep_secret = self.wanted.plain_keys if self.wanted else frozenset()
+        plain_env = self.wanted.plain_env if self.wanted else {}
         for api_template in listed:
             # An error that echoes the input must not show values the task does not show itself.
-            self._secrets(v for k, v in ENV.view(api_template.get("env")).items() if v and k not in keep_secret)
+            self.run.secrets.extend(v for k, v in ENV.view(api_template.get("env")).items() if v and plain_env.get(k) != v)
         return [template_from_api(t, self.users(t["id"])) for t in listed]
-
-    def _secrets(self, values):
-        for value in values:
-            self.run.secrets.extend(secret_variants(value))
 
     def users(self, template_id):
         """The endpoints (as read) whose template is ``template_id``."""
@@ -504,10 +495,7 @@ def converge_template(run):
     params = run.params
     wanted = Wanted(params)
     # Secret values never show in a message, the API's own included (coercion errors echo the input).
-    secret = normalise_env(params.get("secret_env")) or {}
-    for value in secret.values():
-        if value:
-            run.secrets.extend(secret_variants(value))
+    run.secrets.extend(value for value in (normalise_env(params.get("secret_env")) or {}).values() if value)
     run.warnings.extend(white_space_warnings(params))
     templates = Templates(run, wanted)
     before = templates.find(wanted.name)
@@ -558,7 +546,7 @@ def converge_template(run):
             if not_applied:
                 run.warnings.append("The API did not apply %s to template %r; the next run will try again"
                                     % (", ".join(not_applied), before["name"]))
-    shown = dict(plain_keys=wanted.plain_keys, secret_keys=wanted.secret_keys)
+    shown = dict(plain_env=wanted.plain_env, secret_keys=wanted.secret_keys)
     result = dict(changed=step.changed, template=public_view(step.after, **shown))
     if run.diff:
         result["diff"] = dict(before=public_view(step.before, **shown) or {},

@@ -40,8 +40,9 @@ attributes:
     support: full
   diff_mode:
     description:
-      - Returns the template before and after. Values of O(secret_env), and of variables the task does not set
-        in O(env), are masked; a secret that changes shows as C(******** (changed\)).
+      - Returns the template before and after. An environment value read from the service is shown only where it is
+        the task's own O(env) value; every other is masked, in C(before) too (a value set in the console may be a
+        secret). Values of O(secret_env) are always masked; a secret that changes shows as C(******** (changed\)).
     support: full
 options:
   state:
@@ -85,7 +86,10 @@ options:
         variables it does not mention are kept as they are. A V(null) value removes the variable.
       - Values may hold references to the platform's secrets, C(RUNPOD_SECRET_<name>) in double curly braces (see the examples).
         Write such a value with C(!unsafe) so that Ansible does not template it.
-      - Values of this option are shown in the result and diff; use O(secret_env) for secrets.
+      - Values of this option are shown in the result and diff; use O(secret_env) for secrets. The value a variable
+        had before the task changed it is masked, in the diff's C(before) too.
+      - A mapping. Text (V(KEY=value) pairs or JSON, which Ansible would convert, splitting values at spaces and
+        commas) is refused.
     type: dict
   secret_env:
     description:
@@ -93,6 +97,8 @@ options:
         the values never appear in the result, the diff or any message (they are masked).
       - A variable may not be in both O(env) and O(secret_env). A V(null) value removes the variable.
       - Names and values follow the rules of O(env) (quote booleans and decimal numbers).
+      - A mapping. Text (V(KEY=value) pairs or JSON) is refused, its values masked in the failure (Ansible would
+        convert it to a mapping whose values it no longer masks).
     type: dict
   volume_in_gb:
     description:
@@ -154,8 +160,10 @@ notes:
     argument defaults, so an update never compares them.
   - The service's read of templates is C(myself.podTemplates) (the name the API family uses; no page documents a read).
     A service without it cannot find a template by name, and the task fails before any change.
-  - The API echoes the whole input in some errors. The collection scrubs the values of O(secret_env), and of the
-    variables the task does not set, from every message it returns.
+  - The API echoes the whole input in some errors. The collection scrubs the values of O(secret_env), and every
+    environment value read from the service but the task's own O(env) values, from every message it returns. A value
+    shorter than 8 characters (V(1), V(on), V(true)) is scrubbed only where it stands quoted, as such an echo shows
+    it, so that it masks no word or number of the message itself.
 seealso:
   - module: tensorone.cloud.tensorone_template_info
   - module: tensorone.cloud.tensorone_endpoint
@@ -253,8 +261,8 @@ template:
     env:
       description:
         - The template's environment variables except those of O(secret_env).
-        - Values of the variables the task sets in O(env) are shown; the others are masked (C(********)), since they
-          may hold secrets set elsewhere.
+        - A value is shown where it is the task's own O(env) value; every other value read from the service is
+          masked (C(********)), since it may hold a secret set elsewhere.
       type: dict
       sample: {MODEL_NAME: meta-llama/Llama-3.1-8B-Instruct, OTHER: "********"}
     secret_env:

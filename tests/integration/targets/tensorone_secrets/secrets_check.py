@@ -8,8 +8,11 @@
                             read-only key, 5xx exhaustion, timeout, refused connection
 
 then searches the whole output, the emulator's request log and every registered result for
-the keys (the emulator's, a made-up bad one, a made-up read-only one), and checks that the
-scenarios really ran. runme.sh runs this in the target's directory.
+the keys (the emulator's, a made-up bad one, a made-up read-only one) and the made-up secret_env
+values both runs first give as text (the text-secret-... values of scenarios.yml), and checks
+that the scenarios really ran. Results carry their invocation (the module's arguments, where
+ansible-core showed the text's values) on every ansible-core version: 2.21+ adds it only with
+ANSIBLE_INJECT_INVOCATION. runme.sh runs this in the target's directory.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,8 +37,11 @@ def main():
     with open(CONFIG) as config:
         api_key = yaml.safe_load(config)["tensorone_api_key"]
     made_up = dict(SECRETS_BAD_KEY="t1-bad-key-" + secrets.token_hex(12), SECRETS_READ_ONLY_KEY="t1-read-only-key-" + secrets.token_hex(12))
-    keys = [api_key] + sorted(made_up.values())
-    env = dict(os.environ, **made_up)
+    with open("scenarios.yml") as scenarios:
+        text_secrets = sorted(set(re.findall(r"text-secret-[a-z]+-[0-9a-f]{12}", scenarios.read())))
+    assert len(text_secrets) == 5, text_secrets
+    keys = [api_key] + sorted(made_up.values()) + text_secrets
+    env = dict(os.environ, ANSIBLE_INJECT_INVOCATION="true", **made_up)
     env.pop("TENSORONE_API_KEY", None)
     rcs = {}
     with open(LOG, "wb") as log:
@@ -61,8 +67,8 @@ def main():
         entries = data["emulator_log"]["requests"]
         assert len(entries) >= 8, "only %d requests in the emulator's log" % len(entries)
         assert "<redacted>" not in json.dumps(entries), "the emulator redacted a credential it was sent"
-        assert len(data["results"]) == 10, sorted(data["results"])
-        # Where a result still carries its invocation (ansible-core < 2.21), api_key shows as masked, never as a value.
+        assert len(data["results"]) == 14, sorted(data["results"])
+        # Where a result carries its invocation, api_key shows as masked, never as a value.
         for name, result in data["results"].items():
             shown = result.get("invocation", {}).get("module_args", {}).get("api_key")
             assert shown in (None, "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"), (name, "api_key shown")
@@ -70,10 +76,14 @@ def main():
     # The scenarios really ran, at -vvvv, with their failures where expected.
     assert sum("SECRETS-SCENARIOS-DONE key from" in line for line in output.splitlines()) == 2
     for pattern in ("ESTABLISH LOCAL CONNECTION", "Using module file .*tensorone_endpoint_info.py", "TENSORONE_API_KEY environment variable",
-                    "unauthorized", "gave up after 2 attempts", r"within api_timeout \(1s\)", "Could not connect to 127.0.0.1:1"):
+                    "unauthorized", "gave up after 2 attempts", r"within api_timeout \(1s\)", "Could not connect to 127.0.0.1:1",
+                    "secret_env must be a mapping, got a string", "unable to convert to int"):
         assert re.search(pattern, output), "not in the -vvvv output: %s" % pattern
+    # The invocation of each text scenario (2 runs x 4) is in the output, where ansible-core showed the values: masked.
+    masked = re.findall(r"\bLICENSE\W+VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", output)
+    assert len(masked) == 8, "%d masked secret_env invocations in the -vvvv output, not 8" % len(masked)
     assert output.count("\n") > 300, output.count("\n")
-    print("secrets: %d lines of -vvvv output, the emulator log and the registered results searched, no key found" % output.count("\n"))
+    print("secrets: %d lines of -vvvv output, the emulator log and the registered results searched, no key or secret value found" % output.count("\n"))
 
 
 if __name__ == "__main__":

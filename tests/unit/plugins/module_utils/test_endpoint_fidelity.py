@@ -9,6 +9,8 @@ __metaclass__ = type
 # validation errors, and the real service's shapes (null items, endpoints
 # without id or name, stopped workers, a capped list) never break a run.
 
+import json
+
 import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as model
@@ -315,3 +317,17 @@ def test_network_volume_id_beside_network_volume_ids_is_refused_in_check_mode_to
     _step, _run, result = converge_one(server, dict(name="vols", network_volume_id="vol-b", network_volume_ids=[]))
     assert result["changed"] and stored(server, "volumes0000001")["networkVolumeId"] == "vol-b"
     assert not stored(server, "volumes0000001")["networkVolumeIds"]
+
+
+def test_no_result_diff_or_message_shows_the_endpoints_environment_values(emulator_factory):  # pylint: disable=redefined-outer-name
+    """An endpoint's env is read (an update sends it back) but never shown; a short value masks no word of a message."""
+    server = emulator_factory()
+    server.seed_endpoints([dict(SEEDED, env=[{"key": "HF_TOKEN_REF", "value": "console-set-value-93c1"}, {"key": "DEBUG", "value": "1"}])])
+    run = run_for(server, dict(name="fidelity", idle_timeout=30, state="present", wait_timeout=30))
+    run.diff = True
+    result = model.converge_endpoint(run)
+    listed = model.read_endpoints(run_for(server, dict(id=None, name="fidelity")))
+    assert result["changed"] and stored(server)["env"] == SEEDED["env"][:1] + [{"key": "DEBUG", "value": "1"}]
+    assert "HF_TOKEN_REF" not in json.dumps([result, listed]) and "console-set-value-93c1" not in json.dumps([result, listed])
+    echoed = 'found {"env": [{"key": "DEBUG", "value": "1"}]} after 1 attempt'
+    assert run.redact(echoed) == 'found {"env": [{"key": "DEBUG", "value": "********"}]} after 1 attempt'

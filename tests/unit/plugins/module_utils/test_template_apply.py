@@ -238,6 +238,41 @@ def test_secret_values_are_scrubbed_from_errors_that_echo_the_input(emulator_fac
     assert server.state()["templates"] == []
 
 
+def test_the_diff_shows_no_value_read_from_the_service_only_the_tasks_own(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    console = "console-model-5e1f"  # set in the console for a variable the task now sets plainly: it may be a secret
+    server.seed_templates([dict(id="consoletpl2", name="llm-worker", imageName="reg.example/llm:0.9", containerDiskInGb=30, volumeInGb=0,
+                                dockerArgs="", isServerless=True, env=[{"key": "MODEL", "value": console}, {"key": "DEBUG", "value": "1"}])])
+    task = dict(name="llm-worker", env={"MODEL": "llama-3"})
+    for check_mode in (True, False):
+        result, run = converge(server, task, check_mode=check_mode, diff=True)
+        assert result["changed"] and result["diff"]["before"]["env"] == {"MODEL": model.MASK, "DEBUG": model.MASK}
+        assert result["diff"]["after"]["env"] == result["template"]["env"] == {"MODEL": "llama-3", "DEBUG": model.MASK}
+        assert console not in json.dumps(result) and console in run.secrets  # ...and no message shows it
+    assert stored(server)[0]["env"] == [{"key": "MODEL", "value": "llama-3"}, {"key": "DEBUG", "value": "1"}]
+    again, run = converge(server, task, diff=True)  # the value read now is the task's own: shown, and no change shows
+    assert not again["changed"] and again["diff"]["before"]["env"] == again["diff"]["after"]["env"] == {"MODEL": "llama-3", "DEBUG": model.MASK}
+
+
+def test_short_values_read_from_the_service_are_masked_only_where_quoted(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    console_env = {"DEBUG": "on", "WORKERS": "1", "MODE": "a", "TOKEN": "console-token-5d2e"}
+    server.seed_templates([dict(id="consoletpl3", name="llm-worker", imageName="reg.example/llm:0.9", containerDiskInGb=20, volumeInGb=0,
+                                dockerArgs="", isServerless=True, env=[{"key": k, "value": v} for k, v in sorted(console_env.items())])])
+    original = model.build_input
+    # The service refuses the input and echoes it, each value quoted (graphql-core abbreviates the env list itself).
+    monkeypatch.setattr(model, "build_input", lambda *args, **kwargs: dict(original(*args, **kwargs), bogusField=console_env))
+    run = make_run(server, dict(name="llm-worker", image_name="reg.example/llm:1.0.0"))
+    with pytest.raises(APIError) as caught:
+        model.converge_template(run)
+    assert "'bogusField': {'DEBUG': 'on', 'WORKERS': '1', 'MODE': 'a', 'TOKEN': 'console-token-5d2e'}" in caught.value.message  # the echo
+    shown = run.redact(caught.value.message)
+    assert "'bogusField': {'DEBUG': '********', 'WORKERS': '********', 'MODE': '********', 'TOKEN': '********'}" in shown
+    assert shown.startswith("The API answered HTTP 400: Variable '$input' has invalid value: Expected value of type "
+                            "'SaveTemplateInput' not to include unknown field 'bogusField', found: {")
+    assert "'name': 'llm-worker'" in shown and "'containerDiskInGb': 20" in shown and "console-token-5d2e" not in shown
+
+
 def test_the_documented_service_has_no_template_read(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory(profile="documented")
     with pytest.raises(ModelError, match="Templates cannot be managed on this service: the service has no template read"):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _template as model
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError, secret_variants
 
 API_TEMPLATE = {
     "id": "tpl0000001", "name": "llm-worker", "imageName": "reg/llm:1.0", "containerDiskInGb": 20, "volumeInGb": 0,
@@ -121,7 +121,7 @@ def test_a_decimal_number_as_a_variable_value_is_refused_saying_to_quote_it():
 
 def test_public_view_masks_secret_and_unmanaged_values():
     wanted = model.Wanted(params(name="llm-worker", env={"MODEL": "llama"}, secret_env={"LICENSE": "old-license-value"}))
-    view = model.public_view(current(), wanted.plain_keys, wanted.secret_keys, changed_secrets=["LICENSE"])
+    view = model.public_view(current(), wanted.plain_env, wanted.secret_keys, changed_secrets=["LICENSE"])
     assert view["env"] == {"MODEL": "llama", "CONSOLE_TOKEN": model.MASK}
     assert view["secret_env"] == {"LICENSE": model.CHANGED_MASK}
     text = json.dumps(view)
@@ -130,8 +130,16 @@ def test_public_view_masks_secret_and_unmanaged_values():
     assert model.public_view(None) is None
 
 
+def test_public_view_shows_a_plain_value_read_from_the_service_only_where_it_is_the_tasks_own():
+    """The task now sets MODEL plainly; the value read (set in the console, maybe a secret) is masked."""
+    wanted = model.Wanted(params(name="llm-worker", env={"MODEL": "mistral", "CONSOLE_TOKEN": "console-secret-71"}))
+    view = model.public_view(current(), wanted.plain_env, wanted.secret_keys)
+    assert view["env"] == {"MODEL": model.MASK, "CONSOLE_TOKEN": "console-secret-71", "LICENSE": model.MASK}
+    assert model.public_view(wanted.apply(current()), wanted.plain_env, wanted.secret_keys)["env"]["MODEL"] == "mistral"
+
+
 def test_secret_variants_cover_escaped_quotes():
-    variants = model.secret_variants('a"b\\c')
+    variants = secret_variants('a"b\\c')
     assert 'a"b\\c' in variants and 'a\\"b\\\\c' in variants
 
 
@@ -214,13 +222,11 @@ def test_a_full_update_converges_and_keeps_everything_else(api_template, options
 @given(api_templates, task_options)
 def test_no_secret_value_in_the_public_view_or_the_changes(api_template, options):
     """Only values the task itself sets in env are shown: secret_env values and every value read
-    for a variable the task does not set plainly are masked, before and after, and in the changes."""
+    from the service (for a variable the task sets plainly too) are masked, before and after, and in the changes."""
     wanted = model.Wanted(params(name="llm-worker", **options))
     before = model.template_from_api(api_template)
-    before_view = model.public_view(before, wanted.plain_keys, wanted.secret_keys)
-    for key in wanted.plain_keys:
-        before_view["env"].pop(key, None)  # the current value of a variable the task now sets plainly
-    after_view = model.public_view(wanted.apply(before), wanted.plain_keys, wanted.secret_keys)
+    before_view = model.public_view(before, wanted.plain_env, wanted.secret_keys)
+    after_view = model.public_view(wanted.apply(before), wanted.plain_env, wanted.secret_keys)
     shown = json.dumps([before_view, after_view, wanted.changes(before)], ensure_ascii=False)
     assert SECRET_MARK not in shown
 
