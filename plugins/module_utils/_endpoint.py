@@ -20,9 +20,11 @@ import re
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
+    INT32_MAX,
     LIST_CAP,
     Deadline,
     Field,
+    ModelError,
     Selection,
     Step as ResourceStep,
     desired_from,
@@ -35,7 +37,6 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     split_csv,
     unknown_fields,
 )
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
 from ansible_collections.tensorone.cloud.plugins.module_utils._template import NO_TEMPLATE_READ, TEMPLATE_NAMES_SELECTION, TEMPLATES_FIELD
 
 # Every field of an endpoint the collection reads or writes. An update
@@ -182,7 +183,7 @@ def build_input(current, desired, selection=None):
         elif field.api in current:
             api_input[field.api] = field.write_back(current[field.api])
     if api_input.get("name") is None:
-        raise ModelError("Endpoint %s has no name in the API's answer; set name to update it" % current["id"])
+        raise ModelError("Endpoint %s has no name in the API's answer; set name to update it" % current["id"], "invalid_option")
     return api_input
 
 
@@ -336,41 +337,41 @@ def plan_endpoint(account, params, where=""):
     if params.get("state", "present") == "absent":
         if current and endpoint_id is not None and name is not None and current["name"] != name:
             raise refused(where, "The endpoint with id %r is named %r, not %r: nothing was deleted (correct the name, "
-                                 "or leave it out to delete by id)" % (endpoint_id, current["name"], name))
+                                 "or leave it out to delete by id)" % (endpoint_id, current["name"], name), "invalid_option")
         if current is None and endpoint_id is None and not getattr(account, "complete", True):
             raise refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
-                                 "the API lists: it may exist beyond them. Give its id to delete it" % (name, LIST_CAP))
+                                 "the API lists: it may exist beyond them. Give its id to delete it" % (name, LIST_CAP), "list_incomplete")
         return Step("delete" if current else "none", current, where=where)
     if current is None:
         if endpoint_id is not None:
             raise refused(where, "No endpoint with id %r exists; id only selects an existing endpoint "
-                                 "(leave it out to create one by name)" % endpoint_id)
+                                 "(leave it out to create one by name)" % endpoint_id, "not_found")
         if not getattr(account, "complete", True):
             raise refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
-                                 "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP))
+                                 "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP), "list_incomplete")
         missing = [option for option in ("template_id", "gpu_ids") if option not in desired]
         if desired.get("instance_ids"):
             missing.remove("gpu_ids")  # a CPU endpoint (an empty instance_ids is a GPU endpoint's)
         if missing:
             hint = " (or template, the template's name)" if "template_id" in missing else ""
-            raise refused(where, "Endpoint %r does not exist; creating it needs %s%s" % (name, ", ".join(missing), hint))
+            raise refused(where, "Endpoint %r does not exist; creating it needs %s%s" % (name, ", ".join(missing), hint), "create_needs")
         errors = validate_workers(desired.get("workers_min"), desired.get("workers_max", CREATE_DEFAULTS["workers_max"]))
         if errors:
-            raise refused(where, "%s (workers_max defaults to %d on create: set it)" % (errors[0], CREATE_DEFAULTS["workers_max"]))
+            raise refused(where, "%s (workers_max defaults to %d on create: set it)" % (errors[0], CREATE_DEFAULTS["workers_max"]), "invalid_option")
         return Step("create", None, desired, where)
     if current["id"] is None:
-        raise refused(where, "The API lists endpoint %r without an id: it cannot be changed" % current["name"])
+        raise refused(where, "The API lists endpoint %r without an id: it cannot be changed" % current["name"], "invalid_option")
     if "endpoint_type" in desired and current.get("endpoint_type") not in (None, desired["endpoint_type"]):
         raise refused(where, "endpoint_type of endpoint %r (%s) is %s: the type is fixed at creation, so %s needs a "
-                             "new endpoint" % (current["name"], current["id"], current["endpoint_type"], desired["endpoint_type"]))
+                             "new endpoint" % (current["name"], current["id"], current["endpoint_type"], desired["endpoint_type"]), "invalid_option")
     if name is not None and name != current["name"]:
         holders = [e for e in account if e.get("name") == name and e.get("id") != current["id"]]
         if holders:
             raise refused(where, "Cannot rename endpoint %r (%s) to %r: endpoint %s already has that name"
-                                 % (current["name"], current["id"], name, holders[0]["id"]))
+                                 % (current["name"], current["id"], name, holders[0]["id"]), "name_taken")
     errors = validate_workers(desired.get("workers_min"), desired.get("workers_max"), current)
     if errors:
-        raise refused(where, "%s: %s" % (current["name"], "; ".join(errors)))
+        raise refused(where, "%s: %s" % (current["name"], "; ".join(errors)), "invalid_option")
     return Step("update" if differences(current, desired) else "none", current, desired, where)
 
 
@@ -408,7 +409,7 @@ def plan_fleet(account, params, warnings=None):
         if step.before:
             if step.before["id"] in claimed:
                 raise ModelError("%s and %s select the same endpoint %r (%s): declare each endpoint once"
-                                 % (claimed[step.before["id"]], step.where, step.before["name"], step.before["id"]))
+                                 % (claimed[step.before["id"]], step.where, step.before["name"], step.before["id"]), "ambiguous")
             claimed[step.before["id"]] = step.where
     if params.get("prune"):
         steps.extend(Step("delete", endpoint, where="prune") for endpoint in prune_candidates(account, params, steps, warnings))
@@ -425,7 +426,7 @@ def prune_candidates(account, params, steps, warnings):
     """
     if not getattr(account, "complete", True):
         raise ModelError("prune refused: the account's list came back with %d endpoints, the most the API lists, so "
-                         "the account is not fully known" % LIST_CAP)
+                         "the account is not fully known" % LIST_CAP, "list_incomplete")
     declared_ids = set(step.before["id"] for step in steps if step.before)
     declared_names = set(item["name"] for item in params["endpoints"])
     prefix = params.get("prune_prefix") or ""
@@ -450,10 +451,10 @@ def prune_candidates(account, params, steps, warnings):
         if why:
             raise ModelError("prune refused: %s and prune_prefix is not set, so prune would delete every endpoint of the "
                              "account (%d: %s). If that is meant, set prune_all: true; otherwise check the list (an empty "
-                             "variable?) or set prune_prefix" % (why, len(candidates), listing))
+                             "variable?) or set prune_prefix" % (why, len(candidates), listing), "prune_guard")
     if params.get("prune_max") is not None and len(candidates) > params["prune_max"]:
         raise ModelError("prune refused: it would delete %d endpoints, more than prune_max (%d): %s"
-                         % (len(candidates), params["prune_max"], listing))
+                         % (len(candidates), params["prune_max"], listing), "prune_guard")
     return candidates
 
 
@@ -511,7 +512,7 @@ class Endpoints:
         except APIError as exc:
             if with_templates and TEMPLATES_FIELD in unknown_fields(exc):
                 raise ModelError("template (a template's name) cannot be used on this service: %s. Set template_id "
-                                 "instead" % NO_TEMPLATE_READ)
+                                 "instead" % NO_TEMPLATE_READ, "unsupported")
             raise
         myself = myself_of(data)
         if with_discount:
@@ -571,7 +572,7 @@ class Endpoints:
             current = self.current.get(step.before["id"]) if step.action == "update" else None
             errors = exclusion_errors(endpoint_from_api(current), step.desired) if current else []
             if errors:
-                raise refused(step.where, "%s: %s" % (step.before["name"], "; ".join(errors)))
+                raise refused(step.where, "%s: %s" % (step.before["name"], "; ".join(errors)), "invalid_option")
         for step in steps:
             if step.action == "update" and not step.raises_workers:
                 self._carry_out(step, self._update)
@@ -639,7 +640,7 @@ class Endpoints:
             self.read_for_update([endpoint["id"]])
         current = self.current.get(endpoint["id"])
         if current is None:
-            raise ModelError("Endpoint %r (%s) is gone: it was deleted since this run read it" % (endpoint["name"], endpoint["id"]))
+            raise ModelError("Endpoint %r (%s) is gone: it was deleted since this run read it" % (endpoint["name"], endpoint["id"]), "gone")
         data = self.selection.execute(self.client, self._save_document, {"input": build_input(current, desired, self.selection)})
         self.actions.append(action)
         self.current.pop(endpoint["id"], None)  # read again before another save
@@ -692,7 +693,7 @@ class Endpoints:
             if not pending:
                 return
             if deadline.expired():
-                raise ModelError(" ".join(_drain_timeout_message(s, deadline.seconds, refusals.get(i)) for i, s in pending.items()))
+                raise ModelError(" ".join(_drain_timeout_message(s, deadline.seconds, refusals.get(i)) for i, s in pending.items()), "wait_timeout")
             deadline.wait()
             current = self.still_there(pending)
             for endpoint_id, step in list(pending.items()):
@@ -787,7 +788,7 @@ def resolve_templates(templates, items, single=False, run=None):
                 names = sorted(repr(t.get("name")) for t in templates)
                 known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"
                 raise refused(where, "No template named %r exists (template); the account's templates: %s. Create it first, "
-                                     "for example with tensorone.cloud.tensorone_template" % (name, known))
+                                     "for example with tensorone.cloud.tensorone_template" % (name, known), "not_found")
             item = dict(item, template_id=match["id"])
         resolved.append(item)
     return resolved

@@ -15,20 +15,99 @@ unchanged. ``Selection`` learns, within one module run, which fields the
 service lacks: introspection is off in production, so the service's own
 validation errors, which name the field, are the only way to know.
 
-The rest is what every model plans and carries out with: the options a task
-set (``desired_from``), what differs (``differences``), the planned ``Step``,
-the one match by id or name (``find_one``), failures that name the task item
-(``refused``, ``naming``), the diff view, and the ``Deadline`` a wait polls
-within.
+The rest is what every model plans and carries out with: the collection's
+own failures (``ModelError``, with a ``kind`` from a closed list), masking of
+values no output may show, the options a task set (``desired_from``), what
+differs (``differences``), the planned ``Step``, the one match by id or name
+(``find_one``), failures that name the task item (``refused``, ``naming``),
+the diff view, and the ``Deadline`` a wait polls within.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import re
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError
+
+# --- values and masking --------------------------------------------------------
+
+# The API's Int is a signed 32-bit integer.
+INT32_MAX = 2 ** 31 - 1
+MASK = "********"
+# A value read from the service shorter than this many characters is masked only where it stands quoted, the way
+# the API's errors echo an input (JSON, GraphQL literals and Python reprs all quote a string): masked everywhere,
+# a value such as "1", "on" or "true" would turn the words and numbers of every message into asterisks. Longer
+# values are masked wherever they occur.
+SHORT_BELOW = 8
+
+
+# --- errors: the collection's own failures ---------------------------------------
+
+# ``failure.kind`` of the collection's own refusals (the API's failures have theirs: see APIError).
+# A closed list, documented in every module's RETURN, so that playbooks can branch on it.
+FAILURE_KINDS = (
+    "invalid_option",     # an option the collection cannot use, alone or with the resource as read
+    "create_needs",       # the resource does not exist and the task lacks what a create needs
+    "not_found",          # an id selects nothing, or a named resource the task needs does not exist
+    "ambiguous",          # several resources match a name, or two items select one resource
+    "name_taken",         # a rename onto a name another resource has
+    "prune_guard",        # a prune that could empty the account by a slip, or is over prune_max
+    "list_incomplete",    # the API's list stops at its cap, so the account is not fully known
+    "in_use",             # a delete refused while something else uses the resource
+    "unsupported",        # the service lacks a field or an operation the task needs
+    "gone",               # the resource was deleted since this run read it
+    "wait_timeout",       # a drain or a delete did not finish within wait_timeout
+    "bug",                # an unexpected error of the collection (please report it)
+)
+
+
+class ModelError(Exception):
+    """A request the collection refuses, or cannot carry out as asked (not an API failure).
+    ``kind`` is one of FAILURE_KINDS."""
+
+    def __init__(self, message, kind):
+        super(ModelError, self).__init__(message)
+        if kind not in FAILURE_KINDS:
+            raise ValueError("unknown failure kind %r" % kind)
+        self.message = message
+        self.kind = kind
+
+    def __str__(self):
+        return self.message
+
+    def as_failure(self):
+        return dict(message=self.message, kind=self.kind, status=None, attempts=None, details=[])
+
+
+def secret_variants(value):
+    """A value as a message may quote it: verbatim, JSON-escaped, Python-escaped."""
+    variants = set([value, json.dumps(value)[1:-1], repr(value)[1:-1]])
+    return [v for v in variants if v]
+
+
+def mask_values(text, values):
+    """``text`` with each of ``values`` masked in every form a message may quote it, a short one
+    only where it stands quoted (see SHORT_BELOW)."""
+    anywhere, quoted = set(), set()
+    for value in values:
+        if value:
+            (anywhere if len(value) >= SHORT_BELOW else quoted).update(secret_variants(value))
+    for variant in sorted(anywhere, key=len, reverse=True):
+        text = text.replace(variant, MASK)
+    if quoted:
+        alternatives = "|".join(re.escape(v) for v in sorted(quoted, key=len, reverse=True))
+        # between quotes, the closing one possibly escaped (an echo inside a JSON string: \"on\")
+        text = re.sub(r"(?<=[\"'])(?:%s)(?=\\*[\"'])" % alternatives, MASK, text)
+    return text
+
+
+def number_as_text_error(name, value=None):
+    """The message for a decimal number where text is expected: YAML reads ``12.10`` as 12.1, so
+    its text is lost (a version, above all) before the module sees it. ``value`` None: not shown."""
+    got = "a number" if value is None else "the number %r" % value
+    return "%s must be a string, got %s: quote it as written (YAML reads 12.10 as the number 12.1)" % (name, got)
 
 
 # The most endpoints the service lists (no pagination): a list this long may be incomplete.
@@ -210,7 +289,7 @@ class Selection:
                 missing = [f.option for f in wanted if f.api in self.lacking]
                 if missing:
                     raise ModelError("The service does not support %s (its API has no %s field)" % (
-                        ", ".join(sorted(missing)), ", ".join(sorted(f.api for f in wanted if f.api in self.lacking))))
+                        ", ".join(sorted(missing)), ", ".join(sorted(f.api for f in wanted if f.api in self.lacking))), "unsupported")
         raise APIError("The service kept refusing fields it does not know", "graphql")
 
 
@@ -261,9 +340,9 @@ class Step:
         return self.action != "none"
 
 
-def refused(where, message):
-    """A ModelError naming the task item ``where`` (if any)."""
-    return ModelError("%s: %s" % (where, message) if where else message)
+def refused(where, message, kind):
+    """A ModelError of ``kind`` naming the task item ``where`` (if any)."""
+    return ModelError("%s: %s" % (where, message) if where else message, kind)
 
 
 def naming(step, error):
@@ -284,7 +363,7 @@ def find_one(items, kind, item_id=None, name=None, where="", hint="set id to cho
         matches = [i for i in items if i["name"] == name and name is not None]
     if len(matches) > 1:
         raise refused(where, "Found %d %ss named %r (ids: %s): %s"
-                             % (len(matches), kind, name, ", ".join(str(i["id"]) for i in matches), hint))
+                             % (len(matches), kind, name, ", ".join(str(i["id"]) for i in matches), hint), "ambiguous")
     return matches[0] if matches else None
 
 

@@ -8,18 +8,21 @@
 """The one way every module of the collection runs.
 
 A module hands ``run_module()`` its argument spec and a ``work(run)`` function.
-The runner checks what Ansible's argument spec cannot (values Ansible converts
-silently, explicit nulls, the API options), makes the client, calls ``work``,
-and turns its result or its failure into the module's result, with
-``actions``, warnings and ``api_calls`` the same way for every module.
+The runner is the top of the layers below the modules (transport ``_api``,
+shared shapes and errors ``_resource``, the resource models), and imports
+from them only. It has three parts, each usable on its own (the stateful
+test runs the modules in process through the same functions):
+``checked_params`` checks what Ansible's argument spec cannot (values Ansible
+converts silently, explicit nulls, the API options); ``outcome_of`` calls
+``work`` and shapes its result or its failure (with ``failure.kind``),
+``actions`` and ``api_calls`` the same way for every module; ``run_module``
+talks to ``AnsibleModule``.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 import os
-import re
 import time
 
 from ansible.module_utils import basic
@@ -36,26 +39,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     api_calls,
     check_api_params,
 )
-
-# The API's Int is a signed 32-bit integer.
-INT32_MAX = 2 ** 31 - 1
-MASK = "********"
-# A value read from the service shorter than this many characters is masked only where it stands quoted, the way
-# the API's errors echo an input (JSON, GraphQL literals and Python reprs all quote a string): masked everywhere,
-# a value such as "1", "on" or "true" would turn the words and numbers of every message into asterisks. Longer
-# values are masked wherever they occur.
-SHORT_BELOW = 8
-
-
-class ModelError(Exception):
-    """A request the collection refuses, or cannot carry out as asked (not an API failure)."""
-
-    def __init__(self, message):
-        super(ModelError, self).__init__(message)
-        self.message = message
-
-    def __str__(self):
-        return self.message
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError, mask_values, number_as_text_error
 
 
 class Run:
@@ -84,37 +68,8 @@ class Run:
         return mask_values(text, self.secrets)
 
 
-def secret_variants(value):
-    """A value as a message may quote it: verbatim, JSON-escaped, Python-escaped."""
-    variants = set([value, json.dumps(value)[1:-1], repr(value)[1:-1]])
-    return [v for v in variants if v]
-
-
-def mask_values(text, values):
-    """``text`` with each of ``values`` masked in every form a message may quote it, a short one
-    only where it stands quoted (see SHORT_BELOW)."""
-    anywhere, quoted = set(), set()
-    for value in values:
-        if value:
-            (anywhere if len(value) >= SHORT_BELOW else quoted).update(secret_variants(value))
-    for variant in sorted(anywhere, key=len, reverse=True):
-        text = text.replace(variant, MASK)
-    if quoted:
-        alternatives = "|".join(re.escape(v) for v in sorted(quoted, key=len, reverse=True))
-        # between quotes, the closing one possibly escaped (an echo inside a JSON string: \"on\")
-        text = re.sub(r"(?<=[\"'])(?:%s)(?=\\*[\"'])" % alternatives, MASK, text)
-    return text
-
-
 def _type_name(value):
     return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else type(value).__name__
-
-
-def number_as_text_error(name, value=None):
-    """The message for a decimal number where text is expected: YAML reads ``12.10`` as 12.1, so
-    its text is lost (a version, above all) before the module sees it. ``value`` None: not shown."""
-    got = "a number" if value is None else "the number %r" % value
-    return "%s must be a string, got %s: quote it as written (YAML reads 12.10 as the number 12.1)" % (name, got)
 
 
 def raw_type_errors(argument_spec, raw, where=""):
@@ -217,41 +172,50 @@ def client_for(params, sleep=time.sleep):
                   validate_certs=params["validate_certs"], sleep=sleep, http_agent=params.get("http_agent"))
 
 
-def run_module(argument_spec, work, check=None, **module_options):
-    """Run a module of the collection: ``work(run)`` returns the result keys of a
-    successful run; ``check(params)`` returns messages for invalid options."""
-    spec = dict(argument_spec, **API_ARGUMENT_SPEC)
-    module = _Module(argument_spec=spec, supports_check_mode=True, **module_options)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"))
-    _fill_api_params(module)
-    params = module.params
-    errors = option_errors(spec, basic._load_params(), params, check)  # pylint: disable=protected-access
-    if errors:
-        module.fail_json(msg="; ".join(errors), api_calls=dict(requests=0, retries=0))
-
-    run = Run(client_for(params), params, check_mode=module.check_mode, diff=module._diff)
-    result = error = None
+def outcome_of(run, work):
+    """What a module run returns: ``work(run)``'s result keys, or those of its failure (``failed``,
+    ``msg``, ``failure`` with its ``kind``, and the result keys known so far), with ``actions`` and
+    ``api_calls``, every message masked. Never raises: a bug of the collection is a failure of kind
+    ``bug``, never a traceback."""
     try:
         result = work(run)
     except (APIError, ModelError) as exc:
         error = exc
     except Exception as exc:  # pylint: disable=broad-exception-caught
-        # A bug of the collection still ends in a clean, key-free failure, never a traceback.
         error = ModelError("Unexpected error in the tensorone.cloud collection (please report it): %s: %s"
-                           % (type(exc).__name__, exc))
+                           % (type(exc).__name__, exc), "bug")
+    else:
+        result.update(actions=run.actions, api_calls=api_calls(run.client))
+        return result
+    failure = error.as_failure()
+    failure["message"] = run.redact(failure["message"])
+    failure["details"] = [run.redact(detail) for detail in failure["details"]]
+    return dict(run.partial_result(), failed=True, msg=failure["message"], failure=failure, changed=bool(run.actions),
+                actions=run.actions, api_calls=api_calls(run.client))
+
+
+def checked_params(module, check=None):
+    """The module's options, filled and checked after Ansible's own argument spec check; a
+    module whose options fail the checks fails here, before any request."""
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"))
+    _fill_api_params(module)
+    errors = option_errors(module.argument_spec, basic._load_params(), module.params, check)  # pylint: disable=protected-access
+    if errors:
+        refusal = ModelError("; ".join(errors), "invalid_option")
+        module.fail_json(msg=refusal.message, failure=refusal.as_failure(), api_calls=dict(requests=0, retries=0))
+    return module.params
+
+
+def run_module(argument_spec, work, check=None, **module_options):
+    """Run a module of the collection: ``work(run)`` returns the result keys of a
+    successful run; ``check(params)`` returns messages for invalid options."""
+    module = _Module(argument_spec=dict(argument_spec, **API_ARGUMENT_SPEC), supports_check_mode=True, **module_options)
+    params = checked_params(module, check)
+    run = Run(client_for(params), params, check_mode=module.check_mode, diff=module._diff)
+    result = outcome_of(run, work)
     for warning in run.warnings:
         module.warn(run.redact(warning))
-    # fail_json outside the except block: some ansible-core versions attach the
-    # traceback of the exception being handled to the result.
-    if error is not None:
-        failed = dict(run.partial_result(), changed=bool(run.actions), actions=run.actions,
-                      api_calls=api_calls(run.client))
-        if isinstance(error, APIError):
-            failure = error.as_failure()
-            failure["message"] = run.redact(failure["message"])
-            failure["details"] = [run.redact(detail) for detail in failure["details"]]
-            failed["failure"] = failure
-        module.fail_json(msg=run.redact(error.message), **failed)
-    result.update(actions=run.actions, api_calls=api_calls(run.client))
+    if result.pop("failed", False):
+        module.fail_json(**result)
     module.exit_json(**result)

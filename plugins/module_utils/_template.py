@@ -32,19 +32,22 @@ __metaclass__ = type
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
+    INT32_MAX,
     LIST_CAP,
+    MASK,
     Deadline,
     Field,
+    ModelError,
     Selection,
     Step,
     desired_from,
     differences,
     find_one,
     myself_of,
+    number_as_text_error,
     refused,
     unknown_fields,
 )
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, MASK, ModelError, number_as_text_error
 
 # The account's templates: RunPod's field name (no page documents a template read).
 TEMPLATES_FIELD = "podTemplates"
@@ -263,7 +266,7 @@ def build_input(current, wanted, selection=None):
         for required, option in (("name", "name"), ("imageName", "image_name"), ("containerDiskInGb", "container_disk_in_gb")):
             if api_input.get(required) in (None, ""):
                 raise ModelError("Template %r (%s) has no %s in the API's answer; set %s to update it"
-                                 % (current.get("name"), current["id"], required, option))
+                                 % (current.get("name"), current["id"], required, option), "invalid_option")
     for api, fallback in INPUT_FALLBACKS.items():
         if api_input.get(api) is None:
             api_input[api] = fallback
@@ -351,7 +354,7 @@ class Templates:
             data = self.selection.execute(self.client, lambda sel: LIST_QUERY % sel.select(FIELDS), wanted=self.wanted_fields)
         except APIError as exc:
             if TEMPLATES_FIELD in unknown_fields(exc):
-                raise ModelError("Templates cannot be managed on this service: %s" % NO_TEMPLATE_READ)
+                raise ModelError("Templates cannot be managed on this service: %s" % NO_TEMPLATE_READ, "unsupported")
             raise
         myself = myself_of(data)
         listed_endpoints = myself.get("endpoints") or []
@@ -398,7 +401,7 @@ class Templates:
         """Save the full template; a lost response is read back and compared, never sent twice (it would roll twice)."""
         current = self.api.get(template["id"])
         if current is None:
-            raise ModelError("Template %r (%s) is gone: it was deleted since this run read it" % (template["name"], template["id"]))
+            raise ModelError("Template %r (%s) is gone: it was deleted since this run read it" % (template["name"], template["id"]), "gone")
         found = []
 
         def saved_meanwhile():
@@ -433,11 +436,11 @@ class Templates:
                 raise ModelError("Could not delete template %r (%s): the service refused it (%s), and the account's "
                                  "list of endpoints came back with %d endpoints, the most the API lists, so an endpoint "
                                  "beyond them may use the template. Nothing was deleted: point such endpoints at another "
-                                 "template (by their id), then run again" % (name, template["id"], refusal, LIST_CAP))
+                                 "template (by their id), then run again" % (name, template["id"], refusal, LIST_CAP), "list_incomplete")
             if deadline.expired():
                 raise ModelError("Could not delete template %r (%s) within %ss (wait_timeout): %s. The service refuses a "
                                  "delete for up to 2 minutes after the template's last use by an endpoint; run again, or "
-                                 "raise wait_timeout" % (name, template["id"], wait_timeout, refusal))
+                                 "raise wait_timeout" % (name, template["id"], wait_timeout, refusal), "wait_timeout")
             deadline.wait()
 
 
@@ -447,7 +450,7 @@ def in_use(template, users):
         raise ModelError("Template %r (%s) is used by %s: nothing was deleted. Point %s at another template, or delete "
                          "%s, first" % (template["name"], template["id"],
                                         ", ".join("endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users),
-                                        "it" if len(users) == 1 else "them", "it" if len(users) == 1 else "them"))
+                                        "it" if len(users) == 1 else "them", "it" if len(users) == 1 else "them"), "in_use")
 
 
 def planned_users(template, users, endpoints_result):
@@ -480,11 +483,11 @@ def plan_template(template, wanted, params):
     if template is None:
         missing = [option for option in ("image_name", "container_disk_in_gb") if option not in wanted.options]
         if missing:
-            raise refused("", "Template %r does not exist; creating it needs %s" % (wanted.name, ", ".join(missing)))
+            raise refused("", "Template %r does not exist; creating it needs %s" % (wanted.name, ", ".join(missing)), "create_needs")
     predicted = wanted.apply(template)
     if predicted.get("is_serverless") and (predicted.get("volume_in_gb") or 0) > 0:
         raise refused("", "volume_in_gb must be 0 for a serverless template: template %r would have is_serverless true and "
-                          "volume_in_gb %d" % (wanted.name, predicted["volume_in_gb"]))
+                          "volume_in_gb %d" % (wanted.name, predicted["volume_in_gb"]), "invalid_option")
     if template is None:
         return Step("create", None, wanted.options)
     return Step("update" if wanted.changes(template) else "none", template, wanted.options)

@@ -121,8 +121,10 @@ serverless_discount:
       type: str
   sample: null
 failure:
-  description: Structured details of an API failure, as M(tensorone.cloud.tensorone_endpoint) returns them.
-  returned: failed, when the API or the way to it failed
+  description:
+    - Structured details of the failure, with its RV(tensorone.cloud.tensorone_endpoint#module:failure.kind),
+      as M(tensorone.cloud.tensorone_endpoint) returns them.
+  returned: failed
   type: dict
   sample: {message: "Authentication failed (HTTP 401): check api_key (or the TENSORONE_API_KEY environment variable)",
            kind: auth, status: 401, attempts: 1, details: [Unauthorized]}

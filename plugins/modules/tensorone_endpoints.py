@@ -289,8 +289,10 @@ actions:
   sample: ["create endpoint 'team-a-llm'", "scale endpoint 'team-a-old' (i02xupws21hp6i) to 0 workers",
            "delete endpoint 'team-a-old' (i02xupws21hp6i)"]
 failure:
-  description: Structured details of an API failure, as M(tensorone.cloud.tensorone_endpoint) returns them.
-  returned: failed, when the API or the way to it failed
+  description:
+    - Structured details of the failure, with its RV(tensorone.cloud.tensorone_endpoint#module:failure.kind),
+      as M(tensorone.cloud.tensorone_endpoint) returns them.
+  returned: failed
   type: dict
   sample: {message: "Rate limited by the API (HTTP 429); gave up after 6 attempts (api_retries=5)", kind: rate_limit,
            status: 429, attempts: 6, details: []}

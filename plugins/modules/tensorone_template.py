@@ -322,8 +322,10 @@ actions:
   elements: str
   sample: ["save template 'llm-worker' (xkhgg72fuo): image_name; rolls the workers of endpoint 'llm-inference' (jpnw0v75y3qoql)"]
 failure:
-  description: Structured details of an API failure, as M(tensorone.cloud.tensorone_endpoint) returns them.
-  returned: failed, when the API or the way to it failed
+  description:
+    - Structured details of the failure, with its RV(tensorone.cloud.tensorone_endpoint#module:failure.kind),
+      as M(tensorone.cloud.tensorone_endpoint) returns them.
+  returned: failed
   type: dict
   sample: {message: "The API returned an error: A template named \"llm-worker\" already exists.", kind: graphql, status: 200,
            attempts: 1, details: ["A template named \"llm-worker\" already exists."]}

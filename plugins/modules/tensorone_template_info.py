@@ -105,8 +105,10 @@ templates:
             volume_mount_path: null, is_serverless: true, readme: null, container_registry_auth_id: null, ports: null,
             start_script: null, is_public: false, endpoint_ids: [jpnw0v75y3qoql]}]
 failure:
-  description: Structured details of an API failure, as M(tensorone.cloud.tensorone_endpoint) returns them.
-  returned: failed, when the API or the way to it failed
+  description:
+    - Structured details of the failure, with its RV(tensorone.cloud.tensorone_endpoint#module:failure.kind),
+      as M(tensorone.cloud.tensorone_endpoint) returns them.
+  returned: failed
   type: dict
   sample: {message: "Authentication failed (HTTP 401): check api_key (or the TENSORONE_API_KEY environment variable)",
            kind: auth, status: 401, attempts: 1, details: [Unauthorized]}

@@ -19,7 +19,7 @@ from hypothesis import note, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX, ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import INT32_MAX, ModelError
 from ansible_collections.tensorone.cloud.plugins.modules import tensorone_endpoint, tensorone_endpoints, tensorone_template
 from ansible_collections.tensorone.cloud.tests.emulator.service import Emulator
 from ansible_collections.tensorone.cloud.tests.emulator.state import DOCUMENTED_FIELDS, GPU_POOLS, OPTIONAL_DEFAULTS, READ_ONLY_DEFAULTS

@@ -11,7 +11,7 @@ import re
 
 from hypothesis import strategies as st
 
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import INT32_MAX
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import INT32_MAX
 
 # A small pool, so that tasks meet each other's endpoints: two prefixes to prune by.
 NAMES = ("app-a", "app-b", "app-c", "web-a", "web-b")

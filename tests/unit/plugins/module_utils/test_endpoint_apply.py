@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import Endpoints, converge, plan_endpoint
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import converge_one, run_for
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator, emulator_factory  # noqa: F401 pylint: disable=unused-import
 

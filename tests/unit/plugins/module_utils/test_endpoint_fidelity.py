@@ -16,7 +16,7 @@ import pytest
 from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as model
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import unknown_fields
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import converge_one, run_for
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
 

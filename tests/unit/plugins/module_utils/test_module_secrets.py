@@ -19,7 +19,7 @@ from hypothesis import given, settings, strategies as st
 from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import PASS_VARS
 
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import mask_values
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import mask_values
 from ansible_collections.tensorone.cloud.plugins.modules import tensorone_template
 
 TEXT_FORMS = [

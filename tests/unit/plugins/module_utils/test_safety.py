@@ -12,9 +12,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint a
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
     API_ARGUMENT_SPEC, check_api_params, redactor, url_host,
 )
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import (
-    INT32_MAX, ModelError, raw_type_errors,
-)
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import INT32_MAX, ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import raw_type_errors
 
 
 def view(endpoint_id, name, workers_max=3, workers_min=0):

@@ -16,7 +16,8 @@ import pytest
 from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as endpoint_model
 from ansible_collections.tensorone.cloud.plugins.module_utils import _template as model
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError, Client
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError, Run
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
 
 SECRET = "sk-live-4f9a2c1e7b"

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _template as model
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import ModelError, secret_variants
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError, secret_variants
 
 API_TEMPLATE = {
     "id": "tpl0000001", "name": "llm-worker", "imageName": "reg/llm:1.0", "containerDiskInGb": 20, "volumeInGb": 0,
