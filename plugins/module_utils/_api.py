@@ -61,10 +61,14 @@ API_ARGUMENT_SPEC = dict(
 )
 
 
+# ``failure.kind`` of a failure of the API or of the way to it.
+API_FAILURE_KINDS = ("auth", "graphql", "http", "connection", "timeout", "rate_limit")
+
+
 class APIError(Exception):
     """A failure of the API or of the way to it. The message never holds the key.
 
-    ``kind`` is one of: auth, graphql, http, connection, timeout, rate_limit.
+    ``kind`` is one of API_FAILURE_KINDS.
     ``details`` are the API's own error entries, when it sent any.
     """
 
