@@ -117,6 +117,14 @@ def parse_retry_after(value):
         return None
 
 
+class Recovered:
+    """What ``Client.execute`` returns for an operation whose response was lost but which the
+    caller's look-up found applied: ``value`` is what the look-up found."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 class Client:
     """One session to the API for one module run."""
 
@@ -143,9 +151,9 @@ class Client:
         """Send one GraphQL operation and return its ``data``, retrying transient failures.
 
         ``retry_safe=False`` marks an operation that must not run twice (a create).
-        After a failure that may have been applied, ``applied()`` is asked whether it
-        was: if so, ``execute`` returns None (the caller reads the result itself);
-        if not, the operation is sent again.
+        After a failure that may have been applied, ``applied()`` looks for what it
+        would have done (a fresh read): if it finds it, ``execute`` returns it as a
+        ``Recovered``; if it returns None, the operation is sent again.
         """
         attempt = 0
         while True:
@@ -157,8 +165,9 @@ class Client:
                     if applied is None:
                         exc.attempts = attempt
                         raise
-                    if applied():
-                        return None
+                    found = applied()
+                    if found is not None:
+                        return Recovered(found)
                 if attempt > self.retries:
                     raise APIError("%s; gave up after %d attempts (api_retries=%d)" % (exc.message, attempt, self.retries),
                                    exc.kind, status=exc.status, attempts=attempt) from None

@@ -25,19 +25,29 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     Deadline,
     Field,
     ModelError,
+    Outcome,
+    Resource,
     Selection,
     Step as ResourceStep,
     desired_from,
     differences,
     diff_view as resource_diff_view,
     find_one,
+    listed,
     myself_of,
     naming,
+    recovered,
     refused,
     split_csv,
     unknown_fields,
 )
-from ansible_collections.tensorone.cloud.plugins.module_utils._template import NO_TEMPLATE_READ, TEMPLATE_NAMES_SELECTION, TEMPLATES_FIELD
+from ansible_collections.tensorone.cloud.plugins.module_utils._template import (
+    NO_TEMPLATE_READ,
+    TEMPLATE_NAMES_SELECTION,
+    TEMPLATES_FIELD,
+    PendingTemplate,
+    resolve_template_names,
+)
 
 # Every field of an endpoint the collection reads or writes. An update
 # REPLACES the endpoint (the service resets every optional field it is not
@@ -476,8 +486,8 @@ class Account(list):
         self.templates = templates
 
 
-class Endpoints:
-    """Reads endpoints and carries out planned Steps for one module run (``_runner.Run``), honouring check mode.
+class Endpoints(Resource):
+    """The endpoints of one module run (``_runner.Run``): reads, and the executor of planned Steps.
 
     The comparison read selects the documented fields and those of the options
     the task sets (``options``), so a converged run costs one request on any
@@ -485,12 +495,10 @@ class Endpoints:
     (one request), so that an update sends them all back.
     """
 
+    kind = "endpoint"
+
     def __init__(self, run, options=()):
-        self.run = run
-        self.client = run.client
-        self.check_mode = run.check_mode
-        self.actions = run.actions
-        self.warnings = run.warnings
+        super(Endpoints, self).__init__(run)
         self.selection = Selection(FIELDS)
         self.wanted = tuple(FIELD_OF[o] for o in sorted(set(options)) if not FIELD_OF[o].documented)
         self.compared = DOCUMENTED_FIELDS + self.wanted
@@ -517,11 +525,11 @@ class Endpoints:
         myself = myself_of(data)
         if with_discount:
             self.discount = discount_from_api(myself.get("serverlessDiscount"))
-        listed = myself.get("endpoints") or []
+        endpoints = myself.get("endpoints") or []
         templates = None
         if with_templates:
             templates = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
-        return Account([endpoint_from_api(e) for e in listed if e], complete=len(listed) < LIST_CAP, templates=templates)
+        return Account([endpoint_from_api(e) for e in endpoints if e], complete=len(endpoints) < LIST_CAP, templates=templates)
 
     def read_by_id(self, endpoint_ids, fields=None):
         """{id: API endpoint or None} for these ids, in one request (``fields``: the comparison selection)."""
@@ -555,12 +563,14 @@ class Endpoints:
                 self.current.pop(endpoint_id, None)
 
     def apply(self, steps, wait_timeout):
-        """Carry the steps out in the order that frees worker quota before using it:
+        """Carry the steps out in the order that frees worker quota before using it, and return an
+        Outcome per step (also the run's ``outcomes``, for a failure's result):
         1. updates that do not raise workers_max, and the scale to 0 before each delete;
         2. creates, and updates that raise workers_max;
         3. the drain waits and the deletes (creates never wait for a drain).
         """
         deadline = Deadline(self.run, wait_timeout)
+        outcomes = self.run.outcomes = [Outcome(step) for step in steps]
         # Every endpoint this run saves (an update, the scale to 0 before a delete), read in full at once.
         saved = [step.before["id"] for step in steps
                  if step.action == "update" or (step.action == "delete" and _has_workers_set(step.before))]
@@ -573,106 +583,81 @@ class Endpoints:
             errors = exclusion_errors(endpoint_from_api(current), step.desired) if current else []
             if errors:
                 raise refused(step.where, "%s: %s" % (step.before["name"], "; ".join(errors)), "invalid_option")
-        for step in steps:
-            if step.action == "update" and not step.raises_workers:
-                self._carry_out(step, self._update)
-        draining = [step for step in steps if step.action == "delete" and self._carry_out(step, self._scale_down)]
-        for step in steps:
-            if step.raises_workers:
-                self._carry_out(step, self._create if step.action == "create" else self._update)
+        for outcome in outcomes:
+            if outcome.action == "update" and not outcome.step.raises_workers:
+                self._carry_out(outcome, self._update)
+        draining = [o for o in outcomes if o.action == "delete" and self._carry_out(o, self._scale_down)]
+        for outcome in outcomes:
+            if outcome.step.raises_workers:
+                self._carry_out(outcome, self._create if outcome.action == "create" else self._update)
         self._delete_drained(draining, deadline)
+        return outcomes
 
-    def _carry_out(self, step, how):
-        """how(step), with the failure's message naming the step's task item."""
+    def _carry_out(self, outcome, how):
+        """how(outcome), with the failure's message naming the step's task item."""
         try:
-            return how(step)
+            return how(outcome)
         except (APIError, ModelError) as exc:
-            raise naming(step, exc)
+            raise naming(outcome, exc)
 
-    def _update(self, step):
-        step.after = self.update(step.before, step.desired)
+    def _update(self, outcome):
+        outcome.after = self.update(outcome.before, outcome.step.desired)
 
-    def _create(self, step):
-        try:
-            step.after = self.create(step.desired)
-            if differences(step.after, step.desired) and not self.check_mode:
-                # After a lost response the name lookup may find another run's endpoint: converge it too.
-                step.after = self.update(step.after, step.desired)
-        except APIError as exc:
-            # A refused create may mean another run created the name since our read
-            # (names are unique): then converge that endpoint instead of failing.
-            taken = exc.kind == "graphql" and find_endpoint(self.read(), name=step.desired["name"])
-            if not taken:
-                raise
-            step.before = taken
-            step.action = "update" if differences(taken, step.desired) else "none"
-            step.after = self.update(taken, step.desired) if step.action == "update" else taken
+    def _create(self, outcome):
+        self.create(outcome, outcome.step.desired)
 
-    def create(self, desired):
-        action = "create endpoint %r" % desired["name"]
-        if self.check_mode:
-            self.actions.append(action)
-            # with every field the run would read back (another item's options may widen the read)
-            return apply_desired(None, desired, [f for f in self.compared if self.selection.has(f)])
-        found = []
+    # --- what the resource base asks of a model ---
 
-        def created_meanwhile():
-            # The create may have been applied before its response was lost.
-            matches = [e for e in self.read() if e["name"] == desired["name"]]
-            found[:] = matches
-            return len(matches) == 1
+    def find(self, name):
+        return find_endpoint(self.read(), name=name)
 
-        data = self.client.execute(self._save_document(self.selection), {"input": build_input(None, desired, self.selection)},
-                                   retry_safe=False, applied=created_meanwhile)
-        self.actions.append(action)
-        return found[0] if data is None else endpoint_from_api(data["saveEndpoint"])
+    def changes(self, endpoint, desired):
+        return sorted(differences(endpoint, desired))
 
-    def _save_document(self, selection):
-        return SAVE_MUTATION % (selection.select(self.compared), WORKERS_SELECTION)
+    def predict(self, endpoint, desired):
+        # A new one with every field the run would read back (another item's options may widen the read).
+        return apply_desired(endpoint, desired, [f for f in self.compared if self.selection.has(f)])
 
-    def update(self, endpoint, desired, action=None):
-        action = action or "update endpoint %r (%s): %s" % (
-            endpoint["name"], endpoint["id"], ", ".join(sorted(differences(endpoint, desired))))
-        if self.check_mode:
-            self.actions.append(action)
-            return apply_desired(endpoint, desired)
+    def send_create(self, desired):
+        reply = self.client.execute(self._save_document(self.selection), {"input": build_input(None, desired, self.selection)},
+                                    retry_safe=False, applied=self.lookup(desired["name"]))
+        return recovered(reply, lambda data: endpoint_from_api(data["saveEndpoint"]))
+
+    def send_update(self, endpoint, desired):
         if endpoint["id"] not in self.current:
             self.read_for_update([endpoint["id"]])
         current = self.current.get(endpoint["id"])
         if current is None:
-            raise ModelError("Endpoint %r (%s) is gone: it was deleted since this run read it" % (endpoint["name"], endpoint["id"]), "gone")
+            raise self.gone(endpoint)
         data = self.selection.execute(self.client, self._save_document, {"input": build_input(current, desired, self.selection)})
-        self.actions.append(action)
         self.current.pop(endpoint["id"], None)  # read again before another save
-        updated = endpoint_from_api(data["saveEndpoint"])
-        not_applied = differences(updated, desired)
-        if not_applied:
-            self.warnings.append("The API did not apply %s to endpoint %r; the next run will try again"
-                                 % (", ".join(sorted(not_applied)), updated["name"]))
-        return updated
+        return endpoint_from_api(data["saveEndpoint"])
 
-    def _scale_down(self, step):
-        """Scale the endpoint of a delete step to 0 workers; False if it turned out to be gone already."""
-        endpoint = step.before
+    def _save_document(self, selection):
+        return SAVE_MUTATION % (selection.select(self.compared), WORKERS_SELECTION)
+
+    def _scale_down(self, outcome):
+        """Scale the endpoint of a delete to 0 workers; False if it turned out to be gone already."""
+        endpoint = outcome.before
         if _has_workers_set(endpoint):
             try:
-                step.before = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
-                                          action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
+                outcome.before = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
+                                             action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
             except APIError as exc:
                 # Refused because someone else deleted it since our read? Gone is what absent wants.
                 if exc.kind != "graphql" or self.still_there([endpoint["id"]]):
                     raise
-                return _deleted_elsewhere(step)
+                return _deleted_elsewhere(outcome)
             except ModelError:
                 if endpoint["id"] in self.current:
                     raise
-                return _deleted_elsewhere(step)  # gone before the round-trip read
+                return _deleted_elsewhere(outcome)  # gone before the round-trip read
         return True
 
-    def _delete_drained(self, steps, deadline):
+    def _delete_drained(self, outcomes, deadline):
         """Delete each endpoint as soon as its workers are gone, all drains waited for
         together until ``deadline`` (a Deadline). One already gone counts as deleted."""
-        pending = dict((step.before["id"], step) for step in steps)
+        pending = dict((outcome.before["id"], outcome) for outcome in outcomes)
         if self.check_mode:
             self.actions.extend("delete endpoint %r (%s)" % (s.before["name"], s.before["id"]) for s in pending.values())
             return
@@ -705,11 +690,11 @@ class Endpoints:
                     del pending[endpoint_id]
 
 
-def _deleted_elsewhere(step):
-    """A delete step whose endpoint was deleted elsewhere before this run sent anything that could
+def _deleted_elsewhere(outcome):
+    """A delete whose endpoint was deleted elsewhere before this run sent anything that could
     delete it: nothing to do, and nothing done (False: no delete to wait for)."""
-    step.action = "none"
-    step.after = None
+    outcome.action = "none"
+    outcome.after = None
     return False
 
 
@@ -738,7 +723,7 @@ def _drain_timeout_message(step, wait_timeout, refusal):
 def converge(run, params, plan=None):
     """Read, plan and apply: the one path of both endpoint modules and of the unit tests.
 
-    ``params`` are the fleet module's (``endpoints``, ``prune``...); returns the Steps.
+    ``params`` are the fleet module's (``endpoints``, ``prune``...); returns an Outcome per Step.
     """
     items = params["endpoints"]
     endpoints = Endpoints(run, options=[o for item in items for o in OPTIONS if item.get(o) is not None])
@@ -747,7 +732,9 @@ def converge(run, params, plan=None):
     by_template_name = any(item.get("template") is not None and item.get("state", "present") == "present" for item in items)
     account = endpoints.read(with_templates=by_template_name)
     if by_template_name:
-        items = resolve_templates(account.templates, items, single=plan is not None, run=run)
+        # The template model resolves names, from the templates read with the endpoints.
+        labels = [""] if plan is not None else [item_label(index, item) for index, item in enumerate(items)]
+        items = resolve_template_names(account.templates, items, labels, run)
         params = dict(params, endpoints=items)
     if not account.complete:
         # Endpoints beyond the list's cap: those the task names by id are read by id.
@@ -757,41 +744,11 @@ def converge(run, params, plan=None):
         steps = plan_fleet(account, params, run.warnings)
     else:
         steps = plan(account, params)
-    run.steps = steps
-    endpoints.apply(steps, params["wait_timeout"])
-    for step in steps:
-        if step.after and isinstance(step.after.get("template_id"), PendingTemplate):
-            step.after["template_id"] = None
-    return steps
-
-
-class PendingTemplate(str):
-    """Check mode's stand-in for the id of a template that does not exist yet (the same play may
-    create it first, as the role does); shown as null in the predicted endpoint."""
-
-
-def resolve_templates(templates, items, single=False, run=None):
-    """The items with ``template`` (a name) resolved to ``template_id``, from the templates read
-    with the endpoints; an unknown name fails before any change (check mode: warns and predicts)."""
-    resolved = []
-    for index, item in enumerate(items):
-        name = item.get("template")
-        if name is not None and item.get("state", "present") == "present":
-            where = "" if single else item_label(index, item)
-            match = find_one(templates, "template", name=name, where=where, hint="rename or delete the others in the console")
-            if match is None and run is not None and run.check_mode:
-                run.warnings.append("%sNo template named %r exists yet: check mode predicts the endpoint with template_id "
-                                    "null; a run fails unless the template exists by then" % (where + ": " if where else "", name))
-                resolved.append(dict(item, template_id=PendingTemplate("(template %r, not created yet)" % name)))
-                continue
-            if match is None:
-                names = sorted(repr(t.get("name")) for t in templates)
-                known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"
-                raise refused(where, "No template named %r exists (template); the account's templates: %s. Create it first, "
-                                     "for example with tensorone.cloud.tensorone_template" % (name, known), "not_found")
-            item = dict(item, template_id=match["id"])
-        resolved.append(item)
-    return resolved
+    outcomes = endpoints.apply(steps, params["wait_timeout"])
+    for outcome in outcomes:
+        if outcome.after and isinstance(outcome.after.get("template_id"), PendingTemplate):
+            outcome.after["template_id"] = None
+    return outcomes
 
 
 def _plan_single(account, params):
@@ -800,24 +757,23 @@ def _plan_single(account, params):
 
 def converge_endpoint(run):
     """The work of tensorone_endpoint."""
-    step = converge(run, dict(endpoints=[run.params], wait_timeout=run.params["wait_timeout"]), plan=_plan_single)[0]
-    result = dict(changed=step.changed, endpoint=step.after)
+    outcome = converge(run, dict(endpoints=[run.params], wait_timeout=run.params["wait_timeout"]), plan=_plan_single)[0]
+    result = dict(changed=outcome.changed, endpoint=outcome.after)
     if run.diff:
-        result["diff"] = dict(before=diff_view(step.before), after=diff_view(step.after))
+        result["diff"] = dict(before=diff_view(outcome.before), after=diff_view(outcome.after))
     return result
 
 
 def converge_fleet(run):
     """The work of tensorone_endpoints; a failure returns the endpoints as far as known."""
-    run.partial_result = lambda: dict(endpoints=[step.after or step.before for step in run.steps
-                                                 if step.where != "prune" and (step.after or step.before)])
-    steps = converge(run, run.params)
-    changed = [step for step in steps if step.changed]
-    result = dict(changed=bool(changed), endpoints=[step.after for step in steps if step.after],
-                  deleted=[dict(id=step.before["id"], name=step.before["name"]) for step in changed if step.action == "delete"])
+    run.partial_result = lambda: dict(endpoints=[o.after or o.before for o in run.outcomes if o.where != "prune" and (o.after or o.before)])
+    outcomes = converge(run, run.params)
+    changed = [o for o in outcomes if o.changed]
+    result = dict(changed=bool(changed), endpoints=[o.after for o in outcomes if o.after],
+                  deleted=[dict(id=o.before["id"], name=o.before["name"]) for o in changed if o.action == "delete"])
     if run.diff:
-        result["diff"] = [dict(before_header=(step.before or step.after)["name"], after_header=(step.after or step.before)["name"],
-                               before=diff_view(step.before), after=diff_view(step.after)) for step in changed]
+        result["diff"] = [dict(before_header=(o.before or o.after)["name"], after_header=(o.after or o.before)["name"],
+                               before=diff_view(o.before), after=diff_view(o.after)) for o in changed]
     return result
 
 
@@ -826,16 +782,15 @@ def read_endpoints(run):
     endpoints = Endpoints(run)
     wanted_id, wanted_name = run.params.get("id"), run.params.get("name")
     account = endpoints.read(with_discount=True, every_field=True)
-    listed = [e for e in account
-              if (wanted_id is None or e["id"] == wanted_id) and (wanted_name is None or e["name"] == wanted_name)]
-    if wanted_id is not None and not listed and not account.complete:
+    found = listed(account, wanted_id, wanted_name)
+    if wanted_id is not None and not found and not account.complete:
         # Beyond the list's cap: an id can still be read directly.
         by_id = endpoints.read_by_id([wanted_id], OPTION_FIELDS).get(wanted_id)
-        listed = [endpoint_from_api(by_id)] if by_id and wanted_name in (None, by_id.get("name")) else []
+        found = [endpoint_from_api(by_id)] if by_id and wanted_name in (None, by_id.get("name")) else []
     complete = account.complete or wanted_id is not None
     if not complete:
         run.warnings.append(incomplete_list_warning("this result"))
-    return dict(changed=False, endpoints=listed, serverless_discount=endpoints.discount, complete=complete)
+    return dict(changed=False, endpoints=found, serverless_discount=endpoints.discount, complete=complete)
 
 
 def incomplete_list_warning(what):

@@ -29,7 +29,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError, Recovered
 
 # --- values and masking --------------------------------------------------------
 
@@ -325,15 +325,27 @@ def diff_view(view, options):
 
 
 class Step:
-    """One resource's planned change: action is create, update, delete or none.
-    ``where`` names the task item the step comes from (empty for a single resource)."""
+    """One resource's planned change, as the planner made it: action is create, update, delete or
+    none. ``where`` names the task item the step comes from (empty for a single resource)."""
 
     def __init__(self, action, before, desired=None, where=""):
         self.action = action
         self.before = before
         self.desired = desired or {}
         self.where = where
-        self.after = before if action == "none" else None
+
+
+class Outcome:
+    """What carrying one Step out did: its ``action`` as carried out (a create that met another
+    run's resource of that name becomes an update of it, or nothing), the resource ``before`` and
+    ``after`` (None: none), and ``where`` the Step's task item. The Step stays as planned."""
+
+    def __init__(self, step):
+        self.step = step
+        self.where = step.where
+        self.action = step.action
+        self.before = step.before
+        self.after = step.before if step.action == "none" else None
 
     @property
     def changed(self):
@@ -384,3 +396,90 @@ class Deadline:
         """Sleep until the next poll (never past the deadline by more than a tenth of a second)."""
         self.run.sleep(min(self.poll, max(0.1, self.at - self.run.clock())))
         self.poll = min(self.poll * 1.5, self.max_poll)
+
+
+# --- carrying a plan out (every resource) -------------------------------------
+
+class Resource:
+    """What every resource model does for one module run (``_runner.Run``), honouring check mode.
+
+    A model subclasses it and gives, in its own words: ``kind`` (for messages), ``find(name)`` (a
+    fresh read of the one with that name), ``changes(view, desired)`` (what differs, as option names
+    for messages), ``predict(view, desired)`` (check mode's view: the desired options over the view
+    as read, or over the create defaults), ``send_create(desired)`` and ``send_update(view,
+    desired)`` (its gateway's save, returning the view saved). The base owns the rest: the action
+    lines, recovery from a lost or refused create, "did not apply" and "gone".
+    """
+
+    kind = None
+
+    def __init__(self, run):
+        self.run = run
+        self.client = run.client
+        self.check_mode = run.check_mode
+        self.actions = run.actions
+        self.warnings = run.warnings
+
+    def label(self, view):
+        return "%s %r (%s)" % (self.kind, view.get("name"), view.get("id"))
+
+    def update_action(self, view, desired):
+        """The action line of an update (a model may say more, for example what the save rolls)."""
+        return "update %s: %s" % (self.label(view), ", ".join(self.changes(view, desired)))
+
+    def create(self, outcome, desired):
+        """Create the resource of ``outcome``'s Step. A lost response is looked up by name, never
+        sent again blindly; a refusal because another run made the name meanwhile (names are unique)
+        converges that resource instead of failing; so does a look-up that finds another run's."""
+        name = desired["name"]
+        if self.check_mode:
+            self.actions.append("create %s %r" % (self.kind, name))
+            outcome.after = self.predict(None, desired)
+            return
+        try:
+            created = self.send_create(desired)
+        except APIError as exc:
+            taken = exc.kind == "graphql" and self.find(name)
+            if not taken:
+                raise
+            self.warnings.append("%s %r was created by someone else meanwhile; this run converges it" % (self.kind.capitalize(), name))
+            outcome.before = created = taken
+            outcome.action = "update" if self.changes(taken, desired) else "none"
+        else:
+            self.actions.append("create %s %r" % (self.kind, name))
+        outcome.after = self.update(created, desired) if self.changes(created, desired) else created
+
+    def lookup(self, name, matches=None):
+        """A look-up for ``Client.execute(applied=...)``: the one resource named ``name`` in a fresh read
+        (``matches(view)`` tells whether it is what the lost request made), or None."""
+        def applied():
+            found = self.find(name)
+            return found if found is not None and (matches is None or matches(found)) else None
+        return applied
+
+    def update(self, view, desired, action=None):
+        """Save ``desired`` over ``view``; returns the view saved (predicted in check mode)."""
+        action = action or self.update_action(view, desired)
+        if self.check_mode:
+            self.actions.append(action)
+            return self.predict(view, desired)
+        saved = self.send_update(view, desired)
+        self.actions.append(action)
+        not_applied = self.changes(saved, desired)
+        if not_applied:
+            self.warnings.append("The API did not apply %s to %s %r; the next run will try again"
+                                 % (", ".join(not_applied), self.kind, saved.get("name")))
+        return saved
+
+    def gone(self, view):
+        return ModelError("%s is gone: it was deleted since this run read it" % self.label(view).capitalize(), "gone")
+
+
+def recovered(reply, from_reply):
+    """The view of a save's ``reply``, or what the look-up found when its response was lost."""
+    return reply.value if isinstance(reply, Recovered) else from_reply(reply)
+
+
+def listed(items, wanted_id=None, wanted_name=None):
+    """The info modules' filter: the items with this id and this name (None: any)."""
+    return [i for i in items if (wanted_id is None or i["id"] == wanted_id) and (wanted_name is None or i["name"] == wanted_name)]

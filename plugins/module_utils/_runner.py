@@ -57,8 +57,8 @@ class Run:
         self.warnings = []
         # Values read from the API that no message may show (for example environment values).
         self.secrets = []
-        # The planned steps, as the resource's planner made them (for a failure's result).
-        self.steps = []
+        # What carrying the planned steps out did so far (for a failure's result).
+        self.outcomes = []
         # Called on failure for the result keys known so far (for example the endpoints a fleet run reached).
         self.partial_result = dict
 

@@ -38,6 +38,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     Deadline,
     Field,
     ModelError,
+    Outcome,
+    Resource,
     Selection,
     Step,
     desired_from,
@@ -45,6 +47,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     find_one,
     myself_of,
     number_as_text_error,
+    recovered,
     refused,
     unknown_fields,
 )
@@ -273,6 +276,37 @@ def build_input(current, wanted, selection=None):
     return api_input
 
 
+# --- endpoints that name their template ------------------------------------------
+
+class PendingTemplate(str):
+    """Check mode's stand-in for the id of a template that does not exist yet (the same play may
+    create it first, as the role does); shown as null in the predicted endpoint."""
+
+
+def resolve_template_names(templates, items, labels, run):
+    """The endpoint items with ``template`` (a name) resolved to ``template_id``, from ``templates``
+    ({id, name}, read with the endpoints); ``labels`` name the items in messages. An unknown name
+    fails before any change (check mode: warns and predicts). A delete needs no template."""
+    resolved = []
+    for where, item in zip(labels, items):
+        name = item.get("template")
+        if name is not None and item.get("state", "present") == "present":
+            match = find_one(templates, "template", name=name, where=where, hint="rename or delete the others in the console")
+            if match is None and run.check_mode:
+                run.warnings.append("%sNo template named %r exists yet: check mode predicts the endpoint with template_id "
+                                    "null; a run fails unless the template exists by then" % (where + ": " if where else "", name))
+                resolved.append(dict(item, template_id=PendingTemplate("(template %r, not created yet)" % name)))
+                continue
+            if match is None:
+                names = sorted(repr(t.get("name")) for t in templates)
+                known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"
+                raise refused(where, "No template named %r exists (template); the account's templates: %s. Create it first, "
+                                     "for example with tensorone.cloud.tensorone_template" % (name, known), "not_found")
+            item = dict(item, template_id=match["id"])
+        resolved.append(item)
+    return resolved
+
+
 # --- validation before any API call ----------------------------------------
 
 def _env_errors(option, env):
@@ -333,14 +367,15 @@ def validate_info(params):
 
 # --- reading and carrying out ------------------------------------------------
 
-class Templates:
-    """Reads the account's templates and carries out one template's change for one
-    module run (``_runner.Run``), honouring check mode. One read costs one request:
-    the templates with every field, and the endpoints (id, name, template) that use them."""
+class Templates(Resource):
+    """The templates of one module run (``_runner.Run``): reads, and one template's change. One read
+    costs one request: the templates with every field, and the endpoints (id, name, template) that
+    use them. ``wanted`` is what the task asks (None for the info module)."""
+
+    kind = "template"
 
     def __init__(self, run, wanted=None):
-        self.run = run
-        self.client = run.client
+        super(Templates, self).__init__(run)
         self.wanted = wanted
         self.selection = Selection(FIELDS)
         self.wanted_fields = tuple(FIELD_OF[o] for o in sorted(wanted.options) if o != "name") if wanted else ()
@@ -357,24 +392,50 @@ class Templates:
                 raise ModelError("Templates cannot be managed on this service: %s" % NO_TEMPLATE_READ, "unsupported")
             raise
         myself = myself_of(data)
-        listed_endpoints = myself.get("endpoints") or []
+        endpoints = myself.get("endpoints") or []
         # At the list's cap, endpoints beyond it are not read: a template's users may be more than those seen.
-        self.users_complete = len(listed_endpoints) < LIST_CAP
-        self.endpoints = [e for e in listed_endpoints if e and e.get("id") is not None]
-        listed = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
-        self.api = dict((t["id"], t) for t in listed)
+        self.users_complete = len(endpoints) < LIST_CAP
+        self.endpoints = [e for e in endpoints if e and e.get("id") is not None]
+        templates = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
+        self.api = dict((t["id"], t) for t in templates)
         plain_env = self.wanted.plain_env if self.wanted else {}
-        for api_template in listed:
+        for api_template in templates:
             # An error that echoes the input must not show values the task does not show itself.
             self.run.secrets.extend(v for k, v in ENV.view(api_template.get("env")).items() if v and plain_env.get(k) != v)
-        return [template_from_api(t, self.users(t["id"])) for t in listed]
+        return [template_from_api(t, self.users(t["id"])) for t in templates]
 
     def users(self, template_id):
         """The endpoints (as read) whose template is ``template_id``."""
         return [e for e in self.endpoints if e.get("templateId") == template_id]
 
+    # --- what the resource base asks of a model (``desired``: the task's options; the variables
+    # it manages, and which are secret, are the run's one ``wanted``) ---
+
     def find(self, name):
         return find_one(self.read(), "template", name=name, hint="rename or delete the others in the console")
+
+    def changes(self, template, desired):
+        return self.wanted.changes(template)
+
+    def predict(self, template, desired):
+        return self.wanted.apply(template)
+
+    def update_action(self, template, desired):
+        return "save template %r (%s): %s%s" % (template["name"], template["id"], ", ".join(self.changes(template, desired)),
+                                                _roll_note(self.users(template["id"])))
+
+    def send_create(self, desired):
+        reply = self._save(build_input(None, self.wanted, self.selection), self.lookup(self.wanted.name))
+        return recovered(reply, lambda data: template_from_api(data["saveTemplate"] or {}, []))
+
+    def send_update(self, template, desired):
+        """Save the full template; a lost response is read back and compared, never sent twice (it would roll twice)."""
+        current = self.api.get(template["id"])
+        if current is None:
+            raise self.gone(template)
+        reply = self._save(build_input(current, self.wanted, self.selection),
+                           self.lookup(self.wanted.name, matches=lambda found: not self.wanted.changes(found)))
+        return recovered(reply, lambda data: template_from_api(data["saveTemplate"] or {}, self.users(template["id"])))
 
     def _save(self, api_input, applied):
         def variables(selection):
@@ -383,36 +444,18 @@ class Templates:
         return self.selection.execute(self.client, lambda sel: SAVE_MUTATION % sel.select(FIELDS), variables,
                                       wanted=self.wanted_fields, retry_safe=False, applied=applied)
 
-    def create(self, wanted):
-        """Create the template; a lost response is looked up by name, never sent again blindly."""
-        found = []
-
-        def created_meanwhile():
-            match = self.find(wanted.name)
-            found[:] = [match] if match else []
-            return match is not None
-
-        data = self._save(build_input(None, wanted, self.selection), created_meanwhile)
-        if data is None:
-            return found[0]
-        return template_from_api(data["saveTemplate"] or {}, [])
-
-    def update(self, template, wanted):
-        """Save the full template; a lost response is read back and compared, never sent twice (it would roll twice)."""
-        current = self.api.get(template["id"])
-        if current is None:
-            raise ModelError("Template %r (%s) is gone: it was deleted since this run read it" % (template["name"], template["id"]), "gone")
-        found = []
-
-        def saved_meanwhile():
-            match = self.find(wanted.name)
-            found[:] = [match] if match else []
-            return match is not None and not wanted.changes(match)
-
-        data = self._save(build_input(current, wanted, self.selection), saved_meanwhile)
-        if data is None:
-            return found[0]
-        return template_from_api(data["saveTemplate"] or {}, self.users(template["id"]))
+    def retire(self, outcome, params):
+        """Delete the template of ``outcome``, refused while an endpoint uses it (check mode: counting
+        the users an endpoints task before it predicts, ``endpoints_result``)."""
+        template = outcome.before
+        users = self.users(template["id"])
+        if self.check_mode and params.get("endpoints_result") is not None:
+            # The endpoints task before this one changed nothing in check mode: count the users it predicts.
+            users = planned_users(template, users, params["endpoints_result"])
+        in_use(template, users)
+        if not self.check_mode:
+            self.delete(template, params["wait_timeout"])
+        self.actions.append("delete template %r (%s)" % (template["name"], template["id"]))
 
     def delete(self, template, wait_timeout):
         """Delete by name. Refused while an endpoint uses it (naming them); a refusal in the
@@ -501,59 +544,22 @@ def converge_template(run):
     run.secrets.extend(value for value in (normalise_env(params.get("secret_env")) or {}).values() if value)
     run.warnings.extend(white_space_warnings(params))
     templates = Templates(run, wanted)
-    before = templates.find(wanted.name)
-    step = plan_template(before, wanted, params)
-    changed_secrets = []
-    if step.action == "delete":
-        users = templates.users(before["id"])
-        if run.check_mode and params.get("endpoints_result") is not None:
-            # The endpoints task before this one changed nothing in check mode: count the users it predicts.
-            users = planned_users(before, users, params["endpoints_result"])
-        in_use(before, users)
-        if not run.check_mode:
-            templates.delete(before, params["wait_timeout"])
-        run.actions.append("delete template %r (%s)" % (before["name"], before["id"]))
-    elif step.action == "create":
-        changed_secrets = sorted(k for k in wanted.secret_keys if wanted.env.get(k) is not None)
-        if run.check_mode:
-            step.after = wanted.apply(None)
-        else:
-            try:
-                step.after = templates.create(wanted)
-            except APIError as exc:
-                # Refused: another run may have created the name since our read (names are unique).
-                taken = exc.kind == "graphql" and templates.find(wanted.name)
-                if not taken:
-                    raise
-                step.before = step.after = taken
-                run.warnings.append("Template %r was created by someone else meanwhile; this run converges it" % wanted.name)
-            else:
-                run.actions.append("create template %r" % wanted.name)
-            if wanted.changes(step.after):
-                # The template of that name another run made (found after a lost response or a refusal): converge it too.
-                run.actions.append("save template %r (%s): %s" % (wanted.name, step.after["id"], ", ".join(wanted.changes(step.after))))
-                step.after = templates.update(step.after, wanted)
-        if run.check_mode:
-            run.actions.append("create template %r" % wanted.name)
-    elif step.action == "update":
-        changes = wanted.changes(before)
-        users = templates.users(before["id"])
+    outcome = Outcome(plan_template(templates.find(wanted.name), wanted, params))
+    if outcome.action == "delete":
+        templates.retire(outcome, params)
+    elif outcome.action == "create":
+        templates.create(outcome, wanted.options)
+    elif outcome.action == "update":
         if not templates.users_complete:
             run.warnings.append("Template %r may roll the workers of more endpoints than the action names: %s"
-                                % (before["name"], _incomplete_users()))
-        changed_secrets = [k for k in wanted.env_changes(before.get("env") or {}) if k in wanted.secret_keys]
-        step.after = wanted.apply(before) if run.check_mode else templates.update(before, wanted)
-        run.actions.append("save template %r (%s): %s%s" % (before["name"], before["id"], ", ".join(changes), _roll_note(users)))
-        if not run.check_mode:
-            not_applied = wanted.changes(step.after)
-            if not_applied:
-                run.warnings.append("The API did not apply %s to template %r; the next run will try again"
-                                    % (", ".join(not_applied), before["name"]))
+                                % (outcome.before["name"], _incomplete_users()))
+        outcome.after = templates.update(outcome.before, wanted.options)
+    changed_secrets = [k for k in wanted.env_changes((outcome.before or {}).get("env") or {}) if k in wanted.secret_keys]
     shown = dict(plain_env=wanted.plain_env, secret_keys=wanted.secret_keys)
-    result = dict(changed=step.changed, template=public_view(step.after, **shown))
+    result = dict(changed=outcome.changed, template=public_view(outcome.after, **shown))
     if run.diff:
-        result["diff"] = dict(before=public_view(step.before, **shown) or {},
-                              after=public_view(step.after, changed_secrets=changed_secrets, **shown) or {})
+        result["diff"] = dict(before=public_view(outcome.before, **shown) or {},
+                              after=public_view(outcome.after, changed_secrets=changed_secrets if outcome.changed else [], **shown) or {})
     return result
 
 

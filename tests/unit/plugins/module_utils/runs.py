@@ -21,4 +21,4 @@ def converge_one(server, params, check_mode=False, wait_timeout=30):
     """What one tensorone_endpoint run does: (its Step, the Run, the module's result)."""
     run = run_for(server, dict(dict(state="present"), **dict(params, wait_timeout=wait_timeout)), check_mode)
     result = converge_endpoint(run)
-    return run.steps[0], run, result
+    return run.outcomes[0], run, result

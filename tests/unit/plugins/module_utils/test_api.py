@@ -129,13 +129,14 @@ def test_api_messages_are_carried():
 def test_lost_create_is_recovered_not_resent():
     lost = url_error(requests.exceptions.ConnectionError, ProtocolError("Connection aborted."))
     client = make_client([lost])
-    assert client.execute("mutation", retry_safe=False, applied=lambda: True) is None
+    recovered = client.execute("mutation", retry_safe=False, applied=lambda: {"id": "e1"})
+    assert isinstance(recovered, _api.Recovered) and recovered.value == {"id": "e1"}
     assert client.requests_sent == 1
 
 
 def test_lost_create_not_applied_is_sent_again():
     client = make_client([FakeResponse(502), ok({"saveEndpoint": {"id": "e2"}})])
-    assert client.execute("mutation", retry_safe=False, applied=lambda: False) == {"saveEndpoint": {"id": "e2"}}
+    assert client.execute("mutation", retry_safe=False, applied=lambda: None) == {"saveEndpoint": {"id": "e2"}}
     assert client.requests_sent == 2
 
 

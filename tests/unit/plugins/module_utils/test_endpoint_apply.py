@@ -55,8 +55,8 @@ def test_a_name_taken_by_a_concurrent_run_is_converged_not_failed(emulator):  # 
     step = plan_endpoint(endpoints.read(), FULL)  # reads an empty account
     emulator.call("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
                   {"i": {"name": "ep-one", "templateId": "tpl", "gpuIds": "AMPERE_48,ADA_48_PRO", "workersMax": 2}})
-    endpoints.apply([step], 30)
-    assert step.action == "update"
+    outcome = endpoints.apply([step], 30)[0]
+    assert step.action == "create" and outcome.action == "update"
     assert len(emulator.state()["endpoints"]) == 1
     assert stored(emulator)["ep-one"]["workersMax"] == 4 and stored(emulator)["ep-one"]["idleTimeout"] == 60
 

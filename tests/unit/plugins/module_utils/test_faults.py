@@ -65,7 +65,7 @@ class Runs:
         run = Run(client, dict(params, wait_timeout=wait_timeout), sleep=lambda seconds: None)
         try:
             converge_endpoint(run)
-            return run.steps[0]
+            return run.outcomes[0]
         finally:
             self.requests_sent += client.requests_sent
             self.retries_done += client.retries_done
@@ -380,9 +380,10 @@ def test_absent_of_an_endpoint_deleted_elsewhere_before_the_scale_down_reports_n
         if refused:
             endpoints.read_for_update([step.before["id"]])  # read in full before the other run: the scale-down is refused
         Runs(emulator).run(dict(state="absent", name="shared"))  # the other run
-        endpoints.apply([step], 30)
+        outcome = endpoints.apply([step], 30)[0]
         client.session.close()
-        assert (step.action, step.changed, step.after, run.actions) == ("none", False, None, []), refused
+        assert (outcome.action, outcome.changed, outcome.after, run.actions) == ("none", False, None, []), refused
+        assert step.action == "delete"  # the plan stays as planned; the outcome says what happened
         assert emulator.state()["endpoints"] == []
 
 

@@ -90,10 +90,11 @@ def test_values_read_from_the_service_are_masked_without_garbling_the_message(te
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(min_size=1, max_size=12))
+@given(st.text(min_size=1, max_size=12).filter(lambda value: value.strip("*")))
 def test_a_value_the_api_echoes_never_shows(value):
     """However short or odd, a value is masked in the forms an echoed input quotes it in:
-    JSON (and graphql-js, which prints strings as JSON does) and Python reprs (graphql-core)."""
+    JSON (and graphql-js, which prints strings as JSON does) and Python reprs (graphql-core). (A value
+    made of asterisks only is the mask itself: what is shown then cannot tell.)"""
     for echo in (json.dumps({"input": {"env": [{"key": "K", "value": value}]}}), repr({"key": "K", "value": value})):
         shown = mask_values(echo, [value])
         assert json.dumps(value) not in shown and repr(value) not in shown, shown
