@@ -139,11 +139,8 @@ class Client:
         self.redact = redactor(api_key, url)
         self._host = url_host(url)
         self.session = requests.Session()
-        self.session.headers.update({
-            "User-Agent": http_agent or USER_AGENT,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        })
+        self.session.headers.update({"User-Agent": http_agent or USER_AGENT, "Content-Type": "application/json",
+                                     "Accept": "application/json"})
         # The documented way to pass the key; the URL that carries it is never printed.
         self.session.params = {"api_key": api_key}
 

@@ -486,8 +486,10 @@ class Account(list):
         self.templates = templates
 
 
-class Endpoints(Resource):
-    """The endpoints of one module run (``_runner.Run``): reads, and the executor of planned Steps.
+class EndpointGateway:
+    """The API's side of the endpoints of one module run: the only place that sends their GraphQL
+    documents and reads or writes the API's spelling (through ``endpoint_from_api`` and
+    ``build_input``). Another transport would replace this class, not the planner or the executor.
 
     The comparison read selects the documented fields and those of the options
     the task sets (``options``), so a converged run costs one request on any
@@ -495,10 +497,9 @@ class Endpoints(Resource):
     (one request), so that an update sends them all back.
     """
 
-    kind = "endpoint"
-
     def __init__(self, run, options=()):
-        super(Endpoints, self).__init__(run)
+        self.run = run
+        self.client = run.client
         self.selection = Selection(FIELDS)
         self.wanted = tuple(FIELD_OF[o] for o in sorted(set(options)) if not FIELD_OF[o].documented)
         self.compared = DOCUMENTED_FIELDS + self.wanted
@@ -562,6 +563,40 @@ class Endpoints(Resource):
             else:
                 self.current.pop(endpoint_id, None)
 
+    def send_create(self, desired):
+        """Create; a lost response is looked up by name (``Resource.lookup``), never sent again blindly."""
+        reply = self.client.execute(self._save_document(self.selection), {"input": build_input(None, desired, self.selection)},
+                                    retry_safe=False, applied=self.lookup(desired["name"]))
+        return recovered(reply, lambda data: endpoint_from_api(data["saveEndpoint"]))
+
+    def send_update(self, endpoint, desired):
+        """Save ``desired`` over every field of ``endpoint`` as read in full (read now if it was not)."""
+        if endpoint["id"] not in self.current:
+            self.read_for_update([endpoint["id"]])
+        current = self.current.get(endpoint["id"])
+        if current is None:
+            raise self.gone(endpoint)
+        data = self.selection.execute(self.client, self._save_document, {"input": build_input(current, desired, self.selection)})
+        self.current.pop(endpoint["id"], None)  # read again before another save
+        return endpoint_from_api(data["saveEndpoint"])
+
+    def _save_document(self, selection):
+        return SAVE_MUTATION % (selection.select(self.compared), WORKERS_SELECTION)
+
+    def send_delete(self, endpoint_id):
+        self.client.execute(DELETE_MUTATION, {"id": endpoint_id})
+
+
+class Endpoints(EndpointGateway, Resource):
+    """The executor of the planned Steps of one module run's endpoints, in the order that frees worker
+    quota before using it, draining before deleting; the reads and saves are its gateway's."""
+
+    kind = "endpoint"
+
+    def __init__(self, run, options=()):
+        Resource.__init__(self, run)
+        EndpointGateway.__init__(self, run, options)
+
     def apply(self, steps, wait_timeout):
         """Carry the steps out in the order that frees worker quota before using it, and return an
         Outcome per step (also the run's ``outcomes``, for a failure's result):
@@ -618,24 +653,6 @@ class Endpoints(Resource):
         # A new one with every field the run would read back (another item's options may widen the read).
         return apply_desired(endpoint, desired, [f for f in self.compared if self.selection.has(f)])
 
-    def send_create(self, desired):
-        reply = self.client.execute(self._save_document(self.selection), {"input": build_input(None, desired, self.selection)},
-                                    retry_safe=False, applied=self.lookup(desired["name"]))
-        return recovered(reply, lambda data: endpoint_from_api(data["saveEndpoint"]))
-
-    def send_update(self, endpoint, desired):
-        if endpoint["id"] not in self.current:
-            self.read_for_update([endpoint["id"]])
-        current = self.current.get(endpoint["id"])
-        if current is None:
-            raise self.gone(endpoint)
-        data = self.selection.execute(self.client, self._save_document, {"input": build_input(current, desired, self.selection)})
-        self.current.pop(endpoint["id"], None)  # read again before another save
-        return endpoint_from_api(data["saveEndpoint"])
-
-    def _save_document(self, selection):
-        return SAVE_MUTATION % (selection.select(self.compared), WORKERS_SELECTION)
-
     def _scale_down(self, outcome):
         """Scale the endpoint of a delete to 0 workers; False if it turned out to be gone already."""
         endpoint = outcome.before
@@ -667,7 +684,7 @@ class Endpoints(Resource):
                 if running_workers(step.before):
                     continue
                 try:
-                    self.client.execute(DELETE_MUTATION, {"id": endpoint_id})
+                    self.send_delete(endpoint_id)
                 except APIError as exc:
                     if exc.kind != "graphql":
                         raise naming(step, exc)

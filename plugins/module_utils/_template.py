@@ -367,15 +367,15 @@ def validate_info(params):
 
 # --- reading and carrying out ------------------------------------------------
 
-class Templates(Resource):
-    """The templates of one module run (``_runner.Run``): reads, and one template's change. One read
-    costs one request: the templates with every field, and the endpoints (id, name, template) that
-    use them. ``wanted`` is what the task asks (None for the info module)."""
-
-    kind = "template"
+class TemplateGateway:
+    """The API's side of the templates of one module run: the only place that sends their GraphQL
+    documents and reads or writes the API's spelling (through ``template_from_api`` and
+    ``build_input``). One read costs one request: the templates with every field, and the endpoints
+    (id, name, template) that use them. ``wanted`` is what the task asks (None for the info module)."""
 
     def __init__(self, run, wanted=None):
-        super(Templates, self).__init__(run)
+        self.run = run
+        self.client = run.client
         self.wanted = wanted
         self.selection = Selection(FIELDS)
         self.wanted_fields = tuple(FIELD_OF[o] for o in sorted(wanted.options) if o != "name") if wanted else ()
@@ -408,22 +408,6 @@ class Templates(Resource):
         """The endpoints (as read) whose template is ``template_id``."""
         return [e for e in self.endpoints if e.get("templateId") == template_id]
 
-    # --- what the resource base asks of a model (``desired``: the task's options; the variables
-    # it manages, and which are secret, are the run's one ``wanted``) ---
-
-    def find(self, name):
-        return find_one(self.read(), "template", name=name, hint="rename or delete the others in the console")
-
-    def changes(self, template, desired):
-        return self.wanted.changes(template)
-
-    def predict(self, template, desired):
-        return self.wanted.apply(template)
-
-    def update_action(self, template, desired):
-        return "save template %r (%s): %s%s" % (template["name"], template["id"], ", ".join(self.changes(template, desired)),
-                                                _roll_note(self.users(template["id"])))
-
     def send_create(self, desired):
         reply = self._save(build_input(None, self.wanted, self.selection), self.lookup(self.wanted.name))
         return recovered(reply, lambda data: template_from_api(data["saveTemplate"] or {}, []))
@@ -443,6 +427,36 @@ class Templates(Resource):
                                   if k == "id" or selection.has(FIELD_BY_API.get(k, ENV)))}
         return self.selection.execute(self.client, lambda sel: SAVE_MUTATION % sel.select(FIELDS), variables,
                                       wanted=self.wanted_fields, retry_safe=False, applied=applied)
+
+    def send_delete(self, name):
+        self.client.execute(DELETE_MUTATION, {"name": name})
+
+
+class Templates(TemplateGateway, Resource):
+    """One template's change in one module run: the resource base's flows, the in-use refusal and
+    the delete's wait through the service's recently-used window; the reads and saves are its gateway's."""
+
+    kind = "template"
+
+    def __init__(self, run, wanted=None):
+        Resource.__init__(self, run)
+        TemplateGateway.__init__(self, run, wanted)
+
+    # --- what the resource base asks of a model (``desired``: the task's options; the variables
+    # it manages, and which are secret, are the run's one ``wanted``) ---
+
+    def find(self, name):
+        return find_one(self.read(), "template", name=name, hint="rename or delete the others in the console")
+
+    def changes(self, template, desired):
+        return self.wanted.changes(template)
+
+    def predict(self, template, desired):
+        return self.wanted.apply(template)
+
+    def update_action(self, template, desired):
+        return "save template %r (%s): %s%s" % (template["name"], template["id"], ", ".join(self.changes(template, desired)),
+                                                _roll_note(self.users(template["id"])))
 
     def retire(self, outcome, params):
         """Delete the template of ``outcome``, refused while an endpoint uses it (check mode: counting
@@ -464,7 +478,7 @@ class Templates(Resource):
         name = template["name"]
         while True:
             try:
-                self.client.execute(DELETE_MUTATION, {"name": name})
+                self.send_delete(name)
                 return
             except APIError as exc:
                 if exc.kind != "graphql":
