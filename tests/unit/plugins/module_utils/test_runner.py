@@ -56,7 +56,7 @@ def test_a_success_carries_actions_and_api_calls():
 
 def test_a_kind_outside_the_closed_list_is_a_bug_of_the_collection():
     with pytest.raises(ValueError):
-        ModelError("x", "some_new_kind")
+        raise ModelError("x", "some_new_kind")
 
 
 def test_the_documented_kinds_are_the_transports_and_the_collections():
