@@ -59,6 +59,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+# BEGIN GENERATED api_calls
 api_calls:
   description:
     - What the task cost in API requests, to keep an eye on rate limits.
@@ -78,6 +79,7 @@ api_calls:
           dropped connections); a create or template save sent again after the read found it was not carried out
           counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
+# END GENERATED api_calls
   sample: {requests: 2, retries: 0}
 endpoints:
   description:
@@ -120,12 +122,14 @@ serverless_discount:
       description: When the discount ends.
       type: str
   sample: null
+# BEGIN GENERATED failure
 failure:
   description:
     - Structured details of the failure, with its RV(tensorone.cloud.tensorone_endpoint#module:failure.kind),
       as M(tensorone.cloud.tensorone_endpoint) returns them.
   returned: failed
   type: dict
+# END GENERATED failure
   sample: {message: "Authentication failed (HTTP 401): check api_key (or the TENSORONE_API_KEY environment variable)",
            kind: auth, status: 401, attempts: 1, details: [Unauthorized]}
 """

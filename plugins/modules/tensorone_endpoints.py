@@ -67,6 +67,7 @@ options:
           - Name of the endpoint, 3 to 191 characters, unique in the account.
           - Required in every item; an item without it (or with V(null)) fails before any request.
         type: str
+      # BEGIN GENERATED endpoint-options
       template_id:
         description:
           - ID of the template the workers run. Required to create an endpoint, unless O(endpoints[].template) names it.
@@ -176,6 +177,7 @@ options:
         choices:
           - QB
           - LB
+      # END GENERATED endpoint-options
   prune:
     description:
       - Also delete (with drain) every endpoint of the account that O(endpoints) does not declare, neither by
@@ -240,6 +242,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+# BEGIN GENERATED api_calls
 api_calls:
   description:
     - What the task cost in API requests, to keep an eye on rate limits.
@@ -259,6 +262,7 @@ api_calls:
           dropped connections); a create or template save sent again after the read found it was not carried out
           counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
+# END GENERATED api_calls
   sample: {requests: 2, retries: 0}
 endpoints:
   description:
@@ -288,12 +292,14 @@ actions:
   elements: str
   sample: ["create endpoint 'team-a-llm'", "scale endpoint 'team-a-old' (i02xupws21hp6i) to 0 workers",
            "delete endpoint 'team-a-old' (i02xupws21hp6i)"]
+# BEGIN GENERATED failure
 failure:
   description:
     - Structured details of the failure, with its RV(tensorone.cloud.tensorone_endpoint#module:failure.kind),
       as M(tensorone.cloud.tensorone_endpoint) returns them.
   returned: failed
   type: dict
+# END GENERATED failure
   sample: {message: "Rate limited by the API (HTTP 429); gave up after 6 attempts (api_retries=5)", kind: rate_limit,
            status: 429, attempts: 6, details: []}
 """

@@ -210,6 +210,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+# BEGIN GENERATED api_calls
 api_calls:
   description:
     - What the task cost in API requests, to keep an eye on rate limits.
@@ -229,6 +230,7 @@ api_calls:
           dropped connections); a create or template save sent again after the read found it was not carried out
           counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
+# END GENERATED api_calls
   sample: {requests: 2, retries: 0}
 template:
   description:
@@ -321,12 +323,14 @@ actions:
   type: list
   elements: str
   sample: ["save template 'llm-worker' (xkhgg72fuo): image_name; rolls the workers of endpoint 'llm-inference' (jpnw0v75y3qoql)"]
+# BEGIN GENERATED failure
 failure:
   description:
     - Structured details of the failure, with its RV(tensorone.cloud.tensorone_endpoint#module:failure.kind),
       as M(tensorone.cloud.tensorone_endpoint) returns them.
   returned: failed
   type: dict
+# END GENERATED failure
   sample: {message: "The API returned an error: A template named \"llm-worker\" already exists.", kind: graphql, status: 200,
            attempts: 1, details: ["A template named \"llm-worker\" already exists."]}
 """

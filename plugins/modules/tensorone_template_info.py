@@ -66,6 +66,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+# BEGIN GENERATED api_calls
 api_calls:
   description:
     - What the task cost in API requests, to keep an eye on rate limits.
@@ -85,6 +86,7 @@ api_calls:
           dropped connections); a create or template save sent again after the read found it was not carried out
           counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
+# END GENERATED api_calls
   sample: {requests: 1, retries: 0}
 templates:
   description:
@@ -104,12 +106,14 @@ templates:
             container_disk_in_gb: 20, docker_args: python handler.py, env: {MODEL_NAME: "********"}, volume_in_gb: 0,
             volume_mount_path: null, is_serverless: true, readme: null, container_registry_auth_id: null, ports: null,
             start_script: null, is_public: false, endpoint_ids: [jpnw0v75y3qoql]}]
+# BEGIN GENERATED failure
 failure:
   description:
     - Structured details of the failure, with its RV(tensorone.cloud.tensorone_endpoint#module:failure.kind),
       as M(tensorone.cloud.tensorone_endpoint) returns them.
   returned: failed
   type: dict
+# END GENERATED failure
   sample: {message: "Authentication failed (HTTP 401): check api_key (or the TENSORONE_API_KEY environment variable)",
            kind: auth, status: 401, attempts: 1, details: [Unauthorized]}
 """
