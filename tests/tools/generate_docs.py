@@ -98,6 +98,10 @@ class GenerateError(Exception):
     pass
 
 
+def load_yaml(text):
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # the C parser where PyYAML has it: 10 times faster
+
+
 def read(root, path):
     with open(os.path.join(root, path)) as handle:
         return handle.read()
@@ -164,7 +168,7 @@ def without_sample(block):
 def module_names(root, path):
     """The options (its own and its doc fragments') and top-level return values of a module."""
     text = read(root, path)
-    doc = yaml.safe_load("\n".join(docstring_lines(text, "DOCUMENTATION", path)))
+    doc = load_yaml("\n".join(docstring_lines(text, "DOCUMENTATION", path)))
     options = set(doc.get("options") or {})
     for fragment in doc.get("extends_documentation_fragment") or []:
         parts = fragment.split(".")
@@ -174,8 +178,8 @@ def module_names(root, path):
         fragment_path = os.path.join(FRAGMENTS, parts[2] + ".py")
         for node in ast.walk(ast.parse(read(root, fragment_path))):
             if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == variable:
-                options.update((yaml.safe_load(ast.literal_eval(node.value)) or {}).get("options") or {})
-    returns = set(yaml.safe_load("\n".join(docstring_lines(text, "RETURN", path))) or {})
+                options.update((load_yaml(ast.literal_eval(node.value)) or {}).get("options") or {})
+    returns = set(load_yaml("\n".join(docstring_lines(text, "RETURN", path))) or {})
     return options, returns
 
 
