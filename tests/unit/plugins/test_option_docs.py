@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import ast
 import importlib.util
+import itertools
 import os
 import pathlib
 import shutil
@@ -157,7 +158,18 @@ def test_the_source_text_reaches_every_copy_with_its_references_converted(tree):
         assert returned["failure"]["contains"]["message"]["description"] == "What went wrong, see %s." % reference
         # the module's own sample stays
         assert returned["failure"]["sample"] == module_doc(ROOT_PATH, path, "RETURN")["failure"]["sample"]
+    # api_calls and failure: one sample each, the module's own (a second sample key would be a duplicate)
+    for path in generate_docs.RETURN_TARGETS:
+        for key in generate_docs.RETURN_KEYS:
+            assert samples_of(tree, path, key) == samples_of(ROOT_PATH, path, key) and len(samples_of(tree, path, key)) == 1, (path, key)
     assert generate_docs.main(["--check", "--root", str(tree)]) == 0
+
+
+def samples_of(tree, path, key):
+    """The sample lines of a top-level return value, read as text."""
+    lines = generate_docs.docstring_lines((tree / path).read_text(), "RETURN", path)
+    block = itertools.takewhile(lambda line: line.startswith((" ", "#")), lines[lines.index(key + ":") + 1:])
+    return [line for line in block if line.startswith("  sample:")]
 
 
 def test_a_reference_an_item_does_not_have_fails_naming_it_and_writes_nothing(tree, capsys):
