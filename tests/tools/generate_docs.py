@@ -98,6 +98,10 @@ class GenerateError(Exception):
     pass
 
 
+class NoRule(Exception):
+    """A reference in a copied option that no rule converts (its text is the message)."""
+
+
 def load_yaml(text):
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # the C parser where PyYAML has it: 10 times faster
 
@@ -141,15 +145,14 @@ def mapping_blocks(lines, indent):
 
 def section(lines, name):
     """The lines under a top-level key (`options:`), up to the next top-level line."""
-    for number, line in enumerate(lines):
-        if line == name + ":":
-            rest = []
-            for line in lines[number + 1:]:
-                if line.strip() and indent_of(line) == 0:
-                    break
-                rest.append(line)
-            return rest
-    return []
+    if name + ":" not in lines:
+        return []
+    rest = []
+    for line in lines[lines.index(name + ":") + 1:]:
+        if line.strip() and indent_of(line) == 0:
+            break
+        rest.append(line)
+    return rest
 
 
 def without_sample(block):
@@ -209,14 +212,17 @@ def option_copy(root, rule):
             return "%s.%s%s" % (rule["item"], name, rest)
         if markup == "O" and name in rule["references"]:
             return rule["references"][name] + rest
-        raise GenerateError("%s: option %s refers to %s(%s%s), which %s items do not have: add a rule to %s"
-                            % (path, option, markup, name, rest, rule["item"], THIS))
+        raise NoRule("%s(%s%s)" % (markup, name, rest))
 
     lines = []
     for option, block in options:
         if option in rule["by_hand"] or option in rule["not_items"]:
             continue
-        lines.extend(convert_references(line, convert) for line in block)
+        try:
+            lines.extend([convert_references(line, convert) for line in block])
+        except NoRule as reference:
+            raise GenerateError("%s: option %s refers to %s, which %s items do not have: add a rule to %s"
+                                % (path, option, reference, rule["item"], THIS))
         if option in rule.get("no_log", ()):
             lines.append("    no_log: true")
     return lines
@@ -240,7 +246,7 @@ def return_copy(root, key, target):
 
 
 def regions(root):
-    """{target path: {region: its lines at indent 0}}, every generated region of every target."""
+    """{target path: {region: (source path, its lines, the indent of their keys)}}, for every target."""
     wanted = {}
     for rule in OPTION_COPIES:
         wanted.setdefault(rule["target"], {})[rule["region"]] = (rule["source"], option_copy(root, rule), 2)
