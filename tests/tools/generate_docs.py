@@ -201,7 +201,7 @@ def option_copy(root, rule):
     """The lines of rule's region: the source's options an item has, as the item's, references converted."""
     path = rule["source"]
     options = mapping_blocks(section(docstring_lines(read(root, path), "DOCUMENTATION", path), "options"), 2)
-    names = [name for name, _ in options]
+    names = [option[0] for option in options]
     missing = set(rule["by_hand"] + rule["not_items"]) - set(names)
     if missing:
         raise GenerateError("%s: the rules of %s name options %s no longer documents: %s" % (THIS, rule["target"], path, sorted(missing)))
@@ -297,7 +297,7 @@ def rewrite(text, path, wanted):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the files that would change")
     parser.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     args = parser.parse_args(argv)
@@ -312,7 +312,7 @@ def main(argv=None):
     except GenerateError as error:
         print("generate_docs: %s" % error)
         return 2
-    stale = [path for path, _, _ in changes]
+    stale = [change[0] for change in changes]
     for path, text, new in changes:
         if args.check:
             sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True), path, path + " (generated)"))
