@@ -34,7 +34,7 @@ UNITS_ONCE := tests/unit/emulator tests/unit/plugins/module_utils/test_faults.py
 UNITS_EVERY_CORE = $(filter-out $(UNITS_ONCE) tests/unit/emulator/%,$(shell cd $(ROOT) && find tests/unit -name 'test_*.py' | sort))
 
 # cheap checks first, then the longest gates
-GATES := action-group changelog-lint lint docs-lint units-once $(MATRIX:%=integration-%) integration-documented \
+GATES := action-group docs-generated changelog-lint lint docs-lint units-once $(MATRIX:%=integration-%) integration-documented \
 	$(foreach v,$(MATRIX),sanity-$(v) units-$(v)) galaxy-importer docs-build ee-check runner-check
 JOBS ?= 2
 KEEP_GOING ?= 1
@@ -139,6 +139,10 @@ build: copy venv  ## the collection tarball, in build/ (the files git would comm
 action-group: venv  ## meta/runtime.yml's action group `all` lists exactly the modules
 	$(gate)
 	$(VENV)/bin/python $(TOOLS)/check_action_group.py $(ROOT)
+
+docs-generated: venv  ## the docs tests/tools/generate_docs.py copies from one source (item options, role options, shared return values) are up to date
+	$(gate)
+	$(VENV)/bin/python $(TOOLS)/generate_docs.py --check --root $(ROOT)
 
 changelog-lint: venv copy  ## changelog fragments and changelogs/changelog.yaml
 	$(gate)

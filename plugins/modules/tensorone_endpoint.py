@@ -40,6 +40,8 @@ attributes:
   diff_mode:
     description: Returns the managed fields before and after, for create, update and delete.
     support: full
+# tests/tools/generate_docs.py copies these options into the endpoints[] items of tensorone_endpoints and the endpoints role's endpoints_list (but
+# state, id, name and wait_timeout); make docs-generated checks the copies.
 options:
   state:
     description:
@@ -125,8 +127,8 @@ options:
     type: int
   workers_min:
     description:
-      - Always-on workers, 0 or more, at most O(workers_max) (or the endpoint's current maximum when O(workers_max) is not
-        set, or 3, the create default, for a new endpoint).
+      - Always-on workers, 0 or more, at most O(workers_max) (or the endpoint's current maximum when O(workers_max)
+        is not set, or 3, the create default, for a new endpoint).
     type: int
   workers_max:
     description:
@@ -225,6 +227,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+# tests/tools/generate_docs.py copies api_calls and failure (but their samples) into every other module's RETURN.
 api_calls:
   description:
     - What the task cost in API requests, to keep an eye on rate limits.

@@ -66,6 +66,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+# BEGIN GENERATED api_calls by tests/tools/generate_docs.py from plugins/modules/tensorone_endpoint.py: edit it there, not here
 api_calls:
   description:
     - What the task cost in API requests, to keep an eye on rate limits.
@@ -85,6 +86,7 @@ api_calls:
           dropped connections); a create or template save sent again after the read found it was not carried out
           counts too. RV(ignore:api_calls.requests) minus this is the number of distinct requests.
       type: int
+# END GENERATED api_calls
   sample: {requests: 1, retries: 0}
 templates:
   description:
@@ -104,12 +106,51 @@ templates:
             container_disk_in_gb: 20, docker_args: python handler.py, env: {MODEL_NAME: "********"}, volume_in_gb: 0,
             volume_mount_path: null, is_serverless: true, readme: null, container_registry_auth_id: null, ports: null,
             start_script: null, is_public: false, endpoint_ids: [jpnw0v75y3qoql]}]
+# BEGIN GENERATED failure by tests/tools/generate_docs.py from plugins/modules/tensorone_endpoint.py: edit it there, not here
 failure:
   description:
-    - Structured details of the failure, with its RV(tensorone.cloud.tensorone_endpoint#module:failure.kind),
-      as M(tensorone.cloud.tensorone_endpoint) returns them.
+    - Structured details of the failure, so that a playbook can branch on RV(failure.kind) instead of parsing the message.
+    - Not returned when Ansible's own argument checks fail (a missing required option, a wrong type).
   returned: failed
   type: dict
+  contains:
+    message:
+      description: What went wrong.
+      type: str
+    kind:
+      description:
+        - One of V(auth), V(graphql), V(http), V(connection), V(timeout), V(rate_limit).
+        - V(auth) is the API refusing the key (HTTP 401, or a JSON HTTP 403) or an operation as unauthorized.
+          V(graphql) is the API refusing the request or reporting an error in its GraphQL answer.
+        - "V(http) is any other answer that is not a GraphQL result. That includes answers of the service's edge, its CDN,
+          which are not JSON. HTTP 403 with a body that is not JSON, such as C(error code: 1010), means the edge refused
+          the client before the API saw the request, often for its User-Agent: the message says so and names
+          O(http_agent); the key is not the cause. An HTML page or an empty body says what came back (with the page's
+          title when short) and the status; HTTP 502, 503 and 504 are retried first."
+        - V(connection) and V(timeout) are failures to get an answer; V(rate_limit) is HTTP 429, after the retries or with a C(Retry-After) too long to wait.
+        - The collection's own refusals have their kinds too. V(invalid_option) is an option it cannot use, alone or with
+          the resource as read. V(create_needs), the resource does not exist and the task lacks what a create needs.
+          V(not_found), an ID selects nothing, or a resource the task names (a template) does not exist. V(ambiguous),
+          several resources have the name, or two items select one resource. V(name_taken), a rename onto another
+          resource's name. V(prune_guard), a prune that could empty the account by a slip, or more than O(tensorone.cloud.tensorone_endpoints#module:prune_max).
+          V(list_incomplete), the API's list stops at its cap of 400 endpoints, so the account is not fully known.
+          V(in_use), a delete refused while something uses the resource. V(unsupported), the service lacks a field or
+          an operation the task needs. V(gone), the resource was deleted since the run read it. V(wait_timeout), a drain
+          or a delete did not finish within O(tensorone.cloud.tensorone_endpoint#module:wait_timeout). V(bug), an unexpected error of the collection.
+      type: str
+      choices: [auth, graphql, http, connection, timeout, rate_limit, invalid_option, create_needs, not_found, ambiguous,
+                name_taken, prune_guard, list_incomplete, in_use, unsupported, gone, wait_timeout, bug]
+    status:
+      description: HTTP status, if a response came (V(null) for the collection's own refusals).
+      type: int
+    attempts:
+      description: How many times the request was sent (V(null) for the collection's own refusals).
+      type: int
+    details:
+      description: The API's own error messages.
+      type: list
+      elements: str
+# END GENERATED failure
   sample: {message: "Authentication failed (HTTP 401): check api_key (or the TENSORONE_API_KEY environment variable)",
            kind: auth, status: 401, attempts: 1, details: [Unauthorized]}
 """
