@@ -269,6 +269,9 @@ class EmulatorServer:
     def faults(self):
         return self.emulator.faults()
 
+    def seed(self, **lists):
+        return self.emulator.seed(**lists)
+
     def seed_endpoints(self, endpoints):
         return self.emulator.seed_endpoints(endpoints)
 
