@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 from urllib.parse import parse_qs
@@ -25,6 +24,7 @@ from graphql.language import (
     ObjectValueNode, OperationDefinitionNode, VariableNode,
 )
 
+from . import persistence
 from .faults import FAULT_429, FAULT_DROP, FAULT_EDGE_403, FAULT_HTML_200, FAULT_RESET, Faults
 from .state import MUTATION_KINDS, MUTATIONS, TEMPLATE_RECENT_USE_SECONDS, USER_ID, ApiError, Store
 
@@ -362,7 +362,7 @@ class Emulator:
         self._root = self._root_resolvers()
         self.state_file = state_file
         if state_file and os.path.exists(state_file):
-            self._load_state_file()
+            persistence.load(state_file, self.store)
 
     # -- configuration -----------------------------------------------------
 
@@ -433,31 +433,9 @@ class Emulator:
             self._persist()
 
     def _persist(self):
-        """Write the state file atomically (temp file + rename) if there is one."""
-        if not self.state_file:
-            return
-        payload = {"format": 1}
-        payload.update(self.store.state(persistent=True))
-        directory = os.path.dirname(os.path.abspath(self.state_file))
-        handle, temp_path = tempfile.mkstemp(prefix=".emulator-state-", dir=directory)
-        try:
-            with os.fdopen(handle, "w") as temp_file:
-                json.dump(payload, temp_file, indent=1)
-                temp_file.flush()
-                os.fsync(temp_file.fileno())
-            os.replace(temp_path, self.state_file)
-        except BaseException:
-            os.unlink(temp_path)
-            raise
-
-    def _load_state_file(self):
-        with open(self.state_file) as state_file:
-            data = json.load(state_file)
-        if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
-            raise ValueError("state file %s: expected an object with an endpoints list" % self.state_file)
-        self.store.clear()
-        for table in self.store.seed_order:
-            table.seed(data.get(table.KEY) or [])
+        """Write the state file if there is one."""
+        if self.state_file:
+            persistence.save(self.state_file, self.store)
 
     # -- log ---------------------------------------------------------------
 
