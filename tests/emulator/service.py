@@ -24,7 +24,7 @@ from graphql.language import (
     ObjectValueNode, OperationDefinitionNode, VariableNode,
 )
 
-from . import persistence
+from . import control_routes, persistence
 from .faults import FAULT_429, FAULT_DROP, FAULT_EDGE_403, FAULT_HTML_200, FAULT_RESET, Faults
 from .state import MUTATION_KINDS, MUTATIONS, TEMPLATE_RECENT_USE_SECONDS, USER_ID, ApiError, Store
 
@@ -59,7 +59,6 @@ PROFILES = ("full", "documented")
 DEFAULT_PROFILE = "full"
 DISCOUNT_TYPES = ("SERVERLESS", "SERVERLESS_LO_VRAM", "SERVERLESS_HI_VRAM")
 GRAPHQL_PATH = "/graphql"
-CONTROL_PREFIX = "/_emulator"
 
 UNAUTHORIZED = "Unauthorized"
 TOO_MANY_REQUESTS = "Too many requests"
@@ -657,44 +656,9 @@ class Emulator:
     # -- control paths -----------------------------------------------------
 
     def handle_control(self, method, path, body, query_string=""):
-        """Answer a /_emulator/... request. No key needed; none is ever echoed.
-
-        A POST's payload is its JSON body, a GET's its query parameters
-        (GET /_emulator/state?fields=all).
-        """
-        routes = {
-            ("GET", "/health"): lambda payload: {"ok": True},
-            ("GET", "/state"): lambda payload: self.state(**payload),
-            ("GET", "/log"): lambda payload: self.log(),
-            ("POST", "/log/clear"): lambda payload: self.clear_log() or {"ok": True},
-            ("POST", "/reset"): lambda payload: self.reset() or {"ok": True},
-            ("GET", "/config"): lambda payload: self.config(),
-            ("POST", "/config"): lambda payload: self.configure(**payload),
-            ("GET", "/faults"): lambda payload: self.faults(),
-            ("POST", "/faults"): lambda payload: self.set_faults(**payload),
-            ("POST", "/seed"): lambda payload: self.seed(**payload),
-        }
-        sub_path = path[len(CONTROL_PREFIX):]
-        handler = routes.get((method, sub_path))
-        if handler is None:
-            if any(route_path == sub_path for _method, route_path in routes):
-                allowed = ", ".join(sorted(m for m, route_path in routes if route_path == sub_path))
-                return json_reply(405, {"error": "method not allowed"}, [("Allow", allowed)])
-            return json_reply(404, {"error": "no such control path"})
-        payload = {}
-        if method == "GET":
-            payload = dict((name, values[-1]) for name, values in parse_qs(query_string or "").items())
-        if method == "POST" and body and body.strip():
-            try:
-                payload = json.loads(body.decode("utf-8"))
-            except ValueError:
-                return json_reply(400, {"error": "body must be JSON"})
-            if not isinstance(payload, dict):
-                return json_reply(400, {"error": "body must be a JSON object"})
-        try:
-            return json_reply(200, handler(payload))
-        except (ValueError, TypeError) as error:
-            return json_reply(400, {"error": str(error)})
+        """Answer a /_emulator/... request (control_routes). No key needed; none is ever echoed."""
+        status, payload, headers = control_routes.handle(self, method, path, body, query_string)
+        return json_reply(status, payload, headers)
 
 
 def _decode_body(headers, body):
