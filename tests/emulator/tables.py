@@ -9,10 +9,9 @@ __metaclass__ = type
 # subclass (endpoints.py, templates.py); state.Store holds them. Plain
 # Python, NOT thread-safe: service.Emulator serialises access with its lock.
 
-import collections
 import copy
 import itertools
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 ID_LENGTH = 14
 INT_MIN, INT_MAX = -2 ** 31, 2 ** 31 - 1
@@ -35,7 +34,7 @@ class SeedError(ValueError):
     """Malformed seed or state-file data (a control-path 400)."""
 
 
-class Mutation(collections.namedtuple("Mutation", ["field", "kind", "update_kind", "apply"])):
+class Mutation(namedtuple("Mutation", ["field", "kind", "update_kind", "apply"])):
     """One mutation field of the schema, the kind the request log counts it as, and what it does.
 
     A save has an update_kind: its kind when its input has an id (kind
