@@ -124,6 +124,10 @@ SEED_KINDS = dict(
     + [("instanceIds", "str_list"), ("modelReferences", "str_list"), ("flashBootType", ("enum", FLASH_BOOT_TYPES)),
        ("env", ENV_KIND), ("networkVolumeIds", ("objects", ("networkVolumeId", "dataCenterId")))]
 )
+# A new seeded endpoint: the create defaults and the read-only ones.
+SEED_DEFAULTS = OrderedDict(
+    list(OPTIONAL_DEFAULTS.items()) + list(READ_ONLY_DEFAULTS.items()) + [("type", DEFAULT_TYPE), ("version", FIRST_VERSION)]
+)
 NETWORK_VOLUME_KINDS = {"id": "str", "name": "str", "size": "int", "dataCenterId": "str"}
 CLUSTER_KINDS = {"id": "str", "desiredStatus": ("enum", CLUSTER_STATUSES), "lastStatusChange": "str", "machineId": "str",
                  "createdAt": "str", "version": "int", "drainRemaining": "number"}
@@ -157,9 +161,7 @@ class Endpoints(Table):
     SEED_RANK = 1  # after the templates an endpoint refers to
     FIELDS = ENDPOINT_FIELDS
     DOCUMENTED_FIELDS = DOCUMENTED_FIELDS
-    SEED_DEFAULTS = OrderedDict(
-        list(OPTIONAL_DEFAULTS.items()) + list(READ_ONLY_DEFAULTS.items()) + [("type", DEFAULT_TYPE), ("version", FIRST_VERSION)]
-    )
+    SEED_DEFAULTS = SEED_DEFAULTS
     SEED_ONLY = ("clusters",)
     DERIVED = {"computeType": "computeType is derived from instanceIds (CPU when non-empty): seed instanceIds instead"}
     MSG_NOT_FOUND = MSG_NOT_FOUND

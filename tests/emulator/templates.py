@@ -52,6 +52,8 @@ SEED_KINDS = dict(
     + [(field, "bool") for field in ("isServerless", "isPublic")]
     + [("env", ENV_KIND)]
 )
+# A new seeded template: the create defaults, no volume, no arguments, no environment.
+SEED_DEFAULTS = OrderedDict(list(TEMPLATE_OPTIONAL_DEFAULTS.items()) + [("volumeInGb", 0), ("dockerArgs", ""), ("env", [])])
 
 
 class Templates(Table):
@@ -62,9 +64,7 @@ class Templates(Table):
     ID_LENGTH = TEMPLATE_ID_LENGTH
     SEED_RANK = 0
     FIELDS = TEMPLATE_FIELDS
-    SEED_DEFAULTS = OrderedDict(
-        list(TEMPLATE_OPTIONAL_DEFAULTS.items()) + [("volumeInGb", 0), ("dockerArgs", ""), ("env", [])]
-    )
+    SEED_DEFAULTS = SEED_DEFAULTS
     DERIVED = {"boundEndpointId": "boundEndpointId is derived from the endpoints' templateId: seed an endpoint instead"}
     MSG_NOT_FOUND = MSG_TEMPLATE_NOT_FOUND
     MSG_NAME_TAKEN = MSG_TEMPLATE_NAME_TAKEN
