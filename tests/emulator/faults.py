@@ -9,8 +9,8 @@ __metaclass__ = type
 import copy
 import random
 
-# Endpoint mutations (saveEndpoint without / with id, deleteEndpoint), then template ones.
-MUTATION_KINDS = ("create", "update", "delete", "template_create", "template_update", "template_delete")
+# The kinds drop_after_apply takes: every table's mutation kinds (state.TABLES).
+from .state import MUTATION_KINDS
 
 DEFAULT_FAULTS = {
     "rate_429": 0.0,

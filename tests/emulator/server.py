@@ -14,7 +14,8 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode, urlsplit
 
-from .service import CONTROL_PREFIX, DEFAULT_PROFILE, GRAPHQL_PATH, MAX_BODY_BYTES, Emulator, json_reply
+from .control_routes import CONTROL_PREFIX
+from .service import DEFAULT_PROFILE, GRAPHQL_PATH, MAX_BODY_BYTES, Emulator, json_reply
 from .state import TEMPLATE_RECENT_USE_SECONDS
 
 LOOPBACK_HOSTS = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1", "::1": "::1"}
@@ -268,6 +269,9 @@ class EmulatorServer:
 
     def faults(self):
         return self.emulator.faults()
+
+    def seed(self, **lists):
+        return self.emulator.seed(**lists)
 
     def seed_endpoints(self, endpoints):
         return self.emulator.seed_endpoints(endpoints)

@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 from urllib.parse import parse_qs
@@ -25,8 +24,9 @@ from graphql.language import (
     ObjectValueNode, OperationDefinitionNode, VariableNode,
 )
 
-from .faults import FAULT_429, FAULT_DROP, FAULT_EDGE_403, FAULT_HTML_200, FAULT_RESET, MUTATION_KINDS, Faults
-from .state import TEMPLATE_RECENT_USE_SECONDS, USER_ID, ApiError, Store
+from . import control_routes, persistence
+from .faults import FAULT_429, FAULT_DROP, FAULT_EDGE_403, FAULT_HTML_200, FAULT_RESET, Faults
+from .state import MUTATION_KINDS, MUTATIONS, TEMPLATE_RECENT_USE_SECONDS, USER_ID, ApiError, Store
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")
 # The profiles: "full" (the default) serves schema.graphql, the real schema;
@@ -59,7 +59,6 @@ PROFILES = ("full", "documented")
 DEFAULT_PROFILE = "full"
 DISCOUNT_TYPES = ("SERVERLESS", "SERVERLESS_LO_VRAM", "SERVERLESS_HI_VRAM")
 GRAPHQL_PATH = "/graphql"
-CONTROL_PREFIX = "/_emulator"
 
 UNAUTHORIZED = "Unauthorized"
 TOO_MANY_REQUESTS = "Too many requests"
@@ -82,9 +81,6 @@ COUNTER_NAMES = (
     + MUTATION_KINDS + tuple("applied_" + kind for kind in MUTATION_KINDS)
     + ("faults", "unauthorized")
 )
-# Mutation field -> (kind without id, kind with id); a delete has one kind.
-SAVE_KINDS = {"saveEndpoint": ("create", "update"), "saveTemplate": ("template_create", "template_update")}
-DELETE_KINDS = {"deleteEndpoint": "delete", "deleteTemplate": "template_delete"}
 
 # A variable whose NAME looks like a credential is redacted whatever its value.
 _SECRET_NAME = re.compile(r"api[_-]?key|(^|_)key$|token|secret|passw|authori[sz]ation|credential|bearer", re.IGNORECASE)
@@ -199,12 +195,12 @@ def _root_fields(selection_set, fragments, seen):
 
 def _mutation_kind(field, variables):
     """create/update/delete from the document alone (for requests never executed)."""
-    name = field.name.value
-    if name in DELETE_KINDS:
-        return DELETE_KINDS[name]
-    if name not in SAVE_KINDS:
+    mutation = MUTATIONS.get(field.name.value)
+    if mutation is None:
         return None
-    create, update = SAVE_KINDS[name]
+    if mutation.update_kind is None:
+        return mutation.kind
+    create, update = mutation.kind, mutation.update_kind
     # graphql-core 3.3 leaves absent lists as None, 3.2 as empty lists.
     for argument in field.arguments or ():
         if argument.name.value != "input":
@@ -362,19 +358,16 @@ class Emulator:
         self._seq = 0
         self._counters = dict.fromkeys(COUNTER_NAMES, 0)
         self._apply_config(copy.deepcopy(self._startup_config))
+        self._root = self._root_resolvers()
         self.state_file = state_file
         if state_file and os.path.exists(state_file):
-            self._load_state_file()
+            persistence.load(state_file, self.store)
 
     # -- configuration -----------------------------------------------------
 
     def _apply_config(self, changes):
         self._config.update(changes)
-        self.store.drain_seconds = self._config["drain_seconds"]
-        self.store.worker_quota = self._config["worker_quota"]
-        self.store.set_templates(self._config["templates"])
-        self.store.list_cap = self._config["list_cap"]
-        self.store.template_recent_use_seconds = self._config["template_recent_use_seconds"]
+        self.store.configure(self._config)
         self.schema, self._documents = _shared_schema(self._config["profile"])
 
     def configure(self, **changes):
@@ -409,21 +402,23 @@ class Emulator:
         """{"endpoints": [...], "templates": [...]}: the endpoints' documented fields (default), or every
         stored one with fields="all"; the templates with every stored field either way."""
         with self._lock:
-            return {"endpoints": self.store.dump(fields), "templates": self.store.dump_templates()}
+            return self.store.state(fields)
+
+    def seed(self, **lists):
+        """seed(endpoints=[...], templates=[...]): insert or patch records verbatim, bypassing the business
+        rules; every list is checked before any is stored. Answers each table's stored list."""
+        with self._lock:
+            answer = self.store.seed(copy.deepcopy(lists))
+            self._persist()
+            return answer
 
     def seed_endpoints(self, endpoints):
         """Insert or patch endpoints verbatim, bypassing the business rules."""
-        with self._lock:
-            self.store.seed(copy.deepcopy(endpoints))
-            self._persist()
-            return self.store.dump()
+        return self.seed(endpoints=endpoints)["endpoints"]
 
     def seed_templates(self, templates):
         """Insert or patch templates verbatim, bypassing the business rules."""
-        with self._lock:
-            self.store.seed_templates(copy.deepcopy(templates))
-            self._persist()
-            return self.store.dump_templates()
+        return self.seed(templates=templates)["templates"]
 
     def reset(self):
         """Back to startup: no endpoints, empty log, no faults, startup config and seed."""
@@ -437,30 +432,9 @@ class Emulator:
             self._persist()
 
     def _persist(self):
-        """Write the state file atomically (temp file + rename) if there is one."""
-        if not self.state_file:
-            return
-        payload = {"format": 1, "endpoints": self.store.dump(persistent=True), "templates": self.store.dump_templates()}
-        directory = os.path.dirname(os.path.abspath(self.state_file))
-        handle, temp_path = tempfile.mkstemp(prefix=".emulator-state-", dir=directory)
-        try:
-            with os.fdopen(handle, "w") as temp_file:
-                json.dump(payload, temp_file, indent=1)
-                temp_file.flush()
-                os.fsync(temp_file.fileno())
-            os.replace(temp_path, self.state_file)
-        except BaseException:
-            os.unlink(temp_path)
-            raise
-
-    def _load_state_file(self):
-        with open(self.state_file) as state_file:
-            data = json.load(state_file)
-        if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):
-            raise ValueError("state file %s: expected an object with an endpoints list" % self.state_file)
-        self.store.clear()
-        self.store.seed_templates(data.get("templates") or [])
-        self.store.seed(data["endpoints"])
+        """Write the state file if there is one."""
+        if self.state_file:
+            persistence.save(self.state_file, self.store)
 
     # -- log ---------------------------------------------------------------
 
@@ -620,7 +594,7 @@ class Emulator:
         context = _Context(read_only)
         with self._lock:
             result = execute_sync(
-                schema, prepared.document, root_value=self._root(context), context_value=context,
+                schema, prepared.document, root_value=self._root, context_value=context,
                 variable_values=request["variables"], operation_name=request["operationName"],
             )
             if context.kinds:
@@ -643,114 +617,48 @@ class Emulator:
             return self._record(entry, json_reply(400, {"errors": [e.formatted for e in result.errors]}))
         return self._record(entry, json_reply(200, result.formatted), refused=context.refused)
 
-    def _root(self, context):
-        """Root value: graphql-core's default resolver calls these with (info, **args)."""
-        store = self.store
+    def _root_resolvers(self):
+        """Root value: graphql-core's default resolver calls these with (info, **args); info.context is
+        the request's _Context. myself, then every table's mutations."""
+        root = {"myself": self._myself}
+        for table in self.store.tables.values():
+            for mutation in table.MUTATIONS:
+                root[mutation.field] = self._mutation_resolver(table, mutation)
+        return root
 
-        def myself(_info):
-            context.executed = True
-            if self._faults.settings["myself_null"]:
-                return None
-            discount = self._config["discount"]
-            return {
-                "id": USER_ID,
-                "endpoints": lambda _info: store.list_endpoints(),
-                "endpoint": lambda _info, **args: store.get_endpoint(args["id"]),
-                "serverlessDiscount": None if discount is None else dict(discount, userId=USER_ID),
-                "podTemplates": lambda _info: store.list_templates(),
-            }
+    def _myself(self, info):
+        info.context.executed = True
+        if self._faults.settings["myself_null"]:
+            return None
+        discount = self._config["discount"]
+        return dict(self.store.read_fields, id=USER_ID,
+                    serverlessDiscount=None if discount is None else dict(discount, userId=USER_ID))
 
-        def mutate(kind, action):
+    @staticmethod
+    def _mutation_resolver(table, mutation):
+        def resolve(info, **args):
+            context = info.context
+            kind = mutation.kind_of(args)
             context.executed = True
             context.kinds.append(kind)
             if context.read_only:
                 context.refused = True
                 raise GraphQLError(UNAUTHORIZED)
             try:
-                result = action()
+                result = mutation.apply(table, args)
             except ApiError as error:
                 raise GraphQLError(str(error)) from error
             context.applied_kinds.append(kind)
             return result
 
-        def save_endpoint(_info, **args):
-            fields = args["input"]
-            return mutate("update" if fields.get("id") is not None else "create", lambda: store.save_endpoint(fields))
-
-        def delete_endpoint(_info, **args):
-            # Falls through to None: deleteEndpoint answers null on success (observed).
-            mutate("delete", lambda: store.delete_endpoint(args["id"]))
-
-        def save_template(_info, **args):
-            # saveTemplate(input: SaveTemplateInput) is nullable in the real schema: the schema's
-            # non-null fields do the checks; a missing input is the store's "name is required."
-            fields = args.get("input") or {}
-            kind = "template_update" if fields.get("id") is not None else "template_create"
-            return mutate(kind, lambda: store.save_template(fields))
-
-        def delete_template(_info, **args):
-            # Falls through to None: deleteTemplate answers null on success (documented).
-            mutate("template_delete", lambda: store.delete_template(args["templateName"]))
-
-        return {"myself": myself, "saveEndpoint": save_endpoint, "deleteEndpoint": delete_endpoint,
-                "saveTemplate": save_template, "deleteTemplate": delete_template}
+        return resolve
 
     # -- control paths -----------------------------------------------------
 
     def handle_control(self, method, path, body, query_string=""):
-        """Answer a /_emulator/... request. No key needed; none is ever echoed.
-
-        A POST's payload is its JSON body, a GET's its query parameters
-        (GET /_emulator/state?fields=all).
-        """
-        routes = {
-            ("GET", "/health"): lambda payload: {"ok": True},
-            ("GET", "/state"): lambda payload: self.state(**payload),
-            ("GET", "/log"): lambda payload: self.log(),
-            ("POST", "/log/clear"): lambda payload: self.clear_log() or {"ok": True},
-            ("POST", "/reset"): lambda payload: self.reset() or {"ok": True},
-            ("GET", "/config"): lambda payload: self.config(),
-            ("POST", "/config"): lambda payload: self.configure(**payload),
-            ("GET", "/faults"): lambda payload: self.faults(),
-            ("POST", "/faults"): lambda payload: self.set_faults(**payload),
-            ("POST", "/seed"): self._control_seed,
-        }
-        sub_path = path[len(CONTROL_PREFIX):]
-        handler = routes.get((method, sub_path))
-        if handler is None:
-            if any(route_path == sub_path for _method, route_path in routes):
-                allowed = ", ".join(sorted(m for m, route_path in routes if route_path == sub_path))
-                return json_reply(405, {"error": "method not allowed"}, [("Allow", allowed)])
-            return json_reply(404, {"error": "no such control path"})
-        payload = {}
-        if method == "GET":
-            payload = dict((name, values[-1]) for name, values in parse_qs(query_string or "").items())
-        if method == "POST" and body and body.strip():
-            try:
-                payload = json.loads(body.decode("utf-8"))
-            except ValueError:
-                return json_reply(400, {"error": "body must be JSON"})
-            if not isinstance(payload, dict):
-                return json_reply(400, {"error": "body must be a JSON object"})
-        try:
-            return json_reply(200, handler(payload))
-        except (ValueError, TypeError) as error:
-            return json_reply(400, {"error": str(error)})
-
-    def _control_seed(self, payload):
-        """{"endpoints": [...]} and/or {"templates": [...]}: both lists are checked before either is
-        stored, so a bad entry changes nothing; the templates go first (endpoints refer to them)."""
-        if not payload or set(payload) - {"endpoints", "templates"}:
-            raise ValueError('expected {"endpoints": [...]} and/or {"templates": [...]}')
-        with self._lock:
-            self.store.check_seed(payload.get("endpoints", []))
-            self.store.check_template_seed(payload.get("templates", []))
-            answer = {}
-            if "templates" in payload:
-                answer["templates"] = self.seed_templates(payload["templates"])
-            if "endpoints" in payload:
-                answer["endpoints"] = self.seed_endpoints(payload["endpoints"])
-            return answer
+        """Answer a /_emulator/... request (control_routes). No key needed; none is ever echoed."""
+        status, payload, headers = control_routes.handle(self, method, path, body, query_string)
+        return json_reply(status, payload, headers)
 
 
 def _decode_body(headers, body):
