@@ -254,7 +254,7 @@ runner-check: build  ## tensorone.cloud.demo through ansible-runner, key injecte
 	PATH="$(VENV_PATH)" $(VENV)/bin/python $(TOOLS)/check_runner.py --tarball $(TARBALL)
 
 # --- the demo: the collection as a user has it (the tarball, installed) ------------------
-# demo_env(dir, venv): collections installed in DIR only, Ansible from VENV; the modules run on .venv's Python (requests, graphql-core)
+# demo_env(dir, venv): collections installed in DIR only, Ansible from VENV
 demo_env = ANSIBLE_COLLECTIONS_PATH=$(1)/collections ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false ANSIBLE_HOME=$(1)/ansible-home \
 	ANSIBLE_LOCAL_TEMP=$(1)/tmp/ansible-local ANSIBLE_REMOTE_TMP=$(1)/tmp/ansible-remote ANSIBLE_LOCALHOST_WARNING=false \
 	ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_PYTHON_INTERPRETER=$(VENV)/bin/python \
@@ -275,12 +275,13 @@ demo-live: demo-install  ## the same against the service: TENSORONE_API_KEY, DEM
 
 # The tarball on each core, as users get it: that core's ansible-galaxy installs it and its
 # ansible-playbook plays tensorone.cloud.demo (which checks each step) against the emulator.
+# The modules run on .venv's Python, which has requests (a core's venv has only ansible-core).
 $(CORES:%=tarball-%): tarball-%: build pythons  ## the built tarball installed and the demo played with ansible-core <v>
 	$(gate)
 	rm -rf $(BUILD)/$@ && mkdir -p $(BUILD)/$@/collections $(LOGS)
 	$(call demo_env,$(BUILD)/$@,$(call venv_of,$*)) ansible-galaxy collection install --offline -p $(BUILD)/$@/collections $(TARBALL)
 	$(call demo_env,$(BUILD)/$@,$(call venv_of,$*)) $(VENV)/bin/python $(ROOT)/tests/emulator/launch.py --log $(LOGS)/emulator-$@.log --show-state -- \
-	  ansible-playbook tensorone.cloud.demo
+	  ansible-playbook tensorone.cloud.demo -e ansible_python_interpreter=$(VENV)/bin/python
 
 release-notes: venv copy  ## changelog fragments -> changelogs/changelog.yaml + CHANGELOG.rst, for galaxy.yml's version
 	cd $(ROOT) && PATH="$(VENV_PATH)" ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-changelog release
