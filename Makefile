@@ -28,7 +28,7 @@ CORE_2.21 := ansible-core==2.21.5
 venv_of    = $(if $(filter 2.19,$(1)),$(VENV),$(ROOT)/.venv-$(1))
 pyver_of   = $(if $(filter 2.20 2.21,$(1)),3.12,3.11)
 # make test: sanity and units on every core; integration on the oldest, the newest and the tools' core.
-# make test-cores: integration on the others too.
+# make test-cores: integration on every core.
 INTEGRATION_CORES := 2.16 2.19 2.21
 
 # Unit suites that exercise module_utils and the emulator, not ansible-core: once, with pytest in .venv.
@@ -62,7 +62,7 @@ help:  ## this list
 GATE_DIR := $(BUILD)/gates
 gate = @mkdir -p $(GATE_DIR); trap '{ rc=$$?; set +x; } 2>/dev/null; echo "$$rc $$SECONDS" > $(GATE_DIR)/$@' EXIT; set -x
 
-# run_gates(name, gates): the gates, two at a time, then a line per gate and the verdict
+# run_gates(name, gates): the gates, JOBS at a time, then a line per gate and the verdict
 define run_gates
 @rm -rf $(GATE_DIR); start=$$SECONDS
 $(MAKE) -j$(JOBS) --output-sync=target $(if $(filter 0,$(KEEP_GOING)),,--keep-going) $(2) || true
