@@ -1,5 +1,5 @@
 # tensorone.cloud developer commands; `make help` lists them. Everything goes into
-# .venv (the tools, ansible-core 2.19), .venv-2.16, .venv-2.21 and build/.
+# .venv (the tools, ansible-core 2.19), .venv-<v> (the other ansible-core versions) and build/.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,12 +17,19 @@ PYTHON ?= python3
 COLL    := $(BUILD)/ansible_collections/tensorone/cloud
 TARBALL  = $(BUILD)/tensorone-cloud-$(shell sed -n 's/^version: *//p' $(ROOT)/galaxy.yml).tar.gz
 
-# ansible-core versions tested, with the venv and controller Python of each
-MATRIX    := 2.16 2.19 2.21
+# ansible-core versions tested: every one meta/runtime.yml's requires_ansible admits, each at its
+# newest patch release (2.19's pin is in tests/requirements-dev.txt), with the venv and controller Python of each.
+CORES     := 2.16 2.17 2.18 2.19 2.20 2.21
 CORE_2.16 := ansible-core==2.16.19
+CORE_2.17 := ansible-core==2.17.14
+CORE_2.18 := ansible-core==2.18.19
+CORE_2.20 := ansible-core==2.20.10
 CORE_2.21 := ansible-core==2.21.5
 venv_of    = $(if $(filter 2.19,$(1)),$(VENV),$(ROOT)/.venv-$(1))
-pyver_of   = $(if $(filter 2.21,$(1)),3.12,3.11)
+pyver_of   = $(if $(filter 2.20 2.21,$(1)),3.12,3.11)
+# make test: sanity and units on every core; integration on the oldest, the newest and the tools' core.
+# make test-cores: integration on every core.
+INTEGRATION_CORES := 2.16 2.19 2.21
 
 # Unit suites that exercise module_utils and the emulator, not ansible-core: once, with pytest in .venv.
 UNITS_ONCE := tests/unit/emulator tests/unit/plugins/module_utils/test_faults.py \
@@ -33,18 +40,21 @@ UNITS_ONCE := tests/unit/emulator tests/unit/plugins/module_utils/test_faults.py
 # The others (AnsibleModule, argument specs, the user agent): on every ansible-core version.
 UNITS_EVERY_CORE = $(filter-out $(UNITS_ONCE) tests/unit/emulator/%,$(shell cd $(ROOT) && find tests/unit -name 'test_*.py' | sort))
 
-# cheap checks first, then the longest gates
-GATES := action-group docs-generated changelog-lint lint docs-lint units-once $(MATRIX:%=integration-%) integration-documented \
-	$(foreach v,$(MATRIX),sanity-$(v) units-$(v)) galaxy-importer docs-build ee-check runner-check
+# cheap checks first, then the longest gates, the shorter ones last to fill the gaps
+GATES := action-group docs-generated changelog-lint lint docs-lint units-once $(INTEGRATION_CORES:%=integration-%) integration-documented \
+	$(CORES:%=sanity-%) $(CORES:%=units-%) galaxy-importer docs-build ee-check runner-check
+# make test-cores: what a release needs beyond make test (the README's release steps)
+CORES_GATES := $(CORES:%=integration-%) $(CORES:%=tarball-%)
 JOBS ?= 2
 KEEP_GOING ?= 1
 TARGETS ?=
-.PHONY: help test soak venv venvs pythons copy build docs demo-install demo demo-live release-notes clean distclean $(GATES)
+.PHONY: help test test-cores soak venv venvs pythons copy build docs demo-install demo demo-live release-notes clean distclean $(GATES) $(CORES_GATES)
 
 help:  ## this list
-	@sed -n -e 's/^\([a-z][^:]*\):.*## /make \1\t/p' -e 's/^$$(MATRIX:%=\([a-z]*\)-%).*## /make \1-<v>\t/p' \
+	@sed -n -e 's/^\([a-z][^:]*\):.*## /make \1\t/p' -e 's/^$$(CORES:%=\([a-z]*\)-%).*## /make \1-<v>\t/p' \
 	  $(MAKEFILE_LIST) | expand -t 22
-	echo "<v>: $(MATRIX). make test runs, in this order: $(GATES)"
+	echo "<v>: $(CORES). make test runs, in this order: $(GATES)"
+	echo "make test-cores runs: $(CORES_GATES)"
 
 # --- make test --------------------------------------------------------------------
 # Two gates at a time (two cores; the drain and fault tests are timing-sensitive), all of them
@@ -53,17 +63,23 @@ help:  ## this list
 GATE_DIR := $(BUILD)/gates
 gate = @mkdir -p $(GATE_DIR); trap '{ rc=$$?; set +x; } 2>/dev/null; echo "$$rc $$SECONDS" > $(GATE_DIR)/$@' EXIT; set -x
 
+# run_gates(name, gates): the gates, JOBS at a time, then a line per gate and the verdict
+define run_gates
+@rm -rf $(GATE_DIR); start=$$SECONDS
+$(MAKE) -j$(JOBS) --output-sync=target $(if $(filter 0,$(KEEP_GOING)),,--keep-going) $(2) || true
+passed=0; failed=0; echo; echo "make $(1): $$((SECONDS - start)) s"
+for g in $(2); do
+  rc=; seconds=; [ ! -f $(GATE_DIR)/$$g ] || read -r rc seconds < $(GATE_DIR)/$$g
+  case $$rc in 0) passed=$$((passed + 1)); status=passed;; "") failed=$$((failed + 1)); status="not run";; *) failed=$$((failed + 1)); status=FAILED;; esac
+  printf '  %-8s %-16s %5s\n' "$$status" $$g "$${seconds:+$$seconds s}"
+done
+echo "$$passed passed, $$failed failed"
+[ $$failed -eq 0 ]
+endef
 test:  ## every gate, as CI runs it (.ci/run); JOBS=1: one at a time; KEEP_GOING=0: no new gate after a failure
-	@rm -rf $(GATE_DIR); start=$$SECONDS
-	$(MAKE) -j$(JOBS) --output-sync=target $(if $(filter 0,$(KEEP_GOING)),,--keep-going) $(GATES) || true
-	passed=0; failed=0; echo; echo "make test: $$((SECONDS - start)) s"
-	for g in $(GATES); do
-	  rc=; seconds=; [ ! -f $(GATE_DIR)/$$g ] || read -r rc seconds < $(GATE_DIR)/$$g
-	  case $$rc in 0) passed=$$((passed + 1)); status=passed;; "") failed=$$((failed + 1)); status="not run";; *) failed=$$((failed + 1)); status=FAILED;; esac
-	  printf '  %-8s %-16s %5s\n' "$$status" $$g "$${seconds:+$$seconds s}"
-	done
-	echo "$$passed passed, $$failed failed"
-	[ $$failed -eq 0 ]
+	$(call run_gates,test,$(GATES))
+test-cores:  ## before a release: integration on every ansible-core, and the tarball installed and run on each (same JOBS, KEEP_GOING)
+	$(call run_gates,test-cores,$(CORES_GATES))
 
 # --- this machine's workarounds (CI runs on the same image) -----------------------
 # 1. pip: the machine's pip config names local mirrors that lack most packages; their warnings are dropped.
@@ -73,8 +89,8 @@ pip_install = $(1)/bin/python -m pip install --quiet $(2) 2> >(grep -v 'is ignor
 #    PATH without them, with python3.X links in build/path (sanity compiles and imports on 3.8
 #    to 3.13) and shellcheck (its sanity test passes silently without it).
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
-BASE_PY_2.16 := $(PYTHON)
-BASE_PY_2.21 ?= $(shell ls -d $(PYENV_ROOT)/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V | tail -n1)
+BASE_PY_3.11 := $(PYTHON)
+BASE_PY_3.12 ?= $(shell ls -d $(PYENV_ROOT)/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V | tail -n1)
 PYLINKS   := $(BUILD)/path
 TEST_PATH := $(PYLINKS):$(shell printf '%s' "$$PATH" | tr ':' '\n' | grep -v '/shims$$' | paste -sd: -)
 VENV_PATH := $(VENV)/bin:$(TEST_PATH)
@@ -89,9 +105,11 @@ pythons: venv
 # 3. ansible-test --venv fetches get-pip.py from a host this machine cannot reach, unless
 #    ~/.ansible/test/cache/get_pip_<X_Y_Z>.py exists: each gate's HOME gets
 #    tests/tools/get_pip_standin.py there for every pip version its ansible-test asks for.
+#    The gates share pip's cache (created if missing: the gates' pips would run without one).
 define test_home
-mkdir -p $(1)/.ansible/test/cache $(1)/.cache
-ln -sfn $${PIP_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/pip} $(1)/.cache/pip
+pip_cache=$${PIP_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/pip}
+mkdir -p $(1)/.ansible/test/cache $(1)/.cache "$$pip_cache"
+ln -sfn "$$pip_cache" $(1)/.cache/pip
 for pip in $$(grep -ohE "pip='[0-9.]+'" $(2)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | tr -dc '0-9.\n'); do
   cp $(TOOLS)/get_pip_standin.py $(1)/.ansible/test/cache/get_pip_$${pip//./_}.py
 done
@@ -99,15 +117,16 @@ endef
 
 # --- venvs and copies -----------------------------------------------------------------
 venv: $(VENV)/.installed  ## create/update .venv (tests/requirements-dev.txt)
-venvs: $(foreach v,$(MATRIX),$(call venv_of,$(v))/.installed)
+venvs: $(foreach v,$(CORES),$(call venv_of,$(v))/.installed)
 $(VENV)/.installed: $(ROOT)/tests/requirements-dev.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(call pip_install,$(VENV),-r $<)
 	$(VENV)/bin/python -m pip check
 	touch $@
 $(ROOT)/.venv-%/.installed:
-	@test -n "$(BASE_PY_$*)" || { echo "no Python $(call pyver_of,$*) for ansible-core $* under $(PYENV_ROOT)/versions"; exit 1; }
-	test -x $(@D)/bin/python || $(BASE_PY_$*) -m venv $(@D)
+	@base=$(BASE_PY_$(call pyver_of,$*))
+	test -n "$$base" || { echo "no Python $(call pyver_of,$*) for ansible-core $* under $(PYENV_ROOT)/versions"; exit 1; }
+	test -x $(@D)/bin/python || $$base -m venv $(@D)
 	$(call pip_install,$(@D),$(CORE_$*))
 	touch $@
 
@@ -175,13 +194,16 @@ soak: venv  ## random playbooks under faults: the stateful test's long budget (r
 	  TENSORONE_STATEFUL_EXAMPLES=$(SOAK_EXAMPLES) TENSORONE_STATEFUL_STEPS=$(SOAK_STEPS) PYTHONPATH=$(BUILD)/$@ \
 	  $(VENV)/bin/python -m pytest -q -s -p no:cacheprovider tests/unit/plugins/module_utils/test_stateful.py
 
-$(MATRIX:%=sanity-%): sanity-%: venvs pythons  ## sanity with no ignore files, every test that runs without containers
+# each core's gates: that core's venv (and, through pythons, .venv: the emulator, shellcheck)
+$(foreach v,$(CORES),$(eval sanity-$(v) units-$(v) integration-$(v) tarball-$(v): $(call venv_of,$(v))/.installed))
+
+$(CORES:%=sanity-%): sanity-%: pythons  ## sanity with no ignore files, every test that runs without containers
 	$(gate)
 	if ls $(ROOT)/tests/sanity/ignore-*.txt 2>/dev/null; then echo "tests/sanity/ignore-*.txt must not exist: fix the code instead"; exit 1; fi
 	$(call own_copy,$(call venv_of,$*))
 	$(call venv_of,$*)/bin/ansible-test sanity --venv --color no
 
-$(MATRIX:%=units-%): units-%: venvs pythons  ## the unit tests not in UNITS_ONCE
+$(CORES:%=units-%): units-%: pythons  ## the unit tests not in UNITS_ONCE
 	$(gate)
 	$(call own_copy,$(call venv_of,$*))
 	$(call venv_of,$*)/bin/ansible-test units --venv --color no --python $(call pyver_of,$*) $(UNITS_EVERY_CORE)
@@ -193,12 +215,12 @@ mkdir -p $(LOGS)
 $(VENV)/bin/python $(ROOT)/tests/emulator/launch.py --profile $(2) --log $(LOGS)/emulator-$@.log --integration-config tests/integration/integration_config.yml -- \
   $(call venv_of,$(1))/bin/ansible-test integration --venv --color no --python $(call pyver_of,$(1)) $(TARGETS)
 endef
-$(MATRIX:%=integration-%): integration-%: venvs pythons  ## every target (or TARGETS=...) against the emulator (the real schema)
+$(CORES:%=integration-%): integration-%: pythons  ## every target (or TARGETS=...) against the emulator (the real schema)
 	$(gate)
 	$(call integration_run,$*,full)
 
 # The documented profile changes the service, not ansible-core: one version proves it.
-integration-documented: venvs pythons  ## every target on ansible-core 2.19 against a service with only the documented fields
+integration-documented: pythons  ## every target on ansible-core 2.19 against a service with only the documented fields
 	$(gate)
 	$(call integration_run,2.19,documented)
 
@@ -237,9 +259,12 @@ runner-check: build  ## tensorone.cloud.demo through ansible-runner, key injecte
 	PATH="$(VENV_PATH)" $(VENV)/bin/python $(TOOLS)/check_runner.py --tarball $(TARBALL)
 
 # --- the demo: the collection as a user has it (the tarball, installed) ------------------
-DEMO_ENV := ANSIBLE_COLLECTIONS_PATH=$(BUILD)/collections ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false ANSIBLE_HOME=$(BUILD)/ansible-home \
-	ANSIBLE_LOCAL_TEMP=$(BUILD)/tmp/ansible-local ANSIBLE_REMOTE_TMP=$(BUILD)/tmp/ansible-remote ANSIBLE_LOCALHOST_WARNING=false \
-	ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_PYTHON_INTERPRETER=$(VENV)/bin/python PATH="$(VENV_PATH)"
+# demo_env(dir, venv): collections installed in DIR only, Ansible from VENV
+demo_env = ANSIBLE_COLLECTIONS_PATH=$(1)/collections ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false ANSIBLE_HOME=$(1)/ansible-home \
+	ANSIBLE_LOCAL_TEMP=$(1)/tmp/ansible-local ANSIBLE_REMOTE_TMP=$(1)/tmp/ansible-remote ANSIBLE_LOCALHOST_WARNING=false \
+	ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_PYTHON_INTERPRETER=$(VENV)/bin/python \
+	PATH="$(2)/bin:$(TEST_PATH)"
+DEMO_ENV := $(call demo_env,$(BUILD),$(VENV))
 DEMO_PLAY = ansible-playbook tensorone.cloud.demo --diff $(DEMO_ARGS)
 demo-install: build
 	@rm -rf $(BUILD)/collections && mkdir -p $(BUILD)/collections $(LOGS)
@@ -252,6 +277,16 @@ demo-live: demo-install  ## the same against the service: TENSORONE_API_KEY, DEM
 	@test -n "$${TENSORONE_API_KEY:-}" || { echo "set TENSORONE_API_KEY (and DEMO_ARGS='-e tensorone_demo_image=... -e tensorone_demo_image_next=...')"; exit 1; }
 	echo ">> $(DEMO_PLAY), against $${TENSORONE_API_URL:-the Tensor One API}"
 	$(DEMO_ENV) $(DEMO_PLAY)
+
+# The tarball on each core, as users get it: that core's ansible-galaxy installs it and its
+# ansible-playbook plays tensorone.cloud.demo (which checks each step) against the emulator.
+# The modules run on .venv's Python, which has requests (a core's venv has only ansible-core).
+$(CORES:%=tarball-%): tarball-%: build pythons  ## the built tarball installed and the demo played with ansible-core <v>
+	$(gate)
+	rm -rf $(BUILD)/$@ && mkdir -p $(BUILD)/$@/collections $(LOGS)
+	$(call demo_env,$(BUILD)/$@,$(call venv_of,$*)) ansible-galaxy collection install --offline -p $(BUILD)/$@/collections $(TARBALL)
+	$(call demo_env,$(BUILD)/$@,$(call venv_of,$*)) $(VENV)/bin/python $(ROOT)/tests/emulator/launch.py --log $(LOGS)/emulator-$@.log --show-state -- \
+	  ansible-playbook tensorone.cloud.demo -e ansible_python_interpreter=$(VENV)/bin/python
 
 release-notes: venv copy  ## changelog fragments -> changelogs/changelog.yaml + CHANGELOG.rst, for galaxy.yml's version
 	cd $(ROOT) && PATH="$(VENV_PATH)" ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-changelog release

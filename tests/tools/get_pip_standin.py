@@ -5,19 +5,40 @@
 ansible-test bootstraps pip in each new virtual environment with a script
 from a host this machine cannot reach; it first looks for a cached copy at
 ~/.ansible/test/cache/get_pip_<X_Y_Z>.py. `make` copies this file there.
-It is called as `python get_pip.py [pip options] pip==X.Y.Z [--no-setuptools]
-[--no-wheel]`: install pip from the interpreter's bundled wheel (ensurepip),
-then the requested packages from the package index.
+It is called as `python get_pip.py [pip options] pip==X.Y.Z [setuptools==...]
+[wheel==...] [--no-setuptools] [--no-wheel]`: like get-pip.py, it runs a pip
+it carries, here the wheel bundled with the interpreter for ensurepip, to
+install the requested packages from the package index. (A Python without that
+wheel installs its ensurepip pip first.)
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import glob
+import os
 import subprocess
 import sys
 
 GET_PIP_ONLY = {"--no-setuptools", "--no-wheel"}
 
+
+def bundled_pip():
+    """The path of the pip wheel this interpreter's ensurepip ships, or None."""
+    try:
+        import ensurepip
+    except ImportError:
+        return None
+    wheels = glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))
+    return wheels[0] if wheels else None
+
+
 args = [a for a in sys.argv[1:] if a not in GET_PIP_ONLY]
-subprocess.run([sys.executable, "-m", "ensurepip", "--default-pip"], check=True, stdout=subprocess.DEVNULL)
-sys.exit(subprocess.run([sys.executable, "-m", "pip", "install", "--quiet"] + args, check=False).returncode)
+wheel = bundled_pip()
+if wheel:
+    # pip runs from inside its wheel: one install, of the requested pip, instead of two
+    pip = [sys.executable, os.path.join(wheel, "pip")]
+else:
+    subprocess.run([sys.executable, "-m", "ensurepip", "--default-pip"], check=True, stdout=subprocess.DEVNULL)
+    pip = [sys.executable, "-m", "pip"]
+sys.exit(subprocess.run(pip + ["install", "--quiet"] + args, check=False).returncode)
