@@ -454,9 +454,9 @@ class Templates(TemplateGateway, Resource):
     def predict(self, template, desired):
         return self.wanted.apply(template)
 
-    def update_action(self, template, desired):
-        return "save template %r (%s): %s%s" % (template["name"], template["id"], ", ".join(self.changes(template, desired)),
-                                                _roll_note(self.users(template["id"])))
+    def update_action(self, view, desired):
+        return "save template %r (%s): %s%s" % (view["name"], view["id"], ", ".join(self.changes(view, desired)),
+                                                _roll_note(self.users(view["id"])))
 
     def retire(self, outcome, params):
         """Delete the template of ``outcome``, refused while an endpoint uses it (check mode: counting
