@@ -379,7 +379,7 @@ def template_tasks(draw):
 def endpoint_info_tasks(draw):
     """tensorone_endpoint_info: every endpoint, or one by id, by name or both (one beyond the list's cap included)."""
     number = draw(st.sampled_from([1, 2, -1, -1, 0]))
-    args = draw(st.sampled_from([{}, {}, dict(id=IdOf(number)), dict(name=NameOf(number)), dict(id=IdOf(number), name=NameOf(number))]))
+    args = dict(draw(st.sampled_from([{}, {}, dict(id=IdOf(number)), dict(name=NameOf(number)), dict(id=IdOf(number), name=NameOf(number))])))
     args.update(draw(st.fixed_dictionaries({}, optional=API_OPTIONS)))
     return Task("tensorone_endpoint_info", args)
 
@@ -387,7 +387,7 @@ def endpoint_info_tasks(draw):
 @st.composite
 def template_info_tasks(draw):
     """tensorone_template_info: every template or one by name, and the endpoints that use each."""
-    args = draw(st.sampled_from([{}, {}, dict(name=TEMPLATE_NAMES[0]), dict(name=TEMPLATE_NAMES[1])]))
+    args = dict(draw(st.sampled_from([{}, {}, dict(name=TEMPLATE_NAMES[0]), dict(name=TEMPLATE_NAMES[1])])))
     args.update(draw(st.fixed_dictionaries({}, optional=dict(API_OPTIONS, include_env_values=st.booleans()))))
     return Task("tensorone_template_info", args)
 
