@@ -31,7 +31,7 @@ from ansible_collections.tensorone.cloud.tests.emulator.service import Emulator
 from ansible_collections.tensorone.cloud.tests.emulator.state import DOCUMENTED_FIELDS, GPU_POOLS, OPTIONAL_DEFAULTS, READ_ONLY_DEFAULTS
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.inprocess import API_URL, Module, VirtualClock
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.stateful_tasks import (
-    FAULT_PLANS, NAMES, OTHER_NAMES, TEMPLATE_NAMES, UNMANAGED, Faults, IdOf, NameOf, ReadOnlyKey, TypoOf, endpoint_info_tasks,
+    FAULT_PLANS, NAMES, OTHER_NAMES, UNMANAGED, Faults, IdOf, NameOf, ReadOnlyKey, TypoOf, endpoint_info_tasks,
     endpoint_tasks, fault_settings, flow, fleet_tasks, other_changes, template_info_tasks, template_tasks,
 )
 
