@@ -359,9 +359,9 @@ def plan_endpoint(account, params, where=""):
         if not getattr(account, "complete", True):
             raise refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
                                  "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP), "list_incomplete")
-        missing = [option for option in ("template_id", "gpu_ids") if option not in desired]
-        if desired.get("instance_ids"):
-            missing.remove("gpu_ids")  # a CPU endpoint (an empty instance_ids is a GPU endpoint's)
+        # A CPU endpoint (instance_ids not empty) needs no GPU pools; instance_ids: [] is a GPU endpoint.
+        required = ("template_id",) if desired.get("instance_ids") else ("template_id", "gpu_ids")
+        missing = [option for option in required if option not in desired]
         if missing:
             hint = " (or template, the template's name)" if "template_id" in missing else ""
             raise refused(where, "Endpoint %r does not exist; creating it needs %s%s" % (name, ", ".join(missing), hint), "create_needs")

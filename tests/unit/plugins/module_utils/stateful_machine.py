@@ -9,8 +9,11 @@ __metaclass__ = type
 # taken from the collection's code.
 
 import collections
+import contextlib
 import json
 import re
+import sys
+from unittest import mock
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -20,18 +23,22 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import INT32_MAX, ModelError
-from ansible_collections.tensorone.cloud.plugins.modules import tensorone_endpoint, tensorone_endpoints, tensorone_template
+from ansible_collections.tensorone.cloud.plugins.modules import (
+    tensorone_endpoint, tensorone_endpoint_info, tensorone_endpoints, tensorone_template, tensorone_template_info,
+)
 from ansible_collections.tensorone.cloud.tests.emulator.service import Emulator
 from ansible_collections.tensorone.cloud.tests.emulator.state import DOCUMENTED_FIELDS, GPU_POOLS, OPTIONAL_DEFAULTS, READ_ONLY_DEFAULTS
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.inprocess import API_URL, Module, VirtualClock
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.stateful_tasks import (
-    FAULT_PLANS, NAMES, OTHER_NAMES, UNMANAGED, Faults, IdOf, NameOf, ReadOnlyKey, endpoint_tasks, fault_settings, flow, fleet_tasks,
-    other_changes, template_tasks,
+    FAULT_PLANS, NAMES, OTHER_NAMES, UNMANAGED, Faults, IdOf, NameOf, ReadOnlyKey, TypoOf, endpoint_info_tasks,
+    endpoint_tasks, fault_settings, flow, fleet_tasks, other_changes, template_info_tasks, template_tasks,
 )
 
 API_KEY = "stateful-test-key-4be1c07d93"
 READ_ONLY_KEY = "stateful-read-only-key-8e0f2a"
-MODULES = dict((m.name, m) for m in (Module(tensorone_endpoints), Module(tensorone_endpoint), Module(tensorone_template)))
+MODULES = dict((m.name, m) for m in (Module(tensorone_endpoints), Module(tensorone_endpoint), Module(tensorone_template),
+                                     Module(tensorone_endpoint_info), Module(tensorone_template_info)))
+INFO_MODULES = ("tensorone_endpoint_info", "tensorone_template_info")
 # Values no result, diff, warning or message may show: the key, secret_env values, values set in the console.
 HIDDEN = (API_KEY, READ_ONLY_KEY, "s3cr3t-one", "s3cr3t-two", "console-only", "set-in-console")
 API_OPTIONS = ("api_url", "api_key", "api_retries", "api_timeout", "validate_certs")
@@ -130,6 +137,8 @@ def endpoint_problems(item):
 
 def invalid_options(module, args):
     """What the module's documentation says it refuses in these arguments (empty: a valid task)."""
+    if module in INFO_MODULES:
+        return [o for o in ("id", "name") if args.get(o) is not None and not args[o].strip() and (o == "id" or module == "tensorone_template_info")]
     if module == "tensorone_template":
         problems = out_of_range(args)
         if not args["name"].strip():
@@ -301,6 +310,34 @@ def without_workers(state):
                 templates=state["templates"])
 
 
+def in_effect(state):
+    """The account as it works, to tell whether a run changed anything: the state without workers, and
+    without what the service ignores (the gpuIds of a CPU endpoint, a networkVolumeId beside networkVolumeIds)."""
+    endpoints = []
+    for endpoint in without_workers(state)["endpoints"]:
+        ignored = [field for field, by in (("gpuIds", "instanceIds"), ("networkVolumeId", "networkVolumeIds")) if endpoint.get(by)]
+        endpoints.append(dict((k, v) for k, v in endpoint.items() if k not in ignored))
+    return dict(endpoints=endpoints, templates=state["templates"])
+
+
+# --- the list's cap ------------------------------------------------------------------------------
+
+def collection_modules_reading(name):
+    """The collection's module_utils that hold ``name``: each one that imports the list's cap reads its own copy."""
+    prefix = "ansible_collections.tensorone.cloud.plugins.module_utils."
+    return [module for module_name, module in sorted(sys.modules.items()) if module_name.startswith(prefix) and hasattr(module, name)]
+
+
+def listed(state, cap):
+    """The endpoints the service's list shows (null items included): the first ``cap`` ones when capped."""
+    return state["endpoints"] if cap is None else state["endpoints"][:cap]
+
+
+def at_cap(state, cap):
+    """Whether the service's list comes back at its cap (so it may be incomplete, as the collection must assume)."""
+    return cap is not None and len(state["endpoints"]) >= cap
+
+
 # --- the state machine --------------------------------------------------------------------------
 
 class Account(RuleBasedStateMachine):
@@ -317,6 +354,8 @@ class Account(RuleBasedStateMachine):
                                  profile=self.PROFILE, template_recent_use_seconds=120)
         self.stale_ids = []
         self.number = 0
+        self.list_cap = None
+        self.patches = contextlib.ExitStack()
 
     # -- checks --
 
@@ -337,12 +376,18 @@ class Account(RuleBasedStateMachine):
 
     @initialize(drain_seconds=st.sampled_from([0, 5, 60]),
                 others=st.lists(st.sampled_from(OTHER_NAMES + NAMES[:2]), unique=True, max_size=3),
-                console_template=st.booleans(), odd_shapes=st.booleans())
-    def start(self, drain_seconds, others, console_template, odd_shapes):
+                console_template=st.booleans(), odd_shapes=st.booleans(), list_cap=st.sampled_from([None, None, 3, 4]))
+    def start(self, drain_seconds, others, console_template, odd_shapes, list_cap):  # pylint: disable=too-many-arguments
         """The account as the first task finds it: endpoints and a template made by other tools (with
         settings the collection does not manage, on a service that has them), and the shapes the real
-        service lists (a null item, an endpoint without id, one without name)."""
-        self.emulator.configure(drain_seconds=drain_seconds)
+        service lists (a null item, an endpoint without id, one without name). One account in two has
+        a list capped at 3 or 4 endpoints instead of the service's 400 (the collection's cap lowered to
+        match, until the teardown), so that it reaches the cap within a few steps."""
+        self.list_cap = list_cap
+        self.emulator.configure(drain_seconds=drain_seconds, list_cap=list_cap)
+        if list_cap is not None:
+            for module in collection_modules_reading("LIST_CAP"):
+                self.patches.enter_context(mock.patch.object(module, "LIST_CAP", list_cap))
         if odd_shapes:
             self.emulator.seed_endpoints([None, {"id": None, "name": "legacy-without-id", "workersMax": 1},
                                           {"name": None, "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": 1}])
@@ -354,6 +399,9 @@ class Account(RuleBasedStateMachine):
         if console_template and self.PROFILE == "full":
             self.emulator.seed_templates([{"name": "worker-a", "imageName": "reg.example/console:0.9", "containerDiskInGb": 10,
                                            "isServerless": True, "env": [{"key": "CONSOLE", "value": "console-only"}]}])
+
+    def teardown(self):
+        self.patches.close()
 
     @rule(task=fleet_tasks(), faults=FAULT_PLANS)
     def fleet(self, task, faults):
@@ -370,6 +418,10 @@ class Account(RuleBasedStateMachine):
     @rule(task=endpoint_tasks(), faults=FAULT_PLANS)
     def endpoint_in_check_mode(self, task, faults):
         self.task(task, faults, check_mode=True)
+
+    @rule(task=endpoint_info_tasks(), faults=FAULT_PLANS)
+    def endpoint_info(self, task, faults):
+        self.task(task, faults)
 
     @rule(change=other_changes())
     def another_tool(self, change):
@@ -388,8 +440,13 @@ class Account(RuleBasedStateMachine):
         details = change.details
         endpoint = self.endpoint_named(details.get("name"), before)
         if change.kind == "creates" and endpoint is None:
-            self.other_tool("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
-                            {"i": {"name": details["name"], "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": details["workers_max"]}})
+            endpoint = {"name": details["name"], "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": details["workers_max"]}
+            template = [t for t in before["templates"] if t and t["name"] == details.get("template")]
+            if template:
+                endpoint["templateId"] = template[0]["id"]
+            if details.get("cpu") and self.PROFILE == "full":
+                endpoint.update(gpuIds=None, instanceIds=["cpu3c-2-4"])
+            self.other_tool("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }", {"i": endpoint})
         elif change.kind == "edits" and endpoint is not None and (self.PROFILE == "full" or set(details["fields"]) <= DOCUMENTED):
             # (a service with only the documented fields has no others to set)
             self.emulator.seed_endpoints([dict(details["fields"], id=endpoint["id"])])
@@ -432,10 +489,13 @@ class Account(RuleBasedStateMachine):
 
     def resolve(self, value, state):
         """The task's arguments with each <id of endpoint #N> replaced by that endpoint's id now (or a stale one)."""
+        if isinstance(value, TypoOf):
+            return value.misspell(self.resolve(NameOf(value.number), state))
         if isinstance(value, IdOf):
             endpoints = [e for e in state["endpoints"] if e and e["id"] and e["name"]]
             if value.number and endpoints:
-                return endpoints[(value.number - 1) % len(endpoints)]["name" if isinstance(value, NameOf) else "id"]
+                index = value.number - 1 if value.number > 0 else value.number
+                return endpoints[index % len(endpoints)]["name" if isinstance(value, NameOf) else "id"]
             if isinstance(value, NameOf):
                 return NAMES[value.number % len(NAMES)]
             return self.stale_ids[-1] if self.stale_ids else STALE_ID
@@ -493,7 +553,7 @@ class Account(RuleBasedStateMachine):
             # what another tool did during the run may leave something to do: the next run does it
             outcome = self.run(module, params)
             self.expect(outcome.cause in ("ok", "refused"), "a run without faults did not converge: %r", outcome)
-        if outcome.cause == "ok":
+        if outcome.cause == "ok" and task.module not in INFO_MODULES:
             self.check_repeat(self.run(module, params))
 
     def run(self, module, params, faults=None, check_mode=False, meanwhile=None):
@@ -535,13 +595,18 @@ class Account(RuleBasedStateMachine):
         self.expect(outcome.requests_sent == seen, "the run counted %d requests, the service saw %d (and %d connections refused)",
                     outcome.requests_sent, len(outcome.requests), outcome.faults_met["connection refused"])
         shown = json.dumps([outcome.result, outcome.message, outcome.warnings, outcome.actions])
-        for hidden in HIDDEN:
+        # (template info shows variable values when asked to: include_env_values)
+        for hidden in HIDDEN[:2] if outcome.params.get("include_env_values") else HIDDEN:
             self.expect(hidden not in shown, "a result or message shows %r: %s", hidden, shown)
         self.check_names(outcome.after)
         self.check_creates(outcome)
         if outcome.cause == "refused":
             self.expect(self.refusal_justified(outcome), "refused for a reason the account does not bear out: %s", outcome.message)
-            if isinstance(outcome.error, ModelError):
+            if isinstance(outcome.error, ModelError) and ("the service refused it" in outcome.message or outcome.meanwhile):
+                # (only the service can tell whether an endpoint beyond the list's cap, or one another tool made during the
+                # run, uses the template a delete was sent for)
+                self.expect(outcome.applied == 0, "a refused run applied %d mutations", outcome.applied)
+            elif isinstance(outcome.error, ModelError):
                 self.expect(outcome.mutations == 0, "a refused run sent %d mutations", outcome.mutations)
         if outcome.check_mode:
             return
@@ -552,8 +617,13 @@ class Account(RuleBasedStateMachine):
             self.expect(outcome.result["changed"] == bool(outcome.actions) == applied,
                         "changed is %s with actions %s and %d mutations applied", outcome.result["changed"], flow(outcome.actions),
                         outcome.applied)
+            if outcome.result["changed"] and outcome.meanwhile is None:
+                self.expect(in_effect(outcome.after) != in_effect(outcome.before),
+                            "the run reports a change, but the account does the same as before: %s", flow(outcome.actions))
             self.check_returned(outcome)
-        if outcome.module == "tensorone_template":
+        if outcome.module in INFO_MODULES:
+            self.check_info_run(outcome)
+        elif outcome.module == "tensorone_template":
             self.check_template_run(outcome)
         else:
             self.check_endpoint_run(outcome)
@@ -563,6 +633,8 @@ class Account(RuleBasedStateMachine):
         result = outcome.result
         if outcome.module == "tensorone_template":
             return "templates", [result["template"]] if result["template"] else []
+        if outcome.module == "tensorone_template_info":
+            return "templates", result["templates"]
         if outcome.module == "tensorone_endpoint":
             return "endpoints", [result["endpoint"]] if result["endpoint"] else []
         return "endpoints", result["endpoints"]
@@ -615,7 +687,9 @@ class Account(RuleBasedStateMachine):
             # Check mode knows the collection's own checks, not every refusal of the API (documented);
             # it warns of a template not created yet.
             pending = any("not created yet" in w or "No template named" in w for w in prediction.warnings)
-            self.expect(real.cause == "timeout" or (real.cause == "refused" and (isinstance(real.error, APIError) or pending)),
+            # (a template delete at the list's cap reports the service's refusal: only the service knows what is beyond it)
+            by_service = isinstance(real.error, APIError) or "the service refused it" in real.message
+            self.expect(real.cause == "timeout" or (real.cause == "refused" and (by_service or pending)),
                         "check mode predicted %s, the run: %r", flow(prediction.actions), real)
             return
 
@@ -634,9 +708,18 @@ class Account(RuleBasedStateMachine):
                         flow(dict((k, view[k]) for k in differ)))
 
     def check_repeat(self, outcome):
+        """The same task again changes nothing, in one request (two when it names an id beyond the list's cap, read by id)."""
+        capped = at_cap(outcome.before, self.list_cap)
+        if outcome.cause == "refused" and capped and "the most the API lists" in outcome.message:
+            # (justified as any refusal: the list at its cap no longer shows what the task decides on, an endpoint the
+            # run created past it, or one it deleted by name: gone now, or beyond the list?)
+            note("  at the list's cap, the same task again is refused")
+            return
         self.expect(outcome.cause == "ok" and not outcome.result["changed"] and not outcome.actions,
                     "the same task again changed something: %r", outcome)
-        self.expect(outcome.mutations == 0 and len(outcome.requests) == 1,
+        shown = set(e["id"] for e in listed(outcome.before, self.list_cap) if e)
+        by_id = capped and any(item.get("id") is not None and item["id"] not in shown for item in _items(outcome))
+        self.expect(outcome.mutations == 0 and len(outcome.requests) == 1 + by_id,
                     "the same task again sent %d requests, %d mutations", len(outcome.requests), outcome.mutations)
 
     # -- endpoints --
@@ -660,10 +743,14 @@ class Account(RuleBasedStateMachine):
                 selected[endpoint["id"]] = item
         declared_names = set(item["name"] for item in items if "name" in item)
         candidates = set()
+        refused_prune = None
         if fleet.get("prune"):
             prefix = fleet.get("prune_prefix") or ""
             candidates = set(i for i, e in before.items() if i not in selected and e["name"] not in declared_names
                              and i is not None and e["name"] is not None and e["name"].startswith(prefix))
+            refused_prune = self.prune_refusal(outcome, fleet, items, selected, candidates)
+            if refused_prune:
+                candidates = set()  # a prune the documentation says is refused deletes nothing
         touched = touched_names(outcome)
         for endpoint_id, old in before.items():
             new = after.get(endpoint_id)
@@ -673,10 +760,17 @@ class Account(RuleBasedStateMachine):
             if old["name"] in touched or (item is not None and item.get("name") in touched):
                 continue  # another tool changed it during the run (by its name, or by the name this run gives it)
             if new is None:
-                self.expect(deleting, "%s was deleted but not declared absent or pruned", where)
+                self.expect(deleting, "%s was deleted but not declared absent or pruned%s", where,
+                            " (the prune must be refused: %s)" % refused_prune if refused_prune else "")
                 continue
             self.expect(not (ok and deleting), "%s should be deleted and is not", where)
             for field in changed_fields(old, new):
+                # a change the service ignores is no change, whatever the run reports
+                self.expect(field != "gpuIds" or not new["instanceIds"], "%s: the run changed gpuIds to %r, which the service ignores: "
+                            "it is a CPU endpoint (instanceIds %r)", where, new[field], new["instanceIds"])
+                self.expect(field != "networkVolumeId" or not new[field] or not new["networkVolumeIds"], "%s: the run changed "
+                            "networkVolumeId to %r, which the service ignores beside networkVolumeIds %r", where, new[field],
+                            new["networkVolumeIds"])
                 if field == "env" and without_null_values(old[field]) == new[field]:
                     continue  # a variable without a value goes back with an empty one (the input requires a value)
                 if deleting:
@@ -704,12 +798,75 @@ class Account(RuleBasedStateMachine):
         self.expect(untouched(outcome.after["templates"], touched) == untouched(outcome.before["templates"], touched),
                     "an endpoint task changed templates")
 
+    def prune_refusal(self, outcome, fleet, items, selected, candidates):
+        """Why the documentation says this prune is refused (None: it is not)."""
+        if at_cap(outcome.before, self.list_cap):
+            return "the account's list is at its cap"
+        if not fleet.get("prune_prefix") and not fleet["prune_all"] and candidates:
+            if all(item["state"] == "absent" for item in items):
+                return "no endpoint to keep and no prune_prefix"
+            if not selected:
+                return "none of the endpoints the list declares exists, and no prune_prefix"
+        if fleet.get("prune_max") is not None and len(candidates) > fleet["prune_max"]:
+            return "more than prune_max"
+        return None
+
     def check_declared(self, where, stored, item, templates):
         for option, value in item.items():
             if option in ENDPOINT_API:
                 field, kind = ENDPOINT_API[option]
                 self.expect(matches(kind, stored[field], value, templates), "%s: %s is %r, the task asks %s: %s", where, field,
                             stored[field], option, flow(value))
+
+    # -- info --
+
+    def check_info_run(self, outcome):
+        """An info task changes nothing and lists what the service has; at the list's cap it says what it may miss."""
+        self.expect(outcome.mutations == 0, "an info task sent %d mutations", outcome.mutations)
+        self.expect(without_workers(outcome.after) == without_workers(outcome.before), "an info task changed the account")
+        if outcome.cause != "ok":
+            return
+        capped = at_cap(outcome.before, self.list_cap)
+        if outcome.module == "tensorone_endpoint_info":
+            self.check_endpoint_info(outcome, capped)
+        else:
+            self.check_template_info(outcome, capped)
+
+    def check_endpoint_info(self, outcome, capped):
+        """Every endpoint that matches (by id: read beyond the list too), or, at the cap, those the list shows, saying so."""
+        wanted_id, wanted_name = outcome.params.get("id"), outcome.params.get("name")
+
+        def matching(endpoints):
+            return sorted(((e["id"], e["name"]) for e in endpoints
+                           if e and wanted_id in (None, e["id"]) and wanted_name in (None, e["name"])), key=repr)
+        returned = sorted(((v["id"], v["name"]) for v in outcome.result["endpoints"]), key=repr)
+        complete = wanted_id is not None or not capped
+        self.expect(outcome.result.get("complete") is complete, "endpoint info: complete is %r, the list of %d endpoints %s",
+                    outcome.result.get("complete"), len(outcome.before["endpoints"]), "is at the cap" if capped else "is whole")
+        if complete:
+            self.expect(returned == matching(outcome.before["endpoints"]), "endpoint info returned %s, the account has %s",
+                        returned, matching(outcome.before["endpoints"]))
+        else:
+            self.expect(returned == matching(listed(outcome.before, self.list_cap)), "endpoint info returned %s, the list shows %s",
+                        returned, matching(listed(outcome.before, self.list_cap)))
+            self.expect(any("missing" in w for w in outcome.warnings), "endpoint info at the list's cap does not warn: %s",
+                        outcome.warnings)
+
+    def check_template_info(self, outcome, capped):
+        """Each template's endpoint_ids are the endpoints that use it; at the cap, those the list shows, and a warning."""
+        wanted = outcome.params.get("name")
+        templates = [t for t in outcome.before["templates"] if t and wanted in (None, t["name"])]
+        views = dict((v["id"], v) for v in outcome.result["templates"])
+        self.expect(sorted(views) == sorted(t["id"] for t in templates), "template info returned %s, the account has %s",
+                    sorted(views), sorted(t["id"] for t in templates))
+        warns = any("may miss endpoints" in w for w in outcome.warnings)
+        self.expect(warns == capped, "template info %s, the list of %d endpoints %s", "warns" if warns else "does not warn",
+                    len(outcome.before["endpoints"]), "is at the cap" if capped else "is whole")
+        endpoints = listed(outcome.before, self.list_cap) if capped else outcome.before["endpoints"]
+        for template in templates:
+            users = sorted(e["id"] for e in endpoints if e and e["id"] and e["templateId"] == template["id"])
+            self.expect(sorted(views[template["id"]]["endpoint_ids"]) == users, "template info: %r has endpoint_ids %s, used by %s",
+                        template["name"], views[template["id"]]["endpoint_ids"], users)
 
     # -- templates --
 
@@ -943,7 +1100,8 @@ def _serverless_volume(_machine, outcome, _match):
 
 
 def _template_in_use(_machine, outcome, match):
-    return any(e["templateId"] == match.group("id") for e in _before(outcome).values())
+    # (after: another tool may have made an endpoint use it during the run)
+    return any(e and e["templateId"] == match.group("id") for e in outcome.before["endpoints"] + outcome.after["endpoints"])
 
 
 def _quota(_machine, outcome, match):
@@ -966,6 +1124,26 @@ def _quota(_machine, outcome, match):
     return False
 
 
+def _beyond_the_list(machine, outcome, match):
+    """The list came back at its cap and does not show the endpoint the item names (without an id)."""
+    shown = [e["name"] for e in listed(outcome.before, machine.list_cap) if e]
+    items = [i for i in _items(outcome) if i.get("name") == match.group("name") and i.get("id") is None
+             and (i.get("state") == "absent") == (match.group("verb") == "delete")]
+    return _list_at_cap(machine, outcome, match) and match.group("name") not in shown and bool(items)
+
+
+def _name_taken_beyond_the_list(machine, outcome, match):
+    """The service refuses a name another endpoint has; the collection checks the names it reads, so the
+    other one is beyond the list's cap."""
+    shown = [e["name"] for e in listed(outcome.before, machine.list_cap) if e]
+    return match.group("name") not in shown and bool(_named(outcome.before, match.group("name"))) and any(
+        (_selects(i, outcome) or {}).get("name") not in (None, match.group("name")) for i in _items(outcome) if i.get("name") == match.group("name"))
+
+
+def _list_at_cap(machine, outcome, match):
+    return int(match.group("cap")) == machine.list_cap and any(at_cap(s, machine.list_cap) for s in (outcome.before, outcome.after))
+
+
 def _read_only(_machine, outcome, _match):
     return outcome.params["api_key"] == READ_ONLY_KEY
 
@@ -986,6 +1164,12 @@ REFUSALS = (
     (r"prune refused: endpoints declares no endpoint to keep and prune_prefix is not set", _prune_keeps_nothing),
     (r"prune refused: none of the endpoints the list declares exists in the account", _prune_matches_nothing),
     (r"(?P<option>gpu_ids|network_volume_id) cannot be set: ", _overridden),
+    (r"Endpoint '(?P<name>[^']+)' is not in the account's list, which came back with (?P<cap>\d+) endpoints, the most the API "
+     r"lists: it may exist beyond them. Give its id to (?P<verb>delete|update) it", _beyond_the_list),
+    (r'An endpoint named "(?P<name>[^"]+)" already exists', _name_taken_beyond_the_list),
+    (r"prune refused: the account's list came back with (?P<cap>\d+) endpoints, the most the API lists", _list_at_cap),
+    (r"Could not delete template '[^']+' \(\w+\): the service refused it \(.*\), and the account's list of endpoints came "
+     r"back with (?P<cap>\d+) endpoints", _list_at_cap),
     (r"prune refused: it would delete (?P<count>\d+) endpoints, more than prune_max \((?P<max>\d+)\)", _prune_max),
     (r"No template named '(?P<name>[^']+)' exists \(template\)", _no_template),
     (r"template \(a template's name\) cannot be used on this service", _documented),
@@ -1016,6 +1200,10 @@ class FullAccount(Account):
     @rule(task=template_tasks(), change=other_changes(), before_request=st.integers(2, 6))
     def template_while_another_tool_acts(self, task, change, before_request):
         self.task(task, Faults(), meanwhile=(before_request, change))
+
+    @rule(task=template_info_tasks(), faults=FAULT_PLANS)
+    def template_info(self, task, faults):
+        self.task(task, faults)
 
 
 class DocumentedAccount(Account):

@@ -17,6 +17,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import I
 NAMES = ("app-a", "app-b", "app-c", "web-a", "web-b")
 # Only other tools make these.
 OTHER_NAMES = ("legacy-1", "legacy-2")
+# Another environment's names: a fleet list of these matches nothing in the account.
+ELSEWHERE_NAMES = ("stg-app-a", "stg-web-a")
 PREFIXES = ("", "app-", "web-")
 TEMPLATE_NAMES = ("worker-a", "worker-b")
 TEMPLATE_IDS = ("tpl-base", "tpl-next")
@@ -47,13 +49,17 @@ def flow(value):
 
 class IdOf:
     """The id of the account's endpoint number ``number`` (in creation order, counted round) when the
-    task runs; number 0 (or an empty account): the id of an endpoint deleted since, or an unknown one."""
+    task runs; a negative number counts from the newest (-1: the newest, beyond the list of an account
+    past the list's cap); number 0 (or an empty account): the id of an endpoint deleted since, or an unknown one."""
 
     def __init__(self, number):
         self.number = number
 
     def __repr__(self):
-        return "<id of endpoint #%d>" % self.number if self.number else "<a stale id>"
+        return "<id of %s>" % self.which() if self.number else "<a stale id>"
+
+    def which(self):
+        return "the newest endpoint" if self.number == -1 else "endpoint #%d" % self.number
 
     def __eq__(self, other):
         return isinstance(other, IdOf) and other.number == self.number
@@ -66,7 +72,30 @@ class NameOf(IdOf):
     """The name of the account's endpoint number ``number`` when the task runs (a pool name if there is none)."""
 
     def __repr__(self):
-        return "<name of endpoint #%d>" % self.number if self.number else "<a name>"
+        return "<name of %s>" % self.which() if self.number else "<a name>"
+
+
+class TypoOf(IdOf):
+    """A typo of the name of the account's endpoint number ``number`` (of a pool name if there is none):
+    a name that selects nothing."""
+
+    TYPOS = (lambda name: name + name[-1], lambda name: name.replace("-", "_", 1), lambda name: name[:1].upper() + name[1:])
+
+    def __init__(self, number, typo):
+        super(TypoOf, self).__init__(number)
+        self.typo = typo
+
+    def __repr__(self):
+        return "<a typo (%d) of the name of %s>" % (self.typo, self.which() if self.number else "a pool name")
+
+    def __eq__(self, other):
+        return isinstance(other, TypoOf) and (other.number, other.typo) == (self.number, self.typo)
+
+    def __hash__(self):
+        return hash(("TypoOf", self.number, self.typo))
+
+    def misspell(self, name):
+        return self.TYPOS[self.typo](name)
 
 
 class ReadOnlyKey:
@@ -221,7 +250,7 @@ def endpoint_items(draw, fleet=True, newer=4):
     form = draw(st.sampled_from(["create", "create", "create", "create", "change", "by id", "by id", "absent", "absent by id"]))
     item = {}
     if form in ("by id", "absent by id"):
-        number = draw(st.sampled_from([1, 2, 3, 1, 2, 3, 0]))
+        number = draw(st.sampled_from([1, 2, 3, 1, 2, 3, 0, -1]))
         item["id"] = IdOf(number)
         if fleet or draw(st.booleans()):
             item["name"] = draw(st.sampled_from([NameOf(number), name]))
@@ -240,11 +269,30 @@ def endpoint_items(draw, fleet=True, newer=4):
         else:
             item["gpu_ids"] = draw(GPU_IDS)
     item.update(draw(settings_of(newer)))
-    if form != "create" and draw(chance(4)):
-        item["gpu_ids"] = draw(GPU_IDS)
+    if form != "create":
+        item.update(draw(exclusive_changes(newer)))
+        if draw(chance(2 if item.get("id") == IdOf(-1) else newer)):
+            # another template for an existing endpoint; often for the newest, beyond the list of a capped account
+            item.update(draw(st.sampled_from([dict(template=name) for name in TEMPLATE_NAMES] + [dict(template_id=TEMPLATE_IDS[0])])))
     if draw(chance(16)):
         item.update(draw(SLIPS))
     return item
+
+
+@st.composite
+def exclusive_changes(draw, newer):
+    """For an existing endpoint: gpu_ids now and then (a CPU endpoint's instance_ids override them unless
+    cleared), and network_volume_id (an endpoint's network_volume_ids override it unless cleared)."""
+    values = {}
+    if draw(chance(4)):
+        values["gpu_ids"] = draw(GPU_IDS)
+        if draw(chance(min(newer, 8))):
+            values["instance_ids"] = []
+    if draw(chance(4)):
+        values["network_volume_id"] = draw(st.sampled_from(["vol-1", "vol-2"]))
+        if draw(chance(min(newer, 8))):
+            values["network_volume_ids"] = []
+    return values
 
 
 API_OPTIONS = dict(api_retries=st.sampled_from([0, 1, 2, 5]), api_timeout=st.sampled_from([5, 30]))
@@ -262,7 +310,16 @@ def fleet_tasks(draw, newer=4):
     items = draw(st.lists(endpoint_items(newer=newer), max_size=4,
                           unique_by=(lambda item: item["name"], lambda item: item.get("id", item["name"]))))
     args = {"endpoints": items}
-    if draw(chance(3)):
+    if draw(chance(4)):
+        # a list that names nothing the account has: typos of its names, another environment's list
+        renamed = [item for item in items if "id" not in item]
+        names = draw(st.lists(st.one_of(st.builds(TypoOf, st.sampled_from([1, 2, -1, 0]), st.integers(0, len(TypoOf.TYPOS) - 1)),
+                                        st.sampled_from(ELSEWHERE_NAMES)), min_size=len(renamed), max_size=len(renamed), unique=True))
+        for item, name in zip(renamed, names):
+            item["name"] = name
+        if draw(st.booleans()):
+            args.update(prune=True, prune_all=draw(chance(4)))
+    if "prune" not in args and draw(chance(3)):
         args["prune"] = True
         args.update(draw(st.fixed_dictionaries({}, optional=dict(
             prune_prefix=st.sampled_from(PREFIXES), prune_all=st.booleans(), prune_max=st.sampled_from([0, 1, 3])))))
@@ -318,6 +375,23 @@ def template_tasks(draw):
     return Task("tensorone_template", read_only_now_and_then(draw, args))
 
 
+@st.composite
+def endpoint_info_tasks(draw):
+    """tensorone_endpoint_info: every endpoint, or one by id, by name or both (one beyond the list's cap included)."""
+    number = draw(st.sampled_from([1, 2, -1, -1, 0]))
+    args = dict(draw(st.sampled_from([{}, {}, dict(id=IdOf(number)), dict(name=NameOf(number)), dict(id=IdOf(number), name=NameOf(number))])))
+    args.update(draw(st.fixed_dictionaries({}, optional=API_OPTIONS)))
+    return Task("tensorone_endpoint_info", args)
+
+
+@st.composite
+def template_info_tasks(draw):
+    """tensorone_template_info: every template or one by name, and the endpoints that use each."""
+    args = dict(draw(st.sampled_from([{}, {}, dict(name=TEMPLATE_NAMES[0]), dict(name=TEMPLATE_NAMES[1])])))
+    args.update(draw(st.fixed_dictionaries({}, optional=dict(API_OPTIONS, include_env_values=st.booleans()))))
+    return Task("tensorone_template_info", args)
+
+
 # --- what other tools do ----------------------------------------------------------------
 
 ANY_NAME = st.sampled_from(NAMES + OTHER_NAMES)
@@ -344,7 +418,9 @@ def other_changes(draw):
     if kind == "sets the worker quota":
         return Change(kind, quota=draw(st.sampled_from([8, 20, 40])))
     if kind == "creates":
-        return Change(kind, name=draw(ANY_NAME), workers_max=draw(st.integers(0, 4)))
+        # now and then a CPU endpoint, or one that uses a template of the collection's
+        return Change(kind, name=draw(ANY_NAME), workers_max=draw(st.integers(0, 4)),
+                      **draw(st.sampled_from([{}, {}, dict(cpu=True), dict(template=TEMPLATE_NAMES[0]), dict(template=TEMPLATE_NAMES[0])])))
     if kind == "edits":
         return Change(kind, name=draw(ANY_NAME), fields=draw(st.sampled_from(MANAGED + UNMANAGED * 2)))
     if kind in ("deletes", "lowers workers_max"):

@@ -50,6 +50,14 @@ def test_check_mode_predicts_a_new_cpu_endpoint_as_the_run_returns_it(emulator):
     assert dict(predicted, id=None, workers=None) == dict(done, id=None, workers=None)
 
 
+def test_a_new_endpoint_with_instance_ids_cleared_is_a_gpu_endpoint():
+    """instance_ids: [] makes no CPU endpoint: a create takes the gpu_ids it is given, and needs them."""
+    step = plan_endpoint([], dict(name="gpu-one", template_id="tpl", gpu_ids=["AMPERE_48"], instance_ids=[]))
+    assert step.action == "create" and step.desired["gpu_ids"] == ["AMPERE_48"] and step.desired["instance_ids"] == []
+    with pytest.raises(ModelError, match="Endpoint 'gpu-one' does not exist; creating it needs gpu_ids$"):
+        plan_endpoint([], dict(name="gpu-one", template_id="tpl", instance_ids=[]))
+
+
 def test_a_name_taken_by_a_concurrent_run_is_converged_not_failed(emulator):  # pylint: disable=redefined-outer-name
     endpoints = Endpoints(run_for(emulator))
     step = plan_endpoint(endpoints.read(), FULL)  # reads an empty account

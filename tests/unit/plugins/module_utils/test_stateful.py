@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.stateful_machine import (
-    FIGURES, DocumentedAccount, FullAccount,
+    FIGURES, DocumentedAccount, FullAccount, collection_modules_reading,
 )
 
 LONG = os.environ.get("TENSORONE_STATEFUL") == "long"
@@ -55,6 +55,8 @@ def seeds():
 def test_random_playbooks_under_faults_converge_and_touch_nothing_undeclared(machine):
     FIGURES.reset()
     started = time.monotonic()
+    caps = [(module.__name__, module.LIST_CAP) for module in collection_modules_reading("LIST_CAP")]
+    assert len(caps) >= 3  # _resource, and the _endpoint and _template that import it
     if LONG:
         for number in seeds():
             FIGURES.seeds.append(number)
@@ -63,5 +65,7 @@ def test_random_playbooks_under_faults_converge_and_touch_nothing_undeclared(mac
     else:
         run_state_machine_as_test(machine, settings=budget(derandomize=True))
     print("\n" + FIGURES.report(machine.PROFILE, time.monotonic() - started))
+    # the lowered list cap of the capped accounts was undone at each one's teardown
+    assert [(module.__name__, module.LIST_CAP) for module in collection_modules_reading("LIST_CAP")] == caps
     assert FIGURES.steps >= EXAMPLES  # every example ran steps
     assert FIGURES.violations == 0
