@@ -222,9 +222,9 @@ class Outcome:
         if error is None:
             return "ok"
         if isinstance(error, ModelError):
-            if "(wait_timeout)" in error.message:
+            if error.kind == "wait_timeout":
                 return "timeout"
-            return "raced" if self.meanwhile and "it was deleted since this run read it" in error.message else "refused"
+            return "raced" if self.meanwhile and error.kind == "gone" else "refused"
         if isinstance(error, APIError):
             if error.status == 200 and (error.kind == "graphql" or (error.kind == "auth" and self.params["api_key"] == READ_ONLY_KEY)):
                 # (the service may refuse a change because of what another tool did meanwhile)
@@ -913,11 +913,12 @@ class Account(RuleBasedStateMachine):
 
     def refusal_justified(self, outcome):
         """Whether the account before the run (or at the refusal, for the API's quota) bears the refusal out."""
-        message = outcome.message
-        for pattern, justified in REFUSALS:
+        message, kind = outcome.message, getattr(outcome.error, "kind", None)
+        for refusal_kind, pattern, justified in REFUSALS:
             match = re.search(pattern, message)
             if match:
-                return justified(self, outcome, match)
+                # the kind the collection gives it (failure.kind) is the one its rule says
+                return kind == refusal_kind and justified(self, outcome, match)
         return False
 
     def __repr__(self):
@@ -1152,35 +1153,37 @@ def _unknown_pool(_machine, outcome, _match):
     return any(t not in GPU_POOLS and not t.startswith("-") for i in _items(outcome) for t in i.get("gpu_ids") or [])
 
 
+# Each refusal the collection or the service may make: its failure.kind, the message that gives its details (the
+# ids and names its justification checks), and the justification from the account as read.
 REFUSALS = (
-    (r"Endpoint '(?P<name>[^']+)' does not exist; creating it needs (?P<missing>[a-z_]+(, [a-z_]+)*)", _needs),
-    (r"No endpoint with id '(?P<id>[^']+)' exists", _no_id),
-    (r"The endpoint with id '(?P<id>[^']+)' is named '(?P<actual>[^']+)', not '(?P<name>[^']+)'", _other_name),
-    (r"workers_min \((?P<min>\d+)\) must not exceed workers_max \(\d+\) \(workers_max defaults to 3 on create", _min_on_create),
-    (r"workers_min \((?P<min>\d+)\) must not exceed workers_max \((?P<max>\d+)\) \(with the endpoint's current values\)", _min_above_max),
-    (r"endpoint_type of endpoint '[^']+' \((?P<id>\w+)\) is (?P<type>\w+): the type is fixed", _fixed_type),
-    (r"Cannot rename endpoint '[^']+' \((?P<id>\w+)\) to '(?P<new>[^']+)': endpoint (?P<holder>\w+) already has that name", _name_taken),
-    (r"select the same endpoint '[^']+' \((?P<id>\w+)\)", _same_endpoint),
-    (r"prune refused: endpoints declares no endpoint to keep and prune_prefix is not set", _prune_keeps_nothing),
-    (r"prune refused: none of the endpoints the list declares exists in the account", _prune_matches_nothing),
-    (r"(?P<option>gpu_ids|network_volume_id) cannot be set: ", _overridden),
-    (r"Endpoint '(?P<name>[^']+)' is not in the account's list, which came back with (?P<cap>\d+) endpoints, the most the API "
+    ("create_needs", r"Endpoint '(?P<name>[^']+)' does not exist; creating it needs (?P<missing>[a-z_]+(, [a-z_]+)*)", _needs),
+    ("not_found", r"No endpoint with id '(?P<id>[^']+)' exists", _no_id),
+    ("invalid_option", r"The endpoint with id '(?P<id>[^']+)' is named '(?P<actual>[^']+)', not '(?P<name>[^']+)'", _other_name),
+    ("invalid_option", r"workers_min \((?P<min>\d+)\) must not exceed workers_max \(\d+\) \(workers_max defaults to 3 on create", _min_on_create),
+    ("invalid_option", r"workers_min \((?P<min>\d+)\) must not exceed workers_max \((?P<max>\d+)\) \(with the endpoint's current values\)", _min_above_max),
+    ("invalid_option", r"endpoint_type of endpoint '[^']+' \((?P<id>\w+)\) is (?P<type>\w+): the type is fixed", _fixed_type),
+    ("name_taken", r"Cannot rename endpoint '[^']+' \((?P<id>\w+)\) to '(?P<new>[^']+)': endpoint (?P<holder>\w+) already has that name", _name_taken),
+    ("ambiguous", r"select the same endpoint '[^']+' \((?P<id>\w+)\)", _same_endpoint),
+    ("prune_guard", r"prune refused: endpoints declares no endpoint to keep and prune_prefix is not set", _prune_keeps_nothing),
+    ("prune_guard", r"prune refused: none of the endpoints the list declares exists in the account", _prune_matches_nothing),
+    ("invalid_option", r"(?P<option>gpu_ids|network_volume_id) cannot be set: ", _overridden),
+    ("list_incomplete", r"Endpoint '(?P<name>[^']+)' is not in the account's list, which came back with (?P<cap>\d+) endpoints, the most the API "
      r"lists: it may exist beyond them. Give its id to (?P<verb>delete|update) it", _beyond_the_list),
-    (r'An endpoint named "(?P<name>[^"]+)" already exists', _name_taken_beyond_the_list),
-    (r"prune refused: the account's list came back with (?P<cap>\d+) endpoints, the most the API lists", _list_at_cap),
-    (r"Could not delete template '[^']+' \(\w+\): the service refused it \(.*\), and the account's list of endpoints came "
+    ("graphql", r'An endpoint named "(?P<name>[^"]+)" already exists', _name_taken_beyond_the_list),
+    ("list_incomplete", r"prune refused: the account's list came back with (?P<cap>\d+) endpoints, the most the API lists", _list_at_cap),
+    ("list_incomplete", r"Could not delete template '[^']+' \(\w+\): the service refused it \(.*\), and the account's list of endpoints came "
      r"back with (?P<cap>\d+) endpoints", _list_at_cap),
-    (r"prune refused: it would delete (?P<count>\d+) endpoints, more than prune_max \((?P<max>\d+)\)", _prune_max),
-    (r"No template named '(?P<name>[^']+)' exists \(template\)", _no_template),
-    (r"template \(a template's name\) cannot be used on this service", _documented),
-    (r"The service does not support (?P<options>[a-z_]+(, [a-z_]+)*) \(its API", _unsupported),
-    (r"Templates cannot be managed on this service", _documented),
-    (r"Template '(?P<name>[^']+)' does not exist; creating it needs (?P<missing>[a-z_]+(, [a-z_]+)*)", _template_needs),
-    (r"volume_in_gb must be 0 for a serverless template: template", _serverless_volume),
-    (r"Template '[^']+' \((?P<id>\w+)\) is used by", _template_in_use),
-    (r"Your worker concurrency cannot go beyond the maximum limit of \((?P<quota>\d+)\)", _quota),
-    (r"gpuIds contains an unknown GPU pool", _unknown_pool),
-    (r"The API refused the operation as unauthorized: the api_key may be read-only", _read_only),
+    ("prune_guard", r"prune refused: it would delete (?P<count>\d+) endpoints, more than prune_max \((?P<max>\d+)\)", _prune_max),
+    ("not_found", r"No template named '(?P<name>[^']+)' exists \(template\)", _no_template),
+    ("unsupported", r"template \(a template's name\) cannot be used on this service", _documented),
+    ("unsupported", r"The service does not support (?P<options>[a-z_]+(, [a-z_]+)*) \(its API", _unsupported),
+    ("unsupported", r"Templates cannot be managed on this service", _documented),
+    ("create_needs", r"Template '(?P<name>[^']+)' does not exist; creating it needs (?P<missing>[a-z_]+(, [a-z_]+)*)", _template_needs),
+    ("invalid_option", r"volume_in_gb must be 0 for a serverless template: template", _serverless_volume),
+    ("in_use", r"Template '[^']+' \((?P<id>\w+)\) is used by", _template_in_use),
+    ("graphql", r"Your worker concurrency cannot go beyond the maximum limit of \((?P<quota>\d+)\)", _quota),
+    ("graphql", r"gpuIds contains an unknown GPU pool", _unknown_pool),
+    ("auth", r"The API refused the operation as unauthorized: the api_key may be read-only", _read_only),
 )
 
 

@@ -27,8 +27,9 @@ def machine():
     with mock.patch.object(stateful_machine, "note", notes.append):
         account = FullAccount()
         account.notes = notes
-        account.start(drain_seconds=DRAIN, others=[], console_template=False, odd_shapes=False)
+        account.start(drain_seconds=DRAIN, others=[], console_template=False, odd_shapes=False, list_cap=None)
         yield account
+        account.teardown()
 
 
 def workers(machine, name):
