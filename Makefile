@@ -41,14 +41,14 @@ UNITS_ONCE := tests/unit/emulator tests/unit/plugins/module_utils/test_faults.py
 UNITS_EVERY_CORE = $(filter-out $(UNITS_ONCE) tests/unit/emulator/%,$(shell cd $(ROOT) && find tests/unit -name 'test_*.py' | sort))
 
 # cheap checks first, then the longest gates, the shorter ones last to fill the gaps
-GATES := action-group docs-generated changelog-lint lint docs-lint units-once $(INTEGRATION_CORES:%=integration-%) integration-documented \
+GATES := action-group format docs-generated changelog-lint lint docs-lint units-once $(INTEGRATION_CORES:%=integration-%) integration-documented \
 	$(CORES:%=sanity-%) $(CORES:%=units-%) galaxy-importer docs-build ee-check runner-check
 # make test-cores: what a release needs beyond make test (the README's release steps)
 CORES_GATES := $(CORES:%=integration-%) $(CORES:%=tarball-%)
 JOBS ?= 2
 KEEP_GOING ?= 1
 TARGETS ?=
-.PHONY: help test test-cores soak venv venvs pythons copy build docs demo-install demo demo-live release-notes clean distclean $(GATES) $(CORES_GATES)
+.PHONY: help test format test-cores soak venv venvs pythons copy build docs demo-install demo demo-live release-notes clean distclean $(GATES) $(CORES_GATES)
 
 help:  ## this list
 	@sed -n -e 's/^\([a-z][^:]*\):.*## /make \1\t/p' -e 's/^$$(CORES:%=\([a-z]*\)-%).*## /make \1-<v>\t/p' \
@@ -162,6 +162,10 @@ action-group: venv  ## meta/runtime.yml's action group `all` lists exactly the m
 docs-generated: venv  ## the docs tests/tools/generate_docs.py copies from one source (item options, role options, shared return values) are up to date
 	$(gate)
 	$(VENV)/bin/python $(TOOLS)/generate_docs.py --check --root $(ROOT)
+
+format: venv  ## ruff: the Python files formatted and linted as ruff.toml says (ruff format; ruff check --fix to mend)
+	$(gate)
+	cd $(ROOT) && $(VENV)/bin/ruff format --check --diff . && $(VENV)/bin/ruff check .
 
 changelog-lint: venv copy  ## changelog fragments and changelogs/changelog.yaml
 	$(gate)

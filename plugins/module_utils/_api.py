@@ -8,6 +8,7 @@
 """Transport to the Tensor One GraphQL API: HTTP, retries, errors and secrets."""
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import random
@@ -16,12 +17,13 @@ import time
 from html import unescape
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
-from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
+from ansible.module_utils.basic import env_fallback
 
 try:
     import requests
     from urllib3.exceptions import NewConnectionError
+
     HAS_REQUESTS = True
 except ImportError:
     HAS_REQUESTS = False
@@ -84,8 +86,7 @@ class APIError(Exception):
         return self.message
 
     def as_failure(self):
-        return dict(message=self.message, kind=self.kind, status=self.status,
-                    attempts=self.attempts, details=self.details)
+        return dict(message=self.message, kind=self.kind, status=self.status, attempts=self.attempts, details=self.details)
 
 
 class TransientError(APIError):
@@ -139,8 +140,7 @@ class Client:
         self.redact = redactor(api_key, url)
         self._host = url_host(url)
         self.session = requests.Session()
-        self.session.headers.update({"User-Agent": http_agent or USER_AGENT, "Content-Type": "application/json",
-                                     "Accept": "application/json"})
+        self.session.headers.update({"User-Agent": http_agent or USER_AGENT, "Content-Type": "application/json", "Accept": "application/json"})
         # The documented way to pass the key; the URL that carries it is never printed.
         self.session.params = {"api_key": api_key}
 
@@ -166,11 +166,13 @@ class Client:
                     if found is not None:
                         return Recovered(found)
                 if attempt > self.retries:
-                    raise APIError("%s; gave up after %d attempts (api_retries=%d)" % (exc.message, attempt, self.retries),
-                                   exc.kind, status=exc.status, attempts=attempt) from None
+                    raise APIError(
+                        "%s; gave up after %d attempts (api_retries=%d)" % (exc.message, attempt, self.retries), exc.kind, status=exc.status, attempts=attempt
+                    ) from None
                 if exc.retry_after is not None and exc.retry_after > RETRY_AFTER_MAX:
-                    raise APIError("%s; the API asks to wait %d seconds before retrying" % (exc.message, exc.retry_after),
-                                   exc.kind, status=exc.status, attempts=attempt) from None
+                    raise APIError(
+                        "%s; the API asks to wait %d seconds before retrying" % (exc.message, exc.retry_after), exc.kind, status=exc.status, attempts=attempt
+                    ) from None
                 self.retries_done += 1
                 self.sleep(backoff_delay(attempt, exc.retry_after))
             except APIError as exc:
@@ -185,16 +187,14 @@ class Client:
         except requests.exceptions.ConnectTimeout:
             raise TransientError("Timed out connecting to %s" % self._host, "timeout", applied_maybe=False) from None
         except requests.exceptions.Timeout:
-            raise TransientError("No response from %s within api_timeout (%ss)" % (self._host, self.timeout),
-                                 "timeout", applied_maybe=True) from None
+            raise TransientError("No response from %s within api_timeout (%ss)" % (self._host, self.timeout), "timeout", applied_maybe=True) from None
         except requests.exceptions.SSLError as exc:
             raise APIError("TLS error talking to %s (see validate_certs): %s" % (self._host, self._reason(exc)), "connection") from None
         except requests.exceptions.ConnectionError as exc:
             reason = getattr(exc.args[0], "reason", None) if exc.args else None
             refused = isinstance(reason, NewConnectionError)
             action = "connect to" if refused else "get a response from"
-            raise TransientError("Could not %s %s: %s" % (action, self._host, self._reason(exc)),
-                                 "connection", applied_maybe=not refused) from None
+            raise TransientError("Could not %s %s: %s" % (action, self._host, self._reason(exc)), "connection", applied_maybe=not refused) from None
         except requests.exceptions.RequestException as exc:
             raise APIError("Request to %s failed: %s" % (self._host, self._reason(exc)), "connection") from None
         return self._read(response)
@@ -217,30 +217,50 @@ class Client:
         if status == 403 and body is not None:
             # Not the API: the CDN in front of it, which refuses some clients by their User-Agent
             # (HTTP 403, "error code: 1010"). Sending it again would meet the same refusal.
-            raise APIError("The service's edge (CDN) refused this client with HTTP 403 and %s, before the request reached "
-                           "the API: it may refuse the User-Agent; set the http_agent option (or the TENSORONE_HTTP_AGENT "
-                           "environment variable) to another value" % body, "http", status=status)
+            raise APIError(
+                "The service's edge (CDN) refused this client with HTTP 403 and %s, before the request reached "
+                "the API: it may refuse the User-Agent; set the http_agent option (or the TENSORONE_HTTP_AGENT "
+                "environment variable) to another value" % body,
+                "http",
+                status=status,
+            )
         if status in (401, 403):
-            raise APIError("Authentication failed (HTTP %d): check api_key (or the TENSORONE_API_KEY environment variable)" % status,
-                           "auth", details=messages, status=status)
+            raise APIError(
+                "Authentication failed (HTTP %d): check api_key (or the TENSORONE_API_KEY environment variable)" % status,
+                "auth",
+                details=messages,
+                status=status,
+            )
         if status == 429:
-            raise TransientError("Rate limited by the API (HTTP 429)", "rate_limit", applied_maybe=False, status=status,
-                                 retry_after=parse_retry_after(response.headers.get("Retry-After")))
+            raise TransientError(
+                "Rate limited by the API (HTTP 429)",
+                "rate_limit",
+                applied_maybe=False,
+                status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
         came_back = " with %s" % body if body is not None else _joined(messages)
         if status in RETRYABLE_STATUSES:
             raise TransientError("The API answered HTTP %d%s" % (status, came_back), "http", applied_maybe=True, status=status)
         if status == 200 and body is not None:
-            raise APIError("The API answered HTTP 200%s, not a GraphQL response (is api_url the GraphQL API?)" % came_back,
-                           "http", status=status)
+            raise APIError("The API answered HTTP 200%s, not a GraphQL response (is api_url the GraphQL API?)" % came_back, "http", status=status)
         if status != 200 or not isinstance(payload, dict):
             # graphql: the service looked at the GraphQL and refused it (HTTP 400: a validation error). Any
             # other status is a failure of the service or of the way to it, whatever its body says.
-            raise APIError("The API answered HTTP %d%s" % (status, came_back or " with a body that is not a GraphQL response"),
-                           "graphql" if messages and status == 400 else "http", details=messages, status=status)
+            raise APIError(
+                "The API answered HTTP %d%s" % (status, came_back or " with a body that is not a GraphQL response"),
+                "graphql" if messages and status == 400 else "http",
+                details=messages,
+                status=status,
+            )
         if messages:
             if any(m == "Unauthorized" for m in messages):
-                raise APIError("The API refused the operation as unauthorized: the api_key may be read-only or lack this permission",
-                               "auth", details=messages, status=status)
+                raise APIError(
+                    "The API refused the operation as unauthorized: the api_key may be read-only or lack this permission",
+                    "auth",
+                    details=messages,
+                    status=status,
+                )
             raise APIError("The API returned an error%s" % _joined(messages), "graphql", details=messages, status=status)
         return payload.get("data") or {}
 
@@ -300,6 +320,7 @@ def redactor(api_key, api_url):
         for secret in secrets:
             text = text.replace(secret, "********")
         return re.sub(r"(api_key=)[^&\s'\")]*", r"\1********", text)
+
     return redact
 
 
@@ -312,14 +333,17 @@ def check_api_params(params):
         errors.append("api_retries must be between 0 and %d, got %d" % (API_RETRIES_MAX, params["api_retries"]))
     errors.extend(_url_errors(params["api_url"]))
     if not _is_header_value(params.get("http_agent") or USER_AGENT):
-        errors.append("http_agent (or the TENSORONE_HTTP_AGENT environment variable) must be one line of printable ASCII "
-                      "characters, without leading or trailing spaces")
+        errors.append(
+            "http_agent (or the TENSORONE_HTTP_AGENT environment variable) must be one line of printable ASCII characters, without leading or trailing spaces"
+        )
     if params["api_key"] is None:
         errors.append("api_key is required: set it or the TENSORONE_API_KEY environment variable")
     elif not params["api_key"]:
         # Set, but empty (an empty variable, or a null that Ansible made ""): the environment is not used then.
-        errors.append("api_key is set but empty, so the TENSORONE_API_KEY environment variable is not used: give api_key "
-                      "a value, or leave it out (for example with omit) to use the environment variable")
+        errors.append(
+            "api_key is set but empty, so the TENSORONE_API_KEY environment variable is not used: give api_key "
+            "a value, or leave it out (for example with omit) to use the environment variable"
+        )
     return errors
 
 
@@ -337,8 +361,7 @@ def _url_errors(url):
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return ["api_url must be an http(s) URL with a host"]
     if any(name.lower() == "api_key" for name, _value in parse_qsl(parts.query, keep_blank_values=True)):
-        return ["api_url must not carry an api_key query parameter: set the api_key option "
-                "(or the TENSORONE_API_KEY environment variable) instead"]
+        return ["api_url must not carry an api_key query parameter: set the api_key option (or the TENSORONE_API_KEY environment variable) instead"]
     return []
 
 

@@ -14,6 +14,7 @@ that reads the API's spelling, ``build_input()`` the only place that writes it.
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import re
@@ -28,10 +29,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     Outcome,
     Resource,
     Selection,
-    Step as ResourceStep,
     desired_from,
     differences,
-    diff_view as resource_diff_view,
     find_one,
     listed,
     myself_of,
@@ -40,6 +39,12 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     refused,
     split_csv,
     unknown_fields,
+)
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
+    Step as ResourceStep,
+)
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
+    diff_view as resource_diff_view,
 )
 from ansible_collections.tensorone.cloud.plugins.module_utils._template import (
     NO_TEMPLATE_READ,
@@ -77,8 +82,7 @@ FIELDS = (
     Field("allowed_cuda_versions", "allowedCudaVersions", "csvset"),
     Field("min_cuda_version", "minCudaVersion", "none"),
     Field("endpoint_type", "type", create_only=True, choices=ENDPOINT_TYPES),
-    Field("network_volume_ids", "networkVolumeIds", "idlist", key="networkVolumeId",
-          read="networkVolumeIds { networkVolumeId dataCenterId }"),
+    Field("network_volume_ids", "networkVolumeIds", "idlist", key="networkVolumeId", read="networkVolumeIds { networkVolumeId dataCenterId }"),
     Field("instance_ids", "instanceIds", "list"),
     # Kept as they are: set in the console or by other tools, not managed here.
     ENV,
@@ -91,9 +95,19 @@ FIELD_OF = dict((f.option, f) for f in OPTION_FIELDS)
 DOCUMENTED_FIELDS = tuple(f for f in FIELDS if f.documented)
 # What a create without the option stores (the service's create defaults; the
 # other fields stay empty); check mode predicts a create with them.
-CREATE_DEFAULTS = dict(idle_timeout=5, scaler_type="QUEUE_DELAY", scaler_value=4, workers_min=0, workers_max=3,
-                       locations=[], network_volume_id=None, gpu_count=1, execution_timeout_ms=600000, flashboot=False,
-                       endpoint_type="QB")
+CREATE_DEFAULTS = dict(
+    idle_timeout=5,
+    scaler_type="QUEUE_DELAY",
+    scaler_value=4,
+    workers_min=0,
+    workers_max=3,
+    locations=[],
+    network_volume_id=None,
+    gpu_count=1,
+    execution_timeout_ms=600000,
+    flashboot=False,
+    endpoint_type="QB",
+)
 # Workers that hold an endpoint back from deletion (other states do not).
 LIVE_WORKER_STATES = ("CREATED", "RUNNING", "RESTARTING")
 CUDA_VERSION = re.compile(r"^\d+\.\d+$")
@@ -102,8 +116,7 @@ WORKERS_SELECTION = "clusters { id desiredStatus }"
 LIST_QUERY = "query TensorOneEndpoints { myself { endpoints { id %s %s } } }"
 # The same read, with the templates' names (only when some item names its template).
 LIST_WITH_TEMPLATES_QUERY = "query TensorOneEndpointsAndTemplates { myself { endpoints { id %s %s } " + TEMPLATE_NAMES_SELECTION + " } }"
-LIST_WITH_DISCOUNT_QUERY = ("query TensorOneEndpointsInfo { myself { endpoints { id %s %s } "
-                            "serverlessDiscount { discountFactor type expirationDate } } }")
+LIST_WITH_DISCOUNT_QUERY = "query TensorOneEndpointsInfo { myself { endpoints { id %s %s } serverlessDiscount { discountFactor type expirationDate } } }"
 SAVE_MUTATION = "mutation TensorOneSaveEndpoint($input: EndpointInput!) { saveEndpoint(input: $input) { id %s %s } }"
 DELETE_MUTATION = "mutation TensorOneDeleteEndpoint($id: String!) { deleteEndpoint(id: $id) }"
 
@@ -118,13 +131,13 @@ def by_id_query(count, selection):
 def endpoint_argument_spec():
     """Module options that describe one endpoint (shared by the single and fleet modules): one per field, and
     template, a template's name resolved to template_id."""
-    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]), id=dict(type="str"),
-                template=dict(type="str"))
+    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]), id=dict(type="str"), template=dict(type="str"))
     spec.update((field.option, field.argument_spec()) for field in OPTION_FIELDS)
     return spec
 
 
 # --- normalisation and comparison -------------------------------------------
+
 
 def normalise(option, value):
     """The canonical form of a value of ``option``; equal forms mean equal settings."""
@@ -135,8 +148,7 @@ def discount_from_api(api_discount):
     """The account's serverless discount with option-style names, or None."""
     if not api_discount:
         return None
-    return dict(discount_factor=api_discount.get("discountFactor"), type=api_discount.get("type"),
-                expiration_date=api_discount.get("expirationDate"))
+    return dict(discount_factor=api_discount.get("discountFactor"), type=api_discount.get("type"), expiration_date=api_discount.get("expirationDate"))
 
 
 def endpoint_from_api(api_endpoint):
@@ -147,8 +159,7 @@ def endpoint_from_api(api_endpoint):
         if field.api in api_endpoint:
             endpoint[field.option] = field.view(api_endpoint[field.api])
     endpoint["workers"] = [
-        {"id": cluster.get("id"), "desired_status": cluster.get("desiredStatus")}
-        for cluster in (api_endpoint.get("clusters") or []) if cluster
+        {"id": cluster.get("id"), "desired_status": cluster.get("desiredStatus")} for cluster in (api_endpoint.get("clusters") or []) if cluster
     ]
     return endpoint
 
@@ -182,8 +193,7 @@ def build_input(current, desired, selection=None):
     """
     has = selection.has if selection is not None else (lambda field: True)
     if current is None:
-        return dict((f.api, f.write(desired[f.option])) for f in OPTION_FIELDS
-                    if f.option in desired and has(f) and f.write(desired[f.option]) is not None)
+        return dict((f.api, f.write(desired[f.option])) for f in OPTION_FIELDS if f.option in desired and has(f) and f.write(desired[f.option]) is not None)
     api_input = {"id": current["id"]}
     for field in FIELDS:
         if field.create_only or not has(field):
@@ -209,6 +219,7 @@ def running_workers(endpoint):
 
 # --- validation before any API call ----------------------------------------
 
+
 def validate_params(params):
     """Messages, each naming its option, for values of one endpoint's options the API would refuse."""
     errors = []
@@ -232,9 +243,15 @@ def validate_params(params):
                 errors.append("allowed_cuda_versions must list major.minor versions such as 12.4, got %r" % bad)
         if any(not token.strip() for item in items for token in str(item).split(",")):
             errors.append("%s must not contain empty items, got %r" % (option, items))
-    ranges = (("idle_timeout", 1, 3600), ("scaler_value", 1, INT32_MAX), ("workers_min", 0, INT32_MAX),
-              ("workers_max", 0, INT32_MAX), ("wait_timeout", 0, INT32_MAX), ("gpu_count", 1, INT32_MAX),
-              ("execution_timeout_ms", 0, INT32_MAX))
+    ranges = (
+        ("idle_timeout", 1, 3600),
+        ("scaler_value", 1, INT32_MAX),
+        ("workers_min", 0, INT32_MAX),
+        ("workers_max", 0, INT32_MAX),
+        ("wait_timeout", 0, INT32_MAX),
+        ("gpu_count", 1, INT32_MAX),
+        ("execution_timeout_ms", 0, INT32_MAX),
+    )
     for option, low, high in ranges:
         value = params.get(option)
         if value is None:
@@ -251,11 +268,12 @@ def validate_params(params):
         if params.get(option) is not None and not params[option].strip():
             errors.append("%s must not be empty" % option)
     if params.get("min_cuda_version") and not CUDA_VERSION.match(params["min_cuda_version"]):
-        errors.append("min_cuda_version must be a major.minor version such as 12.4, or \"\" for none, got %r"
-                      % params["min_cuda_version"])
-    for one, other, why in (("template", "template_id", " (template names the template, template_id gives its id)"),
-                            ("network_volume_id", "network_volume_ids", ""),
-                            ("gpu_ids", "instance_ids", " (instance_ids makes a CPU endpoint, gpu_ids a GPU endpoint)")):
+        errors.append("min_cuda_version must be a major.minor version such as 12.4, or \"\" for none, got %r" % params["min_cuda_version"])
+    for one, other, why in (
+        ("template", "template_id", " (template names the template, template_id gives its id)"),
+        ("network_volume_id", "network_volume_ids", ""),
+        ("gpu_ids", "instance_ids", " (instance_ids makes a CPU endpoint, gpu_ids a GPU endpoint)"),
+    ):
         if params.get(one) is not None and params.get(other):
             errors.append("%s and %s are mutually exclusive%s" % (one, other, why))
     errors.extend(validate_workers(params.get("workers_min"), params.get("workers_max")))
@@ -315,14 +333,21 @@ def validate_fleet(params):
 
 
 def name_warnings(items):
-    warnings = ["The endpoint name %r starts or ends with white space; the API keeps it as given" % item["name"]
-                for item in items if item.get("name") and item["name"] != item["name"].strip()]
-    warnings.extend("The template name %r (template) starts or ends with white space; it must be the template's name exactly"
-                    % item["template"] for item in items if item.get("template") and item["template"] != item["template"].strip())
+    warnings = [
+        "The endpoint name %r starts or ends with white space; the API keeps it as given" % item["name"]
+        for item in items
+        if item.get("name") and item["name"] != item["name"].strip()
+    ]
+    warnings.extend(
+        "The template name %r (template) starts or ends with white space; it must be the template's name exactly" % item["template"]
+        for item in items
+        if item.get("template") and item["template"] != item["template"].strip()
+    )
     return warnings
 
 
 # --- planning ------------------------------------------------------------------
+
 
 class Step(ResourceStep):
     """One endpoint's planned change (``_resource.Step``), and whether it needs worker quota."""
@@ -346,19 +371,32 @@ def plan_endpoint(account, params, where=""):
     current = find_endpoint(account, endpoint_id, name, where)
     if params.get("state", "present") == "absent":
         if current and endpoint_id is not None and name is not None and current["name"] != name:
-            raise refused(where, "The endpoint with id %r is named %r, not %r: nothing was deleted (correct the name, "
-                                 "or leave it out to delete by id)" % (endpoint_id, current["name"], name), "invalid_option")
+            raise refused(
+                where,
+                "The endpoint with id %r is named %r, not %r: nothing was deleted (correct the name, "
+                "or leave it out to delete by id)" % (endpoint_id, current["name"], name),
+                "invalid_option",
+            )
         if current is None and endpoint_id is None and not getattr(account, "complete", True):
-            raise refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
-                                 "the API lists: it may exist beyond them. Give its id to delete it" % (name, LIST_CAP), "list_incomplete")
+            raise refused(
+                where,
+                "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
+                "the API lists: it may exist beyond them. Give its id to delete it" % (name, LIST_CAP),
+                "list_incomplete",
+            )
         return Step("delete" if current else "none", current, where=where)
     if current is None:
         if endpoint_id is not None:
-            raise refused(where, "No endpoint with id %r exists; id only selects an existing endpoint "
-                                 "(leave it out to create one by name)" % endpoint_id, "not_found")
+            raise refused(
+                where, "No endpoint with id %r exists; id only selects an existing endpoint (leave it out to create one by name)" % endpoint_id, "not_found"
+            )
         if not getattr(account, "complete", True):
-            raise refused(where, "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
-                                 "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP), "list_incomplete")
+            raise refused(
+                where,
+                "Endpoint %r is not in the account's list, which came back with %d endpoints, the most "
+                "the API lists: it may exist beyond them. Give its id to update it" % (name, LIST_CAP),
+                "list_incomplete",
+            )
         # A CPU endpoint (instance_ids not empty) needs no GPU pools; instance_ids: [] is a GPU endpoint.
         required = ("template_id",) if desired.get("instance_ids") else ("template_id", "gpu_ids")
         missing = [option for option in required if option not in desired]
@@ -372,13 +410,20 @@ def plan_endpoint(account, params, where=""):
     if current["id"] is None:
         raise refused(where, "The API lists endpoint %r without an id: it cannot be changed" % current["name"], "invalid_option")
     if "endpoint_type" in desired and current.get("endpoint_type") not in (None, desired["endpoint_type"]):
-        raise refused(where, "endpoint_type of endpoint %r (%s) is %s: the type is fixed at creation, so %s needs a "
-                             "new endpoint" % (current["name"], current["id"], current["endpoint_type"], desired["endpoint_type"]), "invalid_option")
+        raise refused(
+            where,
+            "endpoint_type of endpoint %r (%s) is %s: the type is fixed at creation, so %s needs a "
+            "new endpoint" % (current["name"], current["id"], current["endpoint_type"], desired["endpoint_type"]),
+            "invalid_option",
+        )
     if name is not None and name != current["name"]:
         holders = [e for e in account if e.get("name") == name and e.get("id") != current["id"]]
         if holders:
-            raise refused(where, "Cannot rename endpoint %r (%s) to %r: endpoint %s already has that name"
-                                 % (current["name"], current["id"], name, holders[0]["id"]), "name_taken")
+            raise refused(
+                where,
+                "Cannot rename endpoint %r (%s) to %r: endpoint %s already has that name" % (current["name"], current["id"], name, holders[0]["id"]),
+                "name_taken",
+            )
     errors = validate_workers(desired.get("workers_min"), desired.get("workers_max"), current)
     if errors:
         raise refused(where, "%s: %s" % (current["name"], "; ".join(errors)), "invalid_option")
@@ -390,10 +435,17 @@ def plan_endpoint(account, params, where=""):
 # Checked on the round-trip read before the first save (Endpoints.apply): the comparison read
 # does not select the second, which would cost a no-op a request on a service that lacks it.
 EXCLUSIONS = (
-    ("gpu_ids", "instance_ids", "it is a CPU endpoint (instance_ids %s), and the service ignores gpu_ids while it has "
-                                "instance_ids: set instance_ids: [] as well to make it a GPU endpoint"),
-    ("network_volume_id", "network_volume_ids", "it has network_volume_ids %s, which the service uses instead of "
-                                                "network_volume_id: set network_volume_ids: [] as well to attach one volume"),
+    (
+        "gpu_ids",
+        "instance_ids",
+        "it is a CPU endpoint (instance_ids %s), and the service ignores gpu_ids while it has "
+        "instance_ids: set instance_ids: [] as well to make it a GPU endpoint",
+    ),
+    (
+        "network_volume_id",
+        "network_volume_ids",
+        "it has network_volume_ids %s, which the service uses instead of network_volume_id: set network_volume_ids: [] as well to attach one volume",
+    ),
 )
 
 
@@ -418,8 +470,11 @@ def plan_fleet(account, params, warnings=None):
     for step in steps:
         if step.before:
             if step.before["id"] in claimed:
-                raise ModelError("%s and %s select the same endpoint %r (%s): declare each endpoint once"
-                                 % (claimed[step.before["id"]], step.where, step.before["name"], step.before["id"]), "ambiguous")
+                raise ModelError(
+                    "%s and %s select the same endpoint %r (%s): declare each endpoint once"
+                    % (claimed[step.before["id"]], step.where, step.before["name"], step.before["id"]),
+                    "ambiguous",
+                )
             claimed[step.before["id"]] = step.where
     if params.get("prune"):
         steps.extend(Step("delete", endpoint, where="prune") for endpoint in prune_candidates(account, params, steps, warnings))
@@ -435,8 +490,10 @@ def prune_candidates(account, params, steps, warnings):
     empty): it runs only with ``prune_all``. ``prune_max`` caps the count.
     """
     if not getattr(account, "complete", True):
-        raise ModelError("prune refused: the account's list came back with %d endpoints, the most the API lists, so "
-                         "the account is not fully known" % LIST_CAP, "list_incomplete")
+        raise ModelError(
+            "prune refused: the account's list came back with %d endpoints, the most the API lists, so the account is not fully known" % LIST_CAP,
+            "list_incomplete",
+        )
     declared_ids = set(step.before["id"] for step in steps if step.before)
     declared_names = set(item["name"] for item in params["endpoints"])
     prefix = params.get("prune_prefix") or ""
@@ -445,8 +502,10 @@ def prune_candidates(account, params, steps, warnings):
         if endpoint["id"] in declared_ids or endpoint["name"] in declared_names:
             continue
         if endpoint["id"] is None or endpoint["name"] is None:
-            warnings.append("prune skipped an endpoint the API lists without %s (%s)" % (
-                "an id" if endpoint["id"] is None else "a name", endpoint["id"] or endpoint["name"]))
+            warnings.append(
+                "prune skipped an endpoint the API lists without %s (%s)"
+                % ("an id" if endpoint["id"] is None else "a name", endpoint["id"] or endpoint["name"])
+            )
         elif endpoint["name"].startswith(prefix):
             candidates.append(endpoint)
     listing = ", ".join("%r (%s)" % (e["name"], e["id"]) for e in candidates) or "none"
@@ -459,12 +518,16 @@ def prune_candidates(account, params, steps, warnings):
         else:
             why = None
         if why:
-            raise ModelError("prune refused: %s and prune_prefix is not set, so prune would delete every endpoint of the "
-                             "account (%d: %s). If that is meant, set prune_all: true; otherwise check the list (an empty "
-                             "variable?) or set prune_prefix" % (why, len(candidates), listing), "prune_guard")
+            raise ModelError(
+                "prune refused: %s and prune_prefix is not set, so prune would delete every endpoint of the "
+                "account (%d: %s). If that is meant, set prune_all: true; otherwise check the list (an empty "
+                "variable?) or set prune_prefix" % (why, len(candidates), listing),
+                "prune_guard",
+            )
     if params.get("prune_max") is not None and len(candidates) > params["prune_max"]:
-        raise ModelError("prune refused: it would delete %d endpoints, more than prune_max (%d): %s"
-                         % (len(candidates), params["prune_max"], listing), "prune_guard")
+        raise ModelError(
+            "prune refused: it would delete %d endpoints, more than prune_max (%d): %s" % (len(candidates), params["prune_max"], listing), "prune_guard"
+        )
     return candidates
 
 
@@ -474,6 +537,7 @@ def find_endpoint(account, endpoint_id=None, name=None, where=""):
 
 
 # --- carrying a plan out -------------------------------------------------------
+
 
 class Account(list):
     """The account's endpoints as read (the model's view). ``complete`` is False when the
@@ -508,8 +572,7 @@ class EndpointGateway:
 
     def _execute(self, document, variables=None, fields=None):
         fields = self.compared if fields is None else fields
-        return self.selection.execute(self.client, lambda sel: document % (sel.select(fields), WORKERS_SELECTION),
-                                      variables, wanted=self.wanted)
+        return self.selection.execute(self.client, lambda sel: document % (sel.select(fields), WORKERS_SELECTION), variables, wanted=self.wanted)
 
     def read(self, with_discount=False, every_field=False, with_templates=False):
         """All endpoints of the account (an Account of model views), and the discount or the
@@ -520,8 +583,7 @@ class EndpointGateway:
             data = self._execute(document, fields=fields)
         except APIError as exc:
             if with_templates and TEMPLATES_FIELD in unknown_fields(exc):
-                raise ModelError("template (a template's name) cannot be used on this service: %s. Set template_id "
-                                 "instead" % NO_TEMPLATE_READ, "unsupported")
+                raise ModelError("template (a template's name) cannot be used on this service: %s. Set template_id instead" % NO_TEMPLATE_READ, "unsupported")
             raise
         myself = myself_of(data)
         if with_discount:
@@ -539,16 +601,14 @@ class EndpointGateway:
             return {}
         fields = self.compared if fields is None else fields
         variables = dict(("id%d" % i, endpoint_id) for i, endpoint_id in enumerate(endpoint_ids))
-        data = self.selection.execute(self.client, lambda sel: by_id_query(len(endpoint_ids), sel.select(fields)),
-                                      variables, wanted=self.wanted)
+        data = self.selection.execute(self.client, lambda sel: by_id_query(len(endpoint_ids), sel.select(fields)), variables, wanted=self.wanted)
         myself = myself_of(data)
         return dict((endpoint_id, myself.get("e%d" % i)) for i, endpoint_id in enumerate(endpoint_ids))
 
     def still_there(self, endpoint_ids):
         """{id: model view} of those of these endpoints that exist, read by id in one request: the
         list may stop at its cap before them, so their absence from it proves nothing."""
-        return dict((endpoint_id, endpoint_from_api(api_endpoint))
-                    for endpoint_id, api_endpoint in self.read_by_id(endpoint_ids).items() if api_endpoint)
+        return dict((endpoint_id, endpoint_from_api(api_endpoint)) for endpoint_id, api_endpoint in self.read_by_id(endpoint_ids).items() if api_endpoint)
 
     def read_for_update(self, endpoint_ids):
         """Read every field of these endpoints, fresh, right before they are saved."""
@@ -565,8 +625,9 @@ class EndpointGateway:
 
     def send_create(self, desired):
         """Create; a lost response is looked up by name (``Resource.lookup``), never sent again blindly."""
-        reply = self.client.execute(self._save_document(self.selection), {"input": build_input(None, desired, self.selection)},
-                                    retry_safe=False, applied=self.lookup(desired["name"]))
+        reply = self.client.execute(
+            self._save_document(self.selection), {"input": build_input(None, desired, self.selection)}, retry_safe=False, applied=self.lookup(desired["name"])
+        )
         return recovered(reply, lambda data: endpoint_from_api(data["saveEndpoint"]))
 
     def send_update(self, endpoint, desired):
@@ -607,8 +668,7 @@ class Endpoints(EndpointGateway, Resource):
         deadline = Deadline(self.run, wait_timeout)
         outcomes = self.run.outcomes = [Outcome(step) for step in steps]
         # Every endpoint this run saves (an update, the scale to 0 before a delete), read in full at once.
-        saved = [step.before["id"] for step in steps
-                 if step.action == "update" or (step.action == "delete" and _has_workers_set(step.before))]
+        saved = [step.before["id"] for step in steps if step.action == "update" or (step.action == "delete" and _has_workers_set(step.before))]
         if self.check_mode:
             # Check mode saves nothing, but refuses what the run would refuse.
             saved = [step.before["id"] for step in steps if step.action == "update" and _may_be_overridden(step.desired)]
@@ -658,8 +718,9 @@ class Endpoints(EndpointGateway, Resource):
         endpoint = outcome.before
         if _has_workers_set(endpoint):
             try:
-                outcome.before = self.update(endpoint, {"workers_min": 0, "workers_max": 0},
-                                             action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"]))
+                outcome.before = self.update(
+                    endpoint, {"workers_min": 0, "workers_max": 0}, action="scale endpoint %r (%s) to 0 workers" % (endpoint["name"], endpoint["id"])
+                )
             except APIError as exc:
                 # Refused because someone else deleted it since our read? Gone is what absent wants.
                 if exc.kind != "graphql" or self.still_there([endpoint["id"]]):
@@ -730,12 +791,17 @@ def _drain_timeout_message(step, wait_timeout, refusal):
         what = "%s: %s" % (step.where, what)
     workers = running_workers(endpoint)
     if workers:
-        return ("Timed out after %ss (wait_timeout) waiting for %s to drain: %d worker(s) still running (%s). "
-                "Run again to continue." % (wait_timeout, what, len(workers), ", ".join(str(w["id"]) for w in workers)))
+        return "Timed out after %ss (wait_timeout) waiting for %s to drain: %d worker(s) still running (%s). Run again to continue." % (
+            wait_timeout,
+            what,
+            len(workers),
+            ", ".join(str(w["id"]) for w in workers),
+        )
     return "Could not delete %s within %ss (wait_timeout): %s. Run again to continue." % (what, wait_timeout, refusal)
 
 
 # --- what the modules run --------------------------------------------------------
+
 
 def converge(run, params, plan=None):
     """Read, plan and apply: the one path of both endpoint modules and of the unit tests.
@@ -786,11 +852,16 @@ def converge_fleet(run):
     run.partial_result = lambda: dict(endpoints=[o.after or o.before for o in run.outcomes if o.where != "prune" and (o.after or o.before)])
     outcomes = converge(run, run.params)
     changed = [o for o in outcomes if o.changed]
-    result = dict(changed=bool(changed), endpoints=[o.after for o in outcomes if o.after],
-                  deleted=[dict(id=o.before["id"], name=o.before["name"]) for o in changed if o.action == "delete"])
+    result = dict(
+        changed=bool(changed),
+        endpoints=[o.after for o in outcomes if o.after],
+        deleted=[dict(id=o.before["id"], name=o.before["name"]) for o in changed if o.action == "delete"],
+    )
     if run.diff:
-        result["diff"] = [dict(before_header=(o.before or o.after)["name"], after_header=(o.after or o.before)["name"],
-                               before=diff_view(o.before), after=diff_view(o.after)) for o in changed]
+        result["diff"] = [
+            dict(before_header=(o.before or o.after)["name"], after_header=(o.after or o.before)["name"], before=diff_view(o.before), after=diff_view(o.after))
+            for o in changed
+        ]
     return result
 
 
@@ -811,5 +882,4 @@ def read_endpoints(run):
 
 
 def incomplete_list_warning(what):
-    return ("The account's list of endpoints came back with %d endpoints, the most the API lists: endpoints beyond them "
-            "are missing from %s" % (LIST_CAP, what))
+    return "The account's list of endpoints came back with %d endpoints, the most the API lists: endpoints beyond them are missing from %s" % (LIST_CAP, what)

@@ -24,6 +24,7 @@ the diff view, and the ``Deadline`` a wait polls within.
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import json
@@ -34,7 +35,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIErr
 # --- values and masking --------------------------------------------------------
 
 # The API's Int is a signed 32-bit integer.
-INT32_MAX = 2 ** 31 - 1
+INT32_MAX = 2**31 - 1
 MASK = "********"
 # A value read from the service shorter than this many characters is masked only where it stands quoted, the way
 # the API's errors echo an input (JSON, GraphQL literals and Python reprs all quote a string): masked everywhere,
@@ -48,18 +49,18 @@ SHORT_BELOW = 8
 # ``failure.kind`` of the collection's own refusals (the API's failures have theirs: see APIError).
 # A closed list, documented in every module's RETURN, so that playbooks can branch on it.
 FAILURE_KINDS = (
-    "invalid_option",     # an option the collection cannot use, alone or with the resource as read
-    "create_needs",       # the resource does not exist and the task lacks what a create needs
-    "not_found",          # an id selects nothing, or a named resource the task needs does not exist
-    "ambiguous",          # several resources match a name, or two items select one resource
-    "name_taken",         # a rename onto a name another resource has
-    "prune_guard",        # a prune that could empty the account by a slip, or is over prune_max
-    "list_incomplete",    # the API's list stops at its cap, so the account is not fully known
-    "in_use",             # a delete refused while something else uses the resource
-    "unsupported",        # the service lacks a field or an operation the task needs
-    "gone",               # the resource was deleted since this run read it
-    "wait_timeout",       # a drain or a delete did not finish within wait_timeout
-    "bug",                # an unexpected error of the collection (please report it)
+    "invalid_option",  # an option the collection cannot use, alone or with the resource as read
+    "create_needs",  # the resource does not exist and the task lacks what a create needs
+    "not_found",  # an id selects nothing, or a named resource the task needs does not exist
+    "ambiguous",  # several resources match a name, or two items select one resource
+    "name_taken",  # a rename onto a name another resource has
+    "prune_guard",  # a prune that could empty the account by a slip, or is over prune_max
+    "list_incomplete",  # the API's list stops at its cap, so the account is not fully known
+    "in_use",  # a delete refused while something else uses the resource
+    "unsupported",  # the service lacks a field or an operation the task needs
+    "gone",  # the resource was deleted since this run read it
+    "wait_timeout",  # a drain or a delete did not finish within wait_timeout
+    "bug",  # an unexpected error of the collection (please report it)
 )
 
 
@@ -145,11 +146,18 @@ class Field:
     """
 
     # The module option's type for each kind.
-    OPTION_TYPES = dict(str=("str", None), none=("str", None), int=("int", None), bool=("bool", None),
-                        csv=("list", "str"), csvset=("list", "str"), list=("list", "str"), idlist=("list", "str"))
+    OPTION_TYPES = dict(
+        str=("str", None),
+        none=("str", None),
+        int=("int", None),
+        bool=("bool", None),
+        csv=("list", "str"),
+        csvset=("list", "str"),
+        list=("list", "str"),
+        idlist=("list", "str"),
+    )
 
-    def __init__(self, option, api, kind="str", documented=False, create_only=False, choices=None,
-                 true_value=None, false_value=None, key=None, read=None):
+    def __init__(self, option, api, kind="str", documented=False, create_only=False, choices=None, true_value=None, false_value=None, key=None, read=None):
         self.option = option
         self.api = api
         self.kind = kind
@@ -231,8 +239,11 @@ class Field:
         if self.kind == "idlist":
             return None if value is None else [{self.key: item.get(self.key)} for item in value if item]
         if self.kind == "env":
-            return None if value is None else [{"key": i.get("key"), "value": "" if i.get("value") is None else i["value"]}
-                                               for i in value if i and i.get("key") is not None]
+            return (
+                None
+                if value is None
+                else [{"key": i.get("key"), "value": "" if i.get("value") is None else i["value"]} for i in value if i and i.get("key") is not None]
+            )
         if self.kind == "list":
             return None if value is None else [item for item in value if item is not None]
         return value
@@ -243,7 +254,8 @@ class Field:
 _UNKNOWN_FIELD = re.compile(
     r"""Cannot query field ["'](?P<selected>\w+)["']"""
     r"""|Field ["'](?P<input>\w+)["'] is not defined by type"""
-    r"""|unknown field ["'](?P<unknown>\w+)["']""")
+    r"""|unknown field ["'](?P<unknown>\w+)["']"""
+)
 
 
 def unknown_fields(error):
@@ -288,19 +300,22 @@ class Selection:
                 self.lacking.update(names)
                 missing = [f.option for f in wanted if f.api in self.lacking]
                 if missing:
-                    raise ModelError("The service does not support %s (its API has no %s field)" % (
-                        ", ".join(sorted(missing)), ", ".join(sorted(f.api for f in wanted if f.api in self.lacking))), "unsupported")
+                    raise ModelError(
+                        "The service does not support %s (its API has no %s field)"
+                        % (", ".join(sorted(missing)), ", ".join(sorted(f.api for f in wanted if f.api in self.lacking))),
+                        "unsupported",
+                    )
         raise APIError("The service kept refusing fields it does not know", "graphql")
 
 
 # --- reading, comparing and planning (every resource) -------------------------
 
+
 def myself_of(data):
     """``data["myself"]`` of a read; a null account is an authentication problem (observed)."""
     myself = data.get("myself")
     if myself is None:
-        raise APIError("The API returned no account for this key (myself is null): check api_key "
-                       "(or the TENSORONE_API_KEY environment variable)", "auth")
+        raise APIError("The API returned no account for this key (myself is null): check api_key (or the TENSORONE_API_KEY environment variable)", "auth")
     return myself
 
 
@@ -311,8 +326,7 @@ def desired_from(params, fields):
 
 def differences(current, desired):
     """``{option: (current, desired)}`` for every desired option that differs."""
-    return dict((option, (current.get(option), value))
-                for option, value in desired.items() if current.get(option) != value)
+    return dict((option, (current.get(option), value)) for option, value in desired.items() if current.get(option) != value)
 
 
 def diff_view(view, options):
@@ -374,8 +388,7 @@ def find_one(items, kind, item_id=None, name=None, where="", hint="set id to cho
     else:
         matches = [i for i in items if i["name"] == name and name is not None]
     if len(matches) > 1:
-        raise refused(where, "Found %d %ss named %r (ids: %s): %s"
-                             % (len(matches), kind, name, ", ".join(str(i["id"]) for i in matches), hint), "ambiguous")
+        raise refused(where, "Found %d %ss named %r (ids: %s): %s" % (len(matches), kind, name, ", ".join(str(i["id"]) for i in matches), hint), "ambiguous")
     return matches[0] if matches else None
 
 
@@ -399,6 +412,7 @@ class Deadline:
 
 
 # --- carrying a plan out (every resource) -------------------------------------
+
 
 class Resource:
     """What every resource model does for one module run (``_runner.Run``), honouring check mode.
@@ -452,9 +466,11 @@ class Resource:
     def lookup(self, name, matches=None):
         """A look-up for ``Client.execute(applied=...)``: the one resource named ``name`` in a fresh read
         (``matches(view)`` tells whether it is what the lost request made), or None."""
+
         def applied():
             found = self.find(name)
             return found if found is not None and (matches is None or matches(found)) else None
+
         return applied
 
     def update(self, view, desired, action=None):
@@ -467,8 +483,7 @@ class Resource:
         self.actions.append(action)
         not_applied = self.changes(saved, desired)
         if not_applied:
-            self.warnings.append("The API did not apply %s to %s %r; the next run will try again"
-                                 % (", ".join(not_applied), self.kind, saved.get("name")))
+            self.warnings.append("The API did not apply %s to %s %r; the next run will try again" % (", ".join(not_applied), self.kind, saved.get("name")))
         return saved
 
     def gone(self, view):

@@ -20,6 +20,7 @@ talks to ``AnsibleModule``.
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import os
@@ -145,9 +146,11 @@ def _fill_api_params(module):
     An api_key is taken from the environment only when it is not set at all; an empty one is refused
     (check_api_params)."""
     params = module.params
-    for option, variable, default, secret in (("api_url", "TENSORONE_API_URL", DEFAULT_API_URL, True),
-                                              ("api_key", "TENSORONE_API_KEY", None, True),
-                                              ("http_agent", "TENSORONE_HTTP_AGENT", USER_AGENT, False)):
+    for option, variable, default, secret in (
+        ("api_url", "TENSORONE_API_URL", DEFAULT_API_URL, True),
+        ("api_key", "TENSORONE_API_KEY", None, True),
+        ("http_agent", "TENSORONE_HTTP_AGENT", USER_AGENT, False),
+    ):
         if params.get(option) is None or (option != "api_key" and params[option] == ""):
             from_env = os.environ.get(variable) or None
             if from_env and secret:
@@ -168,8 +171,15 @@ def option_errors(spec, raw, params, check=None):
 
 def client_for(params, sleep=time.sleep):
     """The API client a module run's checked options ask for."""
-    return Client(params["api_url"], params["api_key"], timeout=params["api_timeout"], retries=params["api_retries"],
-                  validate_certs=params["validate_certs"], sleep=sleep, http_agent=params.get("http_agent"))
+    return Client(
+        params["api_url"],
+        params["api_key"],
+        timeout=params["api_timeout"],
+        retries=params["api_retries"],
+        validate_certs=params["validate_certs"],
+        sleep=sleep,
+        http_agent=params.get("http_agent"),
+    )
 
 
 def outcome_of(run, work):
@@ -182,16 +192,22 @@ def outcome_of(run, work):
     except (APIError, ModelError) as exc:
         error = exc
     except Exception as exc:  # pylint: disable=broad-exception-caught
-        error = ModelError("Unexpected error in the tensorone.cloud collection (please report it): %s: %s"
-                           % (type(exc).__name__, exc), "bug")
+        error = ModelError("Unexpected error in the tensorone.cloud collection (please report it): %s: %s" % (type(exc).__name__, exc), "bug")
     else:
         result.update(actions=run.actions, api_calls=api_calls(run.client))
         return result
     failure = error.as_failure()
     failure["message"] = run.redact(failure["message"])
     failure["details"] = [run.redact(detail) for detail in failure["details"]]
-    return dict(run.partial_result(), failed=True, msg=failure["message"], failure=failure, changed=bool(run.actions),
-                actions=run.actions, api_calls=api_calls(run.client))
+    return dict(
+        run.partial_result(),
+        failed=True,
+        msg=failure["message"],
+        failure=failure,
+        changed=bool(run.actions),
+        actions=run.actions,
+        api_calls=api_calls(run.client),
+    )
 
 
 def checked_params(module, check=None):

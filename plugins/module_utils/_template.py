@@ -28,6 +28,7 @@ What is particular to templates:
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
@@ -94,26 +95,29 @@ CREATE_DEFAULTS = dict(is_serverless=True, docker_args=None, volume_in_gb=0)
 # Required by SaveTemplateInput on every save: what to send when the read has no value.
 INPUT_FALLBACKS = {"dockerArgs": "", "volumeInGb": 0}
 
-LIST_QUERY = ("query TensorOneTemplates { myself { " + TEMPLATES_FIELD + " { id %s } "
-              "endpoints { id name templateId } } }")
+LIST_QUERY = "query TensorOneTemplates { myself { " + TEMPLATES_FIELD + " { id %s } endpoints { id name templateId } } }"
 SAVE_MUTATION = "mutation TensorOneSaveTemplate($input: SaveTemplateInput!) { saveTemplate(input: $input) { id %s } }"
 DELETE_MUTATION = "mutation TensorOneDeleteTemplate($name: String!) { deleteTemplate(templateName: $name) }"
-NO_TEMPLATE_READ = ("the service has no template read (its API has no myself.%s field), so a template cannot be "
-                    "found by name there" % TEMPLATES_FIELD)
+NO_TEMPLATE_READ = "the service has no template read (its API has no myself.%s field), so a template cannot be found by name there" % TEMPLATES_FIELD
 
 
 def template_argument_spec():
     """The options of tensorone_template (also the items of the role's endpoints_templates): one per field, and
     env and secret_env, which share the env field."""
-    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]), env=dict(type="dict"),
-                secret_env=dict(type="dict", no_log=True), wait_timeout=dict(type="int", default=180),
-                endpoints_result=dict(type="dict"))
+    spec = dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        env=dict(type="dict"),
+        secret_env=dict(type="dict", no_log=True),
+        wait_timeout=dict(type="int", default=180),
+        endpoints_result=dict(type="dict"),
+    )
     spec.update((field.option, field.argument_spec()) for field in OPTION_FIELDS)
     spec["name"]["required"] = True
     return spec
 
 
 # --- normalisation and comparison -------------------------------------------
+
 
 def env_value(value):
     """The string an environment value is stored as; None removes the variable."""
@@ -213,8 +217,9 @@ def public_view(template, plain_env=None, secret_keys=frozenset(), changed_secre
     plain_env = plain_env or {}
     view = dict((key, value) for key, value in template.items() if key != "env")
     env = template.get("env") or {}
-    view["env"] = dict((key, value if show_values or (key in plain_env and plain_env[key] == value) else MASK)
-                       for key, value in env.items() if key not in secret_keys)
+    view["env"] = dict(
+        (key, value if show_values or (key in plain_env and plain_env[key] == value) else MASK) for key, value in env.items() if key not in secret_keys
+    )
     view["secret_env"] = dict((key, CHANGED_MASK if key in changed_secrets else MASK) for key in sorted(secret_keys) if key in env)
     return view
 
@@ -233,8 +238,7 @@ def merged_env(current_env, wanted_env):
                 merged.append({"key": key, "value": wanted_env[key]})
         else:
             merged.append({"key": key, "value": "" if item.get("value") is None else item["value"]})
-    merged.extend({"key": key, "value": value} for key, value in sorted(wanted_env.items())
-                  if key not in seen and value is not None)
+    merged.extend({"key": key, "value": value} for key, value in sorted(wanted_env.items()) if key not in seen and value is not None)
     return merged
 
 
@@ -252,8 +256,7 @@ def build_input(current, wanted, selection=None):
     options = wanted.options
     if current is None:
         values = dict(CREATE_DEFAULTS, **options)
-        api_input = dict((f.api, f.write(values[f.option])) for f in OPTION_FIELDS
-                         if f.option in values and has(f) and f.write(values[f.option]) is not None)
+        api_input = dict((f.api, f.write(values[f.option])) for f in OPTION_FIELDS if f.option in values and has(f) and f.write(values[f.option]) is not None)
         api_input["env"] = merged_env([], wanted.env)
     else:
         api_input = {"id": current["id"]}
@@ -268,8 +271,10 @@ def build_input(current, wanted, selection=None):
                 api_input[field.api] = field.write_back(current[field.api])
         for required, option in (("name", "name"), ("imageName", "image_name"), ("containerDiskInGb", "container_disk_in_gb")):
             if api_input.get(required) in (None, ""):
-                raise ModelError("Template %r (%s) has no %s in the API's answer; set %s to update it"
-                                 % (current.get("name"), current["id"], required, option), "invalid_option")
+                raise ModelError(
+                    "Template %r (%s) has no %s in the API's answer; set %s to update it" % (current.get("name"), current["id"], required, option),
+                    "invalid_option",
+                )
     for api, fallback in INPUT_FALLBACKS.items():
         if api_input.get(api) is None:
             api_input[api] = fallback
@@ -277,6 +282,7 @@ def build_input(current, wanted, selection=None):
 
 
 # --- endpoints that name their template ------------------------------------------
+
 
 class PendingTemplate(str):
     """Check mode's stand-in for the id of a template that does not exist yet (the same play may
@@ -293,21 +299,28 @@ def resolve_template_names(templates, items, labels, run):
         if name is not None and item.get("state", "present") == "present":
             match = find_one(templates, "template", name=name, where=where, hint="rename or delete the others in the console")
             if match is None and run.check_mode:
-                run.warnings.append("%sNo template named %r exists yet: check mode predicts the endpoint with template_id "
-                                    "null; a run fails unless the template exists by then" % (where + ": " if where else "", name))
+                run.warnings.append(
+                    "%sNo template named %r exists yet: check mode predicts the endpoint with template_id "
+                    "null; a run fails unless the template exists by then" % (where + ": " if where else "", name)
+                )
                 resolved.append(dict(item, template_id=PendingTemplate("(template %r, not created yet)" % name)))
                 continue
             if match is None:
                 names = sorted(repr(t.get("name")) for t in templates)
                 known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"
-                raise refused(where, "No template named %r exists (template); the account's templates: %s. Create it first, "
-                                     "for example with tensorone.cloud.tensorone_template" % (name, known), "not_found")
+                raise refused(
+                    where,
+                    "No template named %r exists (template); the account's templates: %s. Create it first, "
+                    "for example with tensorone.cloud.tensorone_template" % (name, known),
+                    "not_found",
+                )
             item = dict(item, template_id=match["id"])
         resolved.append(item)
     return resolved
 
 
 # --- validation before any API call ----------------------------------------
+
 
 def _env_errors(option, env):
     errors = []
@@ -340,8 +353,7 @@ def validate_template(params):
     errors.extend(_env_errors("secret_env", params.get("secret_env")))
     endpoints_result = params.get("endpoints_result")
     if endpoints_result is not None and not isinstance(endpoints_result.get("endpoints"), list):
-        errors.append("endpoints_result must be the registered result of a tensorone.cloud.tensorone_endpoints task "
-                      "(it has no endpoints list)")
+        errors.append("endpoints_result must be the registered result of a tensorone.cloud.tensorone_endpoints task (it has no endpoints list)")
     both = sorted(set(params.get("env") or {}) & set(params.get("secret_env") or {}))
     if both:
         errors.append("env and secret_env both set %s: a variable is either plain or secret" % ", ".join(both))
@@ -355,17 +367,20 @@ def white_space_warnings(params):
     blank ones are refused)."""
     padded = [("name", params.get("name")), ("image_name", params.get("image_name"))]
     padded.extend(("%s key" % option, key) for option in ("env", "secret_env") for key in params.get(option) or {})
-    return ["The template's %s %r starts or ends with white space; the API keeps it as given" % (what, value)
-            for what, value in padded if isinstance(value, str) and value.strip() and value != value.strip()]
+    return [
+        "The template's %s %r starts or ends with white space; the API keeps it as given" % (what, value)
+        for what, value in padded
+        if isinstance(value, str) and value.strip() and value != value.strip()
+    ]
 
 
 def validate_info(params):
     """tensorone_template_info: an empty id or name is refused (it would silently list nothing)."""
-    return ["%s must not be empty" % option for option in ("id", "name")
-            if params.get(option) is not None and not params[option].strip()]
+    return ["%s must not be empty" % option for option in ("id", "name") if params.get(option) is not None and not params[option].strip()]
 
 
 # --- reading and carrying out ------------------------------------------------
+
 
 class TemplateGateway:
     """The API's side of the templates of one module run: the only place that sends their GraphQL
@@ -417,16 +432,18 @@ class TemplateGateway:
         current = self.api.get(template["id"])
         if current is None:
             raise self.gone(template)
-        reply = self._save(build_input(current, self.wanted, self.selection),
-                           self.lookup(self.wanted.name, matches=lambda found: not self.wanted.changes(found)))
+        reply = self._save(
+            build_input(current, self.wanted, self.selection), self.lookup(self.wanted.name, matches=lambda found: not self.wanted.changes(found))
+        )
         return recovered(reply, lambda data: template_from_api(data["saveTemplate"] or {}, self.users(template["id"])))
 
     def _save(self, api_input, applied):
         def variables(selection):
-            return {"input": dict((k, v) for k, v in api_input.items()
-                                  if k == "id" or selection.has(FIELD_BY_API.get(k, ENV)))}
-        return self.selection.execute(self.client, lambda sel: SAVE_MUTATION % sel.select(FIELDS), variables,
-                                      wanted=self.wanted_fields, retry_safe=False, applied=applied)
+            return {"input": dict((k, v) for k, v in api_input.items() if k == "id" or selection.has(FIELD_BY_API.get(k, ENV)))}
+
+        return self.selection.execute(
+            self.client, lambda sel: SAVE_MUTATION % sel.select(FIELDS), variables, wanted=self.wanted_fields, retry_safe=False, applied=applied
+        )
 
     def send_delete(self, name):
         self.client.execute(DELETE_MUTATION, {"name": name})
@@ -455,8 +472,7 @@ class Templates(TemplateGateway, Resource):
         return self.wanted.apply(template)
 
     def update_action(self, view, desired):
-        return "save template %r (%s): %s%s" % (view["name"], view["id"], ", ".join(self.changes(view, desired)),
-                                                _roll_note(self.users(view["id"])))
+        return "save template %r (%s): %s%s" % (view["name"], view["id"], ", ".join(self.changes(view, desired)), _roll_note(self.users(view["id"])))
 
     def retire(self, outcome, params):
         """Delete the template of ``outcome``, refused while an endpoint uses it (check mode: counting
@@ -490,24 +506,38 @@ class Templates(TemplateGateway, Resource):
             in_use(current, self.users(current["id"]))
             if not self.users_complete:
                 # Decided from what was read: no listed endpoint uses it, but the list stops at its cap.
-                raise ModelError("Could not delete template %r (%s): the service refused it (%s), and the account's "
-                                 "list of endpoints came back with %d endpoints, the most the API lists, so an endpoint "
-                                 "beyond them may use the template. Nothing was deleted: point such endpoints at another "
-                                 "template (by their id), then run again" % (name, template["id"], refusal, LIST_CAP), "list_incomplete")
+                raise ModelError(
+                    "Could not delete template %r (%s): the service refused it (%s), and the account's "
+                    "list of endpoints came back with %d endpoints, the most the API lists, so an endpoint "
+                    "beyond them may use the template. Nothing was deleted: point such endpoints at another "
+                    "template (by their id), then run again" % (name, template["id"], refusal, LIST_CAP),
+                    "list_incomplete",
+                )
             if deadline.expired():
-                raise ModelError("Could not delete template %r (%s) within %ss (wait_timeout): %s. The service refuses a "
-                                 "delete for up to 2 minutes after the template's last use by an endpoint; run again, or "
-                                 "raise wait_timeout" % (name, template["id"], wait_timeout, refusal), "wait_timeout")
+                raise ModelError(
+                    "Could not delete template %r (%s) within %ss (wait_timeout): %s. The service refuses a "
+                    "delete for up to 2 minutes after the template's last use by an endpoint; run again, or "
+                    "raise wait_timeout" % (name, template["id"], wait_timeout, refusal),
+                    "wait_timeout",
+                )
             deadline.wait()
 
 
 def in_use(template, users):
     """Refuse to delete a template an endpoint uses, naming the endpoints."""
     if users:
-        raise ModelError("Template %r (%s) is used by %s: nothing was deleted. Point %s at another template, or delete "
-                         "%s, first" % (template["name"], template["id"],
-                                        ", ".join("endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users),
-                                        "it" if len(users) == 1 else "them", "it" if len(users) == 1 else "them"), "in_use")
+        raise ModelError(
+            "Template %r (%s) is used by %s: nothing was deleted. Point %s at another template, or delete "
+            "%s, first"
+            % (
+                template["name"],
+                template["id"],
+                ", ".join("endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users),
+                "it" if len(users) == 1 else "them",
+                "it" if len(users) == 1 else "them",
+            ),
+            "in_use",
+        )
 
 
 def planned_users(template, users, endpoints_result):
@@ -518,8 +548,11 @@ def planned_users(template, users, endpoints_result):
     planned = dict((e.get("id"), e) for e in endpoints_result.get("endpoints") or [] if isinstance(e, dict) and e.get("id"))
     read_ids = set(u["id"] for u in users)
     kept = [u for u in users if u["id"] not in deleted and planned.get(u["id"], {}).get("template_id", template["id"]) == template["id"]]
-    added = [dict(id=e.get("id"), name=e.get("name")) for e in endpoints_result.get("endpoints") or []
-             if isinstance(e, dict) and e.get("template_id") == template["id"] and e.get("id") not in read_ids]
+    added = [
+        dict(id=e.get("id"), name=e.get("name"))
+        for e in endpoints_result.get("endpoints") or []
+        if isinstance(e, dict) and e.get("template_id") == template["id"] and e.get("id") not in read_ids
+    ]
     return kept + added
 
 
@@ -543,8 +576,12 @@ def plan_template(template, wanted, params):
             raise refused("", "Template %r does not exist; creating it needs %s" % (wanted.name, ", ".join(missing)), "create_needs")
     predicted = wanted.apply(template)
     if predicted.get("is_serverless") and (predicted.get("volume_in_gb") or 0) > 0:
-        raise refused("", "volume_in_gb must be 0 for a serverless template: template %r would have is_serverless true and "
-                          "volume_in_gb %d" % (wanted.name, predicted["volume_in_gb"]), "invalid_option")
+        raise refused(
+            "",
+            "volume_in_gb must be 0 for a serverless template: template %r would have is_serverless true and "
+            "volume_in_gb %d" % (wanted.name, predicted["volume_in_gb"]),
+            "invalid_option",
+        )
     if template is None:
         return Step("create", None, wanted.options)
     return Step("update" if wanted.changes(template) else "none", template, wanted.options)
@@ -565,15 +602,16 @@ def converge_template(run):
         templates.create(outcome, wanted.options)
     elif outcome.action == "update":
         if not templates.users_complete:
-            run.warnings.append("Template %r may roll the workers of more endpoints than the action names: %s"
-                                % (outcome.before["name"], _incomplete_users()))
+            run.warnings.append("Template %r may roll the workers of more endpoints than the action names: %s" % (outcome.before["name"], _incomplete_users()))
         outcome.after = templates.update(outcome.before, wanted.options)
     changed_secrets = [k for k in wanted.env_changes((outcome.before or {}).get("env") or {}) if k in wanted.secret_keys]
     shown = dict(plain_env=wanted.plain_env, secret_keys=wanted.secret_keys)
     result = dict(changed=outcome.changed, template=public_view(outcome.after, **shown))
     if run.diff:
-        result["diff"] = dict(before=public_view(outcome.before, **shown) or {},
-                              after=public_view(outcome.after, changed_secrets=changed_secrets if outcome.changed else [], **shown) or {})
+        result["diff"] = dict(
+            before=public_view(outcome.before, **shown) or {},
+            after=public_view(outcome.after, changed_secrets=changed_secrets if outcome.changed else [], **shown) or {},
+        )
     return result
 
 
@@ -581,8 +619,7 @@ def read_templates(run):
     """The work of tensorone_template_info: every template, or those with this id or name."""
     templates = Templates(run)
     wanted_id, wanted_name = run.params.get("id"), run.params.get("name")
-    listed = [t for t in templates.read()
-              if (wanted_id is None or t["id"] == wanted_id) and (wanted_name is None or t["name"] == wanted_name)]
+    listed = [t for t in templates.read() if (wanted_id is None or t["id"] == wanted_id) and (wanted_name is None or t["name"] == wanted_name)]
     if not templates.users_complete:
         run.warnings.append("endpoint_ids may miss endpoints: %s" % _incomplete_users())
     show = bool(run.params.get("include_env_values"))

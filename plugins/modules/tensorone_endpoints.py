@@ -4,6 +4,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -354,14 +355,18 @@ def main():
     # (validate_fleet), since a null passes or breaks Ansible's own check
     # depending on the ansible-core version.
     item_spec = endpoint_argument_spec()
-    run_module(dict(
-        endpoints=dict(type="list", elements="dict", options=item_spec, required=True),
-        prune=dict(type="bool", default=False),
-        prune_prefix=dict(type="str"),
-        prune_all=dict(type="bool", default=False),
-        prune_max=dict(type="int"),
-        wait_timeout=dict(type="int", default=300),
-    ), converge_fleet, check=validate_fleet)
+    run_module(
+        dict(
+            endpoints=dict(type="list", elements="dict", options=item_spec, required=True),
+            prune=dict(type="bool", default=False),
+            prune_prefix=dict(type="str"),
+            prune_all=dict(type="bool", default=False),
+            prune_max=dict(type="int"),
+            wait_timeout=dict(type="int", default=300),
+        ),
+        converge_fleet,
+        check=validate_fleet,
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -160,8 +161,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._template import r
 
 
 def main():
-    run_module(dict(id=dict(type="str"), name=dict(type="str"), include_env_values=dict(type="bool", default=False)),
-               read_templates, check=validate_info)
+    run_module(dict(id=dict(type="str"), name=dict(type="str"), include_env_values=dict(type="bool", default=False)), read_templates, check=validate_info)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Benchmark (a script, not a test): sequential view queries per second
@@ -24,6 +25,7 @@ TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TESTS_DIR, "emulator"))
 from control import Control  # noqa: E402 pylint: disable=import-error,wrong-import-position
 from launch import emulator_process  # noqa: E402 pylint: disable=import-error,wrong-import-position
+
 API_KEY = "benchmark-key-0001"
 TARGET = 500.0
 # The documented view query (Tensor One GraphQL page).
@@ -36,9 +38,16 @@ VIEW = (
 
 def seed_endpoints(base_url, count):
     Control(base_url).seed_endpoints(
-        {"name": "bench-%02d" % number, "templateId": "tmpl%010d" % number, "gpuIds": "AMPERE_48,ADA_48_PRO",
-         "workersMin": 1, "workersMax": 2, "locations": "US"}
-        for number in range(count))
+        {
+            "name": "bench-%02d" % number,
+            "templateId": "tmpl%010d" % number,
+            "gpuIds": "AMPERE_48,ADA_48_PRO",
+            "workersMin": 1,
+            "workersMax": 2,
+            "locations": "US",
+        }
+        for number in range(count)
+    )
 
 
 def make_http_client_query(base_url):
@@ -108,9 +117,12 @@ def main():
     parser.add_argument("--endpoints", type=int, default=5, help="endpoints in the account (default 5)")
     parser.add_argument("--client", choices=["http.client", "requests"], default="http.client")
     parser.add_argument("--in-process", action="store_true", help="serve from a thread of this process")
-    parser.add_argument("--min-rate", type=float, default=0.0,
-                        help="exit 1 below this many queries/s (default 0: only report; wall-clock figures "
-                             "swing with whatever else runs on the machine)")
+    parser.add_argument(
+        "--min-rate",
+        type=float,
+        default=0.0,
+        help="exit 1 below this many queries/s (default 0: only report; wall-clock figures swing with whatever else runs on the machine)",
+    )
     args = parser.parse_args()
 
     server_cpu = None
@@ -133,13 +145,22 @@ def main():
         finally:
             close()
     rate = args.queries / elapsed
-    print("%d sequential view queries (%d endpoints, %s client, %s server) in %.2f s: %.0f queries/s (target >= %.0f: %s)" % (
-        args.queries, args.endpoints, args.client, "in-process" if args.in_process else "subprocess",
-        elapsed, rate, TARGET, "ok" if rate >= TARGET else "BELOW TARGET"))
+    print(
+        "%d sequential view queries (%d endpoints, %s client, %s server) in %.2f s: %.0f queries/s (target >= %.0f: %s)"
+        % (
+            args.queries,
+            args.endpoints,
+            args.client,
+            "in-process" if args.in_process else "subprocess",
+            elapsed,
+            rate,
+            TARGET,
+            "ok" if rate >= TARGET else "BELOW TARGET",
+        )
+    )
     if server_cpu:
         # What the emulator itself costs, whatever the client's speed.
-        print("emulator CPU: %.2f ms per query (about %.0f queries/s per core)" % (
-            1000.0 * server_cpu / args.queries, args.queries / server_cpu))
+        print("emulator CPU: %.2f ms per query (about %.0f queries/s per core)" % (1000.0 * server_cpu / args.queries, args.queries / server_cpu))
     return 1 if rate < args.min_rate else 0
 
 

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Benchmark (a script, not a test) of the collection's modules against the API emulator.
@@ -55,7 +56,12 @@ COLLECTION_CONTENT = ("galaxy.yml", "meta", "plugins", "roles")
 OUR_USER_AGENT = "tensorone.cloud/"
 # Imports inside the tensorone_endpoint process worth a line in the report.
 IMPORTS_OF_INTEREST = (
-    "ansible.module_utils.basic", "requests", "urllib3", "charset_normalizer", "http.client", "ssl",
+    "ansible.module_utils.basic",
+    "requests",
+    "urllib3",
+    "charset_normalizer",
+    "http.client",
+    "ssl",
     "ansible_collections.tensorone.cloud.plugins.module_utils._api",
     "ansible_collections.tensorone.cloud.plugins.module_utils._endpoint",
 )
@@ -70,10 +76,8 @@ FLEET_TARGET_SIZE = 100
 # Each window's figures: median and best (minimum) of its wall and CPU seconds.
 KINDS = ("wall", "cpu", "wall_best", "cpu_best")
 
-FULL = dict(loop_size=20, rounds=3, sizes=(10, 50, 100), fleet_rounds=5, delete_count=50, drain_seconds=2.0,
-            module_runs=15, import_runs=5)
-QUICK = dict(loop_size=20, rounds=1, sizes=(5, 20), fleet_rounds=2, delete_count=4, drain_seconds=1.0,
-             module_runs=3, import_runs=1)
+FULL = dict(loop_size=20, rounds=3, sizes=(10, 50, 100), fleet_rounds=5, delete_count=50, drain_seconds=2.0, module_runs=15, import_runs=5)
+QUICK = dict(loop_size=20, rounds=1, sizes=(5, 20), fleet_rounds=2, delete_count=4, drain_seconds=1.0, module_runs=3, import_runs=1)
 
 
 # fleet-noop: the fleet task alone, for large N (--sizes 100,400,1000), where the loop would take hours.
@@ -86,23 +90,42 @@ class BenchError(Exception):
 
 # --- the endpoints --------------------------------------------------------------
 
+
 def declared_endpoints(count, workers_min=0):
     """The endpoints as a playbook declares them (module option names)."""
-    return [dict(name="bench-%03d" % number, template_id="tmpl%06d" % number, gpu_ids=["AMPERE_48", "ADA_48_PRO"],
-                 idle_timeout=5, locations=["US"], scaler_type="QUEUE_DELAY", scaler_value=4,
-                 workers_min=workers_min, workers_max=2)
-            for number in range(count)]
+    return [
+        dict(
+            name="bench-%03d" % number,
+            template_id="tmpl%06d" % number,
+            gpu_ids=["AMPERE_48", "ADA_48_PRO"],
+            idle_timeout=5,
+            locations=["US"],
+            scaler_type="QUEUE_DELAY",
+            scaler_value=4,
+            workers_min=workers_min,
+            workers_max=2,
+        )
+        for number in range(count)
+    ]
 
 
 def api_spelling(endpoint):
     """The same endpoint as a user without the collection writes it: GraphQL field names and values."""
-    return dict(name=endpoint["name"], templateId=endpoint["template_id"], gpuIds=",".join(endpoint["gpu_ids"]),
-                idleTimeout=endpoint["idle_timeout"], locations=",".join(endpoint["locations"]),
-                scalerType=endpoint["scaler_type"], scalerValue=endpoint["scaler_value"],
-                workersMin=endpoint["workers_min"], workersMax=endpoint["workers_max"])
+    return dict(
+        name=endpoint["name"],
+        templateId=endpoint["template_id"],
+        gpuIds=",".join(endpoint["gpu_ids"]),
+        idleTimeout=endpoint["idle_timeout"],
+        locations=",".join(endpoint["locations"]),
+        scalerType=endpoint["scaler_type"],
+        scalerValue=endpoint["scaler_value"],
+        workersMin=endpoint["workers_min"],
+        workersMax=endpoint["workers_max"],
+    )
 
 
 # --- the emulator ---------------------------------------------------------------
+
 
 class Emulator(Control):
     """The running emulator's control paths (tests/emulator/control.py), and what the benchmark asks of them."""
@@ -135,6 +158,7 @@ class Emulator(Control):
 
 
 # --- ansible-playbook -------------------------------------------------------------
+
 
 class Runner:
     """Runs playbooks/bench.yml on localhost (connection: local) with a copy of the collection."""
@@ -194,8 +218,9 @@ class Runner:
         env = dict(self.env, **(extra_env or {}))
         started = time.monotonic()
         with open(base + ".log", "wb") as log:
-            returncode = subprocess.call(self.command + ["-i", "localhost,", "-e", "@" + vars_file, PLAYBOOK],
-                                         cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+            returncode = subprocess.call(
+                self.command + ["-i", "localhost,", "-e", "@" + vars_file, PLAYBOOK], cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         wall = time.monotonic() - started
         if returncode != 0:
             with open(base + ".log", errors="replace") as log:
@@ -211,8 +236,12 @@ class Runner:
 
 def summary(samples):
     """Median and best (minimum) of wall and CPU samples: {"wall": ..., "wall_best": ..., ...}."""
-    return dict(wall=statistics.median(samples["wall_samples"]), cpu=statistics.median(samples["cpu_samples"]),
-                wall_best=min(samples["wall_samples"]), cpu_best=min(samples["cpu_samples"]))
+    return dict(
+        wall=statistics.median(samples["wall_samples"]),
+        cpu=statistics.median(samples["cpu_samples"]),
+        wall_best=min(samples["wall_samples"]),
+        cpu_best=min(samples["cpu_samples"]),
+    )
 
 
 def window_stats(marks, skip=0):
@@ -237,8 +266,7 @@ def window_stats(marks, skip=0):
 
 def ratios(stats, numerator, denominator):
     """numerator/denominator of each of wall, CPU, best wall and best CPU seconds."""
-    return dict((kind, stats[numerator][kind] / stats[denominator][kind] if stats[denominator][kind] else float("inf"))
-                for kind in KINDS)
+    return dict((kind, stats[numerator][kind] / stats[denominator][kind] if stats[denominator][kind] else float("inf")) for kind in KINDS)
 
 
 def rotated(windows, turn):
@@ -255,16 +283,25 @@ def expect(condition, message):
 def source_revision(source):
     """The git commit of ``source`` and whether its collection content differs from it (None outside git)."""
     try:
-        commit = subprocess.run(["git", "-C", source, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, check=True).stdout.decode().strip()
-        changes = subprocess.run(["git", "-C", source, "status", "--porcelain", "--"] + list(COLLECTION_CONTENT),
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout.decode().strip()
+        commit = (
+            subprocess.run(["git", "-C", source, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+            .stdout.decode()
+            .strip()
+        )
+        changes = (
+            subprocess.run(
+                ["git", "-C", source, "status", "--porcelain", "--"] + list(COLLECTION_CONTENT), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True
+            )
+            .stdout.decode()
+            .strip()
+        )
     except (OSError, subprocess.CalledProcessError):
         return None
     return dict(commit=commit, uncommitted_changes=bool(changes))
 
 
 # --- the measurements ------------------------------------------------------------
+
 
 def measure_noop_loop(runner, emulator, size, rounds):
     """A no-op converge of ``size`` endpoints, loop of ours vs ping vs uri."""
@@ -283,7 +320,11 @@ def measure_noop_loop(runner, emulator, size, rounds):
             expect(mark["skipped_items"] == size, "the uri loop saved %d endpoints, expected none" % (size - mark["skipped_items"]))
     stats, baseline = window_stats(marks)
     result = dict(
-        endpoints=size, rounds=rounds, baseline=baseline, playbook_wall_seconds=wall, windows=stats,
+        endpoints=size,
+        rounds=rounds,
+        baseline=baseline,
+        playbook_wall_seconds=wall,
+        windows=stats,
         ours=dict((k, v / rounds) for k, v in traffic["ours"].items()),
         uri=dict((k, v / rounds) for k, v in traffic["others"].items()),
         ours_per_ping=ratios(stats, "endpoint_loop", "ping_loop"),
@@ -333,13 +374,23 @@ def measure_fleet(runner, emulator, size, rounds):
     expect(emulator.endpoints() == before, "a no-op run changed the emulator's endpoints")
     expect(not any(m["changed"] for m in marks), "a no-op window reported a change")
     expected_requests = 2 + 2 * rounds + size
-    expect(traffic["requests"] == expected_requests and traffic["mutations"] == 0,
-           "N=%d: %d requests and %d mutations, expected %d and 0" % (size, traffic["requests"], traffic["mutations"], expected_requests))
+    expect(
+        traffic["requests"] == expected_requests and traffic["mutations"] == 0,
+        "N=%d: %d requests and %d mutations, expected %d and 0" % (size, traffic["requests"], traffic["mutations"], expected_requests),
+    )
     stats, baseline = window_stats(marks, skip=len(warm_up))
-    return dict(endpoints=size, rounds=rounds, baseline=baseline, playbook_wall_seconds=wall, windows=stats,
-                requests=traffic["requests"], expected_requests=expected_requests, mutations=traffic["mutations"],
-                fleet_per_single=ratios(stats, "endpoints_fleet", "endpoint_single"),
-                loop_per_fleet=ratios(stats, "endpoint_loop", "endpoints_fleet"))
+    return dict(
+        endpoints=size,
+        rounds=rounds,
+        baseline=baseline,
+        playbook_wall_seconds=wall,
+        windows=stats,
+        requests=traffic["requests"],
+        expected_requests=expected_requests,
+        mutations=traffic["mutations"],
+        fleet_per_single=ratios(stats, "endpoints_fleet", "endpoint_single"),
+        loop_per_fleet=ratios(stats, "endpoint_loop", "endpoints_fleet"),
+    )
 
 
 def measure_fleet_noop(runner, emulator, size, rounds):
@@ -351,8 +402,10 @@ def measure_fleet_noop(runner, emulator, size, rounds):
     marks, _wall = runner.run(schedule, endpoints)
     traffic = emulator.traffic()["ours"]
     expect(emulator.endpoints() == before and not any(m["changed"] for m in marks), "a no-op fleet run changed something")
-    expect(traffic["requests"] == 1 + rounds and traffic["mutations"] == 0,
-           "N=%d: %d requests and %d mutations, expected %d and 0" % (size, traffic["requests"], traffic["mutations"], 1 + rounds))
+    expect(
+        traffic["requests"] == 1 + rounds and traffic["mutations"] == 0,
+        "N=%d: %d requests and %d mutations, expected %d and 0" % (size, traffic["requests"], traffic["mutations"], 1 + rounds),
+    )
     stats, baseline = window_stats(marks, skip=1)
     return dict(endpoints=size, rounds=rounds, baseline=baseline, requests=traffic["requests"], **stats["endpoints_fleet"])
 
@@ -367,11 +420,14 @@ def measure_deletes(runner, emulator, size, drain_seconds):
         marks, wall = runner.run(["empty", "empty", window], endpoints)
         traffic = emulator.traffic()["ours"]
         expect(emulator.endpoints() == [], "%s left endpoints behind" % window)
-        expect(traffic["update"] == size and traffic["delete"] == size,
-               "%s: %d scale-downs and %d deletes, expected %d each" % (window, traffic["update"], traffic["delete"], size))
+        expect(
+            traffic["update"] == size and traffic["delete"] == size,
+            "%s: %d scale-downs and %d deletes, expected %d each" % (window, traffic["update"], traffic["delete"], size),
+        )
         stats, baseline = window_stats(marks)
-        result["windows"][window] = dict(stats[window], baseline=baseline, playbook_wall_seconds=wall,
-                                         requests=traffic["requests"], mutations=traffic["mutations"])
+        result["windows"][window] = dict(
+            stats[window], baseline=baseline, playbook_wall_seconds=wall, requests=traffic["requests"], mutations=traffic["mutations"]
+        )
     result["loop_per_fleet"] = ratios(result["windows"], "endpoint_loop_absent", "endpoints_fleet_absent")
     return result
 
@@ -393,8 +449,7 @@ def import_times(payload, env, runs):
     """{module: (self us, cumulative us)} from python -X importtime, the minimum of ``runs``."""
     best = {}
     for _run in range(runs):
-        completed = subprocess.run([sys.executable, "-X", "importtime", payload], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, check=False)
+        completed = subprocess.run([sys.executable, "-X", "importtime", payload], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
         for line in completed.stderr.decode("utf-8", "replace").splitlines():
             match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| \s*(\S+)", line)
             if match:
@@ -414,7 +469,7 @@ def measure_module_process(runner, emulator, runs, import_runs):
     for directory, _dirs, files in os.walk(keep):
         for name in files:
             if name in ("AnsiballZ_ping.py", "AnsiballZ_tensorone_endpoint.py"):
-                payloads[name[len("AnsiballZ_"):-len(".py")]] = os.path.join(directory, name)
+                payloads[name[len("AnsiballZ_") : -len(".py")]] = os.path.join(directory, name)
     expect(len(payloads) == 2, "the kept AnsiballZ payloads were not found")
     samples = dict((name, dict(wall_samples=[], cpu_samples=[])) for name in payloads)
     for _run in range(runs):
@@ -437,13 +492,13 @@ def measure_module_process(runner, emulator, runs, import_runs):
         ours_total=sum(own for own, _cumulative in ours.values()) / 1000.0,
         ours_only=sum(ours[name][0] for name in extra) / 1000.0,
         ours_only_modules=len(extra),
-        modules=dict((name, dict(cumulative=ours[name][1] / 1000.0, self=ours[name][0] / 1000.0))
-                     for name in IMPORTS_OF_INTEREST if name in ours),
+        modules=dict((name, dict(cumulative=ours[name][1] / 1000.0, self=ours[name][0] / 1000.0)) for name in IMPORTS_OF_INTEREST if name in ours),
     )
     return result
 
 
 # --- report ------------------------------------------------------------------------
+
 
 def verdict(met):
     if met is None:
@@ -465,51 +520,80 @@ def print_noop(noop):
     print()
     print("No-op converge of %d existing endpoints, one loop task each, %d round(s); seconds as median (best):" % (size, noop["rounds"]))
     print("  %-44s %14s %14s %14s" % ("loop", "wall", "wall per item", "CPU per item"))
-    for window, label in (("ping_loop", "ansible.builtin.ping"), ("endpoint_loop", "tensorone.cloud.tensorone_endpoint"),
-                          ("uri_loop", "ansible.builtin.uri read + conditional save")):
+    for window, label in (
+        ("ping_loop", "ansible.builtin.ping"),
+        ("endpoint_loop", "tensorone.cloud.tensorone_endpoint"),
+        ("uri_loop", "ansible.builtin.uri read + conditional save"),
+    ):
         stats = noop["windows"][window]
         cpu = dict(wall=stats["cpu"], wall_best=stats["cpu_best"])
         print("  %-44s %14s %14s %14s" % (label, cell(stats), cell(stats, size, 3), cell(cpu, size, 3)))
-    print("  requests per loop: tensorone_endpoint %g (mutations %g); uri %g (mutations %g)"
-          % (noop["ours"]["requests"], noop["ours"]["mutations"], noop["uri"]["requests"], noop["uri"]["mutations"]))
+    print(
+        "  requests per loop: tensorone_endpoint %g (mutations %g); uri %g (mutations %g)"
+        % (noop["ours"]["requests"], noop["ours"]["mutations"], noop["uri"]["requests"], noop["uri"]["mutations"])
+    )
     targets = noop["targets"]
     print("  target: exactly %d requests and 0 mutations: %s" % (size, verdict(targets["requests_and_mutations"])))
     for name, target in (("ours_per_ping", TARGET_OURS_PING), ("ours_per_uri", TARGET_OURS_URI)):
         ratio = noop[name]
-        print("  target: %s <= %.2f, wall median (best): %s, %s; CPU %.2f (%.2f)"
-              % (name.replace("_per_", "/"), target, ratio_cell(ratio), verdict(targets[name]), ratio["cpu"], ratio["cpu_best"]))
-    print("  difference check (3 declared, 1 drifted): %s" % "; ".join(
-        "%s %d requests, %d mutation, restored" % (w, c["requests"], c["mutations"]) for w, c in sorted(noop["difference_check"].items())))
+        print(
+            "  target: %s <= %.2f, wall median (best): %s, %s; CPU %.2f (%.2f)"
+            % (name.replace("_per_", "/"), target, ratio_cell(ratio), verdict(targets[name]), ratio["cpu"], ratio["cpu_best"])
+        )
+    print(
+        "  difference check (3 declared, 1 drifted): %s"
+        % "; ".join("%s %d requests, %d mutation, restored" % (w, c["requests"], c["mutations"]) for w, c in sorted(noop["difference_check"].items()))
+    )
 
 
 def print_fleet(fleet):
     rows = fleet["sizes"]
     print()
-    print("Already converged fleet of N endpoints; wall seconds, median (best) of %d rounds for the single tasks, once for the loop:"
-          % rows[0]["rounds"])
-    print("  %5s %13s %19s %20s %14s %13s %13s %9s"
-          % ("N", "ping", "tensorone_endpoint", "tensorone_endpoints", "loop", "fleet/single", "loop/fleet", "requests"))
+    print("Already converged fleet of N endpoints; wall seconds, median (best) of %d rounds for the single tasks, once for the loop:" % rows[0]["rounds"])
+    print(
+        "  %5s %13s %19s %20s %14s %13s %13s %9s" % ("N", "ping", "tensorone_endpoint", "tensorone_endpoints", "loop", "fleet/single", "loop/fleet", "requests")
+    )
     for row in rows:
         windows = row["windows"]
-        print("  %5d %13s %19s %20s %14.2f %13s %13.1f %9d" % (
-            row["endpoints"], cell(windows["ping_single"]), cell(windows["endpoint_single"]), cell(windows["endpoints_fleet"]),
-            windows["endpoint_loop"]["wall"], ratio_cell(row["fleet_per_single"]), row["loop_per_fleet"]["wall"], row["requests"]))
+        print(
+            "  %5d %13s %19s %20s %14.2f %13s %13.1f %9d"
+            % (
+                row["endpoints"],
+                cell(windows["ping_single"]),
+                cell(windows["endpoint_single"]),
+                cell(windows["endpoints_fleet"]),
+                windows["endpoint_loop"]["wall"],
+                ratio_cell(row["fleet_per_single"]),
+                row["loop_per_fleet"]["wall"],
+                row["requests"],
+            )
+        )
     largest = rows[-1]
     targets = fleet["targets"]
-    print("  target at N=%d: fleet within %.1fx of one tensorone_endpoint task: %s, %s; CPU %.2f (%.2f)" % (
-        largest["endpoints"], TARGET_FLEET_SINGLE, ratio_cell(largest["fleet_per_single"]), verdict(targets["fleet_per_single"]),
-        largest["fleet_per_single"]["cpu"], largest["fleet_per_single"]["cpu_best"]))
-    print("  target at N=%d: fleet at least %dx faster than the loop: %.1fx, %s; CPU %.1fx" % (
-        largest["endpoints"], TARGET_LOOP_FLEET, largest["loop_per_fleet"]["wall"], verdict(targets["loop_per_fleet"]),
-        largest["loop_per_fleet"]["cpu"]))
-    print("  requests: %s (warm-up 2, 2 per round, N for the loop); mutations: %s"
-          % (", ".join("N=%d %d" % (row["endpoints"], row["requests"]) for row in rows), ", ".join(str(row["mutations"]) for row in rows)))
+    print(
+        "  target at N=%d: fleet within %.1fx of one tensorone_endpoint task: %s, %s; CPU %.2f (%.2f)"
+        % (
+            largest["endpoints"],
+            TARGET_FLEET_SINGLE,
+            ratio_cell(largest["fleet_per_single"]),
+            verdict(targets["fleet_per_single"]),
+            largest["fleet_per_single"]["cpu"],
+            largest["fleet_per_single"]["cpu_best"],
+        )
+    )
+    print(
+        "  target at N=%d: fleet at least %dx faster than the loop: %.1fx, %s; CPU %.1fx"
+        % (largest["endpoints"], TARGET_LOOP_FLEET, largest["loop_per_fleet"]["wall"], verdict(targets["loop_per_fleet"]), largest["loop_per_fleet"]["cpu"])
+    )
+    print(
+        "  requests: %s (warm-up 2, 2 per round, N for the loop); mutations: %s"
+        % (", ".join("N=%d %d" % (row["endpoints"], row["requests"]) for row in rows), ", ".join(str(row["mutations"]) for row in rows))
+    )
 
 
 def print_fleet_noop(rows):
     print()
-    print("One tensorone_endpoints task over N converged endpoints (one request each), wall and CPU seconds, median (best) of %d:"
-          % rows[0]["rounds"])
+    print("One tensorone_endpoints task over N converged endpoints (one request each), wall and CPU seconds, median (best) of %d:" % rows[0]["rounds"])
     for row in rows:
         print("  N=%-5d wall %s  CPU %.2f (%.2f)" % (row["endpoints"], cell(row), row["cpu"], row["cpu_best"]))
 
@@ -532,8 +616,10 @@ def print_module(module):
     ratio = module["ours_per_ping"]
     print("  tensorone_endpoint/ping: wall %s, CPU %.2f (%.2f)" % (ratio_cell(ratio), ratio["cpu"], ratio["cpu_best"]))
     imports = module["imports_ms"]
-    print("  imports (python -X importtime, best of %d): ping %.0f ms, tensorone_endpoint %.0f ms, of which %.0f ms in the %d modules ping does not load"
-          % (imports["runs"], imports["ping_total"], imports["ours_total"], imports["ours_only"], imports["ours_only_modules"]))
+    print(
+        "  imports (python -X importtime, best of %d): ping %.0f ms, tensorone_endpoint %.0f ms, of which %.0f ms in the %d modules ping does not load"
+        % (imports["runs"], imports["ping_total"], imports["ours_total"], imports["ours_only"], imports["ours_only_modules"])
+    )
     for name, times in sorted(imports["modules"].items(), key=lambda item: -item[1]["cumulative"]):
         print("    %-64s %6.1f ms cumulative %6.1f ms self" % (name, times["cumulative"], times["self"]))
 
@@ -541,14 +627,28 @@ def print_module(module):
 def print_report(report):
     print()
     revision = report["revision"]
-    print("ansible-core %s, Python %s, %d CPUs, load average %.1f at start, %.1f at end; %s mode; collection from %s%s"
-          % (report["ansible_core"], report["python"], report["cpus"], report["load_average"][0], report["load_average"][1],
-             report["mode"], report["source"], "" if revision is None else " at %s%s" % (
-                 revision["commit"], " with uncommitted changes" if revision["uncommitted_changes"] else "")))
+    print(
+        "ansible-core %s, Python %s, %d CPUs, load average %.1f at start, %.1f at end; %s mode; collection from %s%s"
+        % (
+            report["ansible_core"],
+            report["python"],
+            report["cpus"],
+            report["load_average"][0],
+            report["load_average"][1],
+            report["mode"],
+            report["source"],
+            "" if revision is None else " at %s%s" % (revision["commit"], " with uncommitted changes" if revision["uncommitted_changes"] else ""),
+        )
+    )
     if max(report["load_average"]) > report["cpus"] / 2.0:
         print("  (the machine was busy with other work: wall times are inflated, CPU seconds less so)")
-    for part, printer in (("noop_loop", print_noop), ("fleet", print_fleet), ("fleet_noop", print_fleet_noop), ("deletes", print_deletes),
-                          ("module_process", print_module)):
+    for part, printer in (
+        ("noop_loop", print_noop),
+        ("fleet", print_fleet),
+        ("fleet_noop", print_fleet_noop),
+        ("deletes", print_deletes),
+        ("module_process", print_module),
+    ):
         if part in report:
             printer(report[part])
 
@@ -565,9 +665,13 @@ def measure(emulator, runner, parts, settings, report, progress):
             rows.append(measure_fleet(runner, emulator, size, settings["fleet_rounds"]))
         # The fleet targets are set at N=100: with a smaller largest N they are not judged.
         judged = rows[-1]["endpoints"] >= FLEET_TARGET_SIZE
-        report["fleet"] = dict(sizes=rows, targets=dict(
-            fleet_per_single=rows[-1]["fleet_per_single"]["wall"] <= TARGET_FLEET_SINGLE if judged else None,
-            loop_per_fleet=rows[-1]["loop_per_fleet"]["wall"] >= TARGET_LOOP_FLEET if judged else None))
+        report["fleet"] = dict(
+            sizes=rows,
+            targets=dict(
+                fleet_per_single=rows[-1]["fleet_per_single"]["wall"] <= TARGET_FLEET_SINGLE if judged else None,
+                loop_per_fleet=rows[-1]["loop_per_fleet"]["wall"] >= TARGET_LOOP_FLEET if judged else None,
+            ),
+        )
     if "fleet-noop" in parts:
         report["fleet_noop"] = []
         for size in settings["sizes"]:
@@ -586,8 +690,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller N (under 2 minutes)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     parser.add_argument("--source", default=ROOT, help="collection tree to benchmark (default: this work tree)")
-    parser.add_argument("--parts", default="noop,fleet,deletes,module",
-                        help="comma-separated subset of %s (default: noop,fleet,deletes,module)" % ",".join(PARTS))
+    parser.add_argument(
+        "--parts", default="noop,fleet,deletes,module", help="comma-separated subset of %s (default: noop,fleet,deletes,module)" % ",".join(PARTS)
+    )
     parser.add_argument("--sizes", help="comma-separated fleet sizes N (default: 10,50,100; quick: 5,20)")
     parser.add_argument("--rounds", type=int, help="rounds of the no-op loops (default: 3, quick: 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, playbook vars)")
@@ -607,8 +712,15 @@ def main(argv=None):
         parser.error("run this with the Python of a venv that has ansible-core (and requests, graphql-core)")
 
     workdir = tempfile.mkdtemp(prefix="tensorone-bench-")
-    report = dict(ansible_core=ansible_core, python=platform.python_version(), cpus=os.cpu_count(), source=source,
-                  revision=source_revision(source), mode="quick" if args.quick else "full", settings=settings)
+    report = dict(
+        ansible_core=ansible_core,
+        python=platform.python_version(),
+        cpus=os.cpu_count(),
+        source=source,
+        revision=source_revision(source),
+        mode="quick" if args.quick else "full",
+        settings=settings,
+    )
     load_start = os.getloadavg()[0]
     started = time.monotonic()
 

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Command line: PYTHONPATH=tests python -m emulator --api-key KEY [...]
@@ -26,26 +27,30 @@ def _parser():
     )
     parser.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default), ::1 or localhost; nothing else")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 (default) picks a free one")
-    parser.add_argument("--api-key", action="append", default=[], metavar="KEY",
-                        help="accepted full-access key (repeatable); default: $%s" % ENV_API_KEY)
-    parser.add_argument("--read-only-key", action="append", default=[], metavar="KEY",
-                        help="key that may query but not mutate (repeatable)")
-    parser.add_argument("--drain-seconds", type=float, default=0.0,
-                        help="how long removed workers keep running (default 0)")
+    parser.add_argument("--api-key", action="append", default=[], metavar="KEY", help="accepted full-access key (repeatable); default: $%s" % ENV_API_KEY)
+    parser.add_argument("--read-only-key", action="append", default=[], metavar="KEY", help="key that may query but not mutate (repeatable)")
+    parser.add_argument("--drain-seconds", type=float, default=0.0, help="how long removed workers keep running (default 0)")
     parser.add_argument("--worker-quota", type=int, default=20, help="account-wide sum of workersMax (default 20)")
-    parser.add_argument("--template", action="extend", nargs="+", default=None, metavar="ID",
-                        help="known template ids (repeatable); default: any id is accepted")
+    parser.add_argument(
+        "--template", action="extend", nargs="+", default=None, metavar="ID", help="known template ids (repeatable); default: any id is accepted"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for ids and faults (default 0)")
-    parser.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
-                        help="schema served: full (the real schema, default) or documented (the documented fields only)")
-    parser.add_argument("--list-cap", type=int, default=None, metavar="N",
-                        help="myself.endpoints returns only the first N endpoints (default: no cap)")
-    parser.add_argument("--template-recent-use-seconds", type=float, default=TEMPLATE_RECENT_USE_SECONDS, metavar="S",
-                        help="seconds after its last use during which a template cannot be deleted (default %g)"
-                        % TEMPLATE_RECENT_USE_SECONDS)
+    parser.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="schema served: full (the real schema, default) or documented (the documented fields only)",
+    )
+    parser.add_argument("--list-cap", type=int, default=None, metavar="N", help="myself.endpoints returns only the first N endpoints (default: no cap)")
+    parser.add_argument(
+        "--template-recent-use-seconds",
+        type=float,
+        default=TEMPLATE_RECENT_USE_SECONDS,
+        metavar="S",
+        help="seconds after its last use during which a template cannot be deleted (default %g)" % TEMPLATE_RECENT_USE_SECONDS,
+    )
     parser.add_argument("--url-file", metavar="PATH", help="also write the base URL to this file (removed on exit)")
-    parser.add_argument("--state-file", metavar="PATH",
-                        help="load endpoints from PATH if it exists; save them after every change")
+    parser.add_argument("--state-file", metavar="PATH", help="load endpoints from PATH if it exists; save them after every change")
     return parser
 
 
@@ -75,9 +80,17 @@ def main(argv=None):
     try:
         loopback_host(args.host)
         server = EmulatorServer(
-            api_keys=api_keys, read_only_keys=args.read_only_key, drain_seconds=args.drain_seconds,
-            worker_quota=args.worker_quota, templates=args.template, seed=args.seed, host=args.host,
-            port=args.port, state_file=args.state_file, profile=args.profile, list_cap=args.list_cap,
+            api_keys=api_keys,
+            read_only_keys=args.read_only_key,
+            drain_seconds=args.drain_seconds,
+            worker_quota=args.worker_quota,
+            templates=args.template,
+            seed=args.seed,
+            host=args.host,
+            port=args.port,
+            state_file=args.state_file,
+            profile=args.profile,
+            list_cap=args.list_cap,
             template_recent_use_seconds=args.template_recent_use_seconds,
         )
     except ValueError as error:

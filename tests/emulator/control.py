@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Client for the emulator's control paths (/_emulator/..., CONTRACT.md), standard library only:
@@ -43,8 +44,7 @@ class Control:
         finally:
             connection.close()
         if response.status != 200:
-            raise ControlError("%s %s%s answered HTTP %d: %s"
-                               % (method, self.prefix, path, response.status, payload.decode("utf-8", "replace")))
+            raise ControlError("%s %s%s answered HTTP %d: %s" % (method, self.prefix, path, response.status, payload.decode("utf-8", "replace")))
         return json.loads(payload.decode("utf-8")) if payload else None
 
     def health(self):

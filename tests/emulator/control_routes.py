@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The control paths (/_emulator/..., CONTRACT.md "Control API"): which
@@ -31,7 +32,7 @@ ROUTES = {
 def handle(emulator, method, path, body, query_string):
     """(status, JSON value, headers) answering a /_emulator/... request: 404 for an unknown path,
     405 for a wrong method, 400 for a body that is not a JSON object or arguments the operation refuses."""
-    sub_path = path[len(CONTROL_PREFIX):]
+    sub_path = path[len(CONTROL_PREFIX) :]
     operation = ROUTES.get((method, sub_path))
     if operation is None:
         if any(route_path == sub_path for _method, route_path in ROUTES):

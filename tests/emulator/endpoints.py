@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The account's endpoints and their workers: the endpoint table and its
@@ -13,15 +14,35 @@ import zlib
 from collections import OrderedDict
 
 from .tables import (
-    ENV_KIND, MSG_LIST_ITEMS, USER_ID, ApiError, Mutation, SeedError, Table, check_env, check_object, check_string_list,
+    ENV_KIND,
+    MSG_LIST_ITEMS,
+    USER_ID,
+    ApiError,
+    Mutation,
+    SeedError,
+    Table,
+    check_env,
+    check_object,
+    check_string_list,
     shape_error,
 )
 
 # Known GPU pool ids (CONTRACT.md, "Fields").
-GPU_POOLS = frozenset([
-    "AMPERE_16", "AMPERE_24", "ADA_24", "ADA_32_PRO", "AMPERE_48", "ADA_48_PRO",
-    "AMPERE_80", "ADA_80_PRO", "HOPPER_141", "BLACKWELL_96", "BLACKWELL_180",
-])
+GPU_POOLS = frozenset(
+    [
+        "AMPERE_16",
+        "AMPERE_24",
+        "ADA_24",
+        "ADA_32_PRO",
+        "AMPERE_48",
+        "ADA_48_PRO",
+        "AMPERE_80",
+        "ADA_80_PRO",
+        "HOPPER_141",
+        "BLACKWELL_96",
+        "BLACKWELL_180",
+    ]
+)
 SCALER_TYPES = ("QUEUE_DELAY", "REQUEST_COUNT")
 ENDPOINT_TYPES = ("QB", "LB")
 FLASH_BOOT_TYPES = ("OFF", "FLASHBOOT")
@@ -32,48 +53,89 @@ LIVE_STATUSES = frozenset(["CREATED", "RUNNING", "RESTARTING"])
 # Every field an endpoint stores, in API spelling; the order of the full
 # state dump. computeType is not stored: it is derived from instanceIds.
 ENDPOINT_FIELDS = (
-    "id", "name", "templateId", "gpuIds", "gpuCount", "instanceIds", "idleTimeout", "locations", "networkVolumeId",
-    "networkVolume", "scalerType", "scalerValue", "workersMin", "workersMax", "workersStandby", "workersPFBTarget",
-    "executionTimeoutMs", "allowedCudaVersions", "type", "env", "version", "aiKey", "userId", "createdAt",
-    "flashBootType", "minCudaVersion", "networkVolumeIds", "modelReferences",
+    "id",
+    "name",
+    "templateId",
+    "gpuIds",
+    "gpuCount",
+    "instanceIds",
+    "idleTimeout",
+    "locations",
+    "networkVolumeId",
+    "networkVolume",
+    "scalerType",
+    "scalerValue",
+    "workersMin",
+    "workersMax",
+    "workersStandby",
+    "workersPFBTarget",
+    "executionTimeoutMs",
+    "allowedCudaVersions",
+    "type",
+    "env",
+    "version",
+    "aiKey",
+    "userId",
+    "createdAt",
+    "flashBootType",
+    "minCudaVersion",
+    "networkVolumeIds",
+    "modelReferences",
 )
 # The fields Tensor One's page documents: the default state dump.
 DOCUMENTED_FIELDS = (
-    "id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId",
-    "scalerType", "scalerValue", "workersMin", "workersMax",
+    "id",
+    "name",
+    "templateId",
+    "gpuIds",
+    "idleTimeout",
+    "locations",
+    "networkVolumeId",
+    "scalerType",
+    "scalerValue",
+    "workersMin",
+    "workersMax",
 )
 CLUSTER_FIELDS = ("id", "desiredStatus", "lastStatusChange", "machineId", "createdAt", "version")
 
 # What an omitted (or null) optional input field becomes, on create AND on
 # update: the service replaces instead of merging, the trap this emulator
 # exists to show. templateId and type have rules of their own.
-OPTIONAL_DEFAULTS = OrderedDict([
-    ("gpuCount", 1),
-    ("instanceIds", None),
-    ("idleTimeout", 5),
-    ("locations", None),
-    ("networkVolumeId", None),
-    ("scalerType", "QUEUE_DELAY"),
-    ("scalerValue", 4),
-    ("workersMin", 0),
-    ("workersMax", 3),
-    ("workersPFBTarget", None),
-    ("executionTimeoutMs", 600000),
-    ("allowedCudaVersions", None),
-    ("env", None),
-    ("flashBootType", "OFF"),
-    ("minCudaVersion", None),
-    ("networkVolumeIds", None),
-    ("modelReferences", None),
-])
+OPTIONAL_DEFAULTS = OrderedDict(
+    [
+        ("gpuCount", 1),
+        ("instanceIds", None),
+        ("idleTimeout", 5),
+        ("locations", None),
+        ("networkVolumeId", None),
+        ("scalerType", "QUEUE_DELAY"),
+        ("scalerValue", 4),
+        ("workersMin", 0),
+        ("workersMax", 3),
+        ("workersPFBTarget", None),
+        ("executionTimeoutMs", 600000),
+        ("allowedCudaVersions", None),
+        ("env", None),
+        ("flashBootType", "OFF"),
+        ("minCudaVersion", None),
+        ("networkVolumeIds", None),
+        ("modelReferences", None),
+    ]
+)
 DEFAULT_TYPE = "QB"
 FIRST_VERSION = 1
 
 # Read-only fields: set at creation (or seeded), never touched by a save.
 CREATED_AT = "2024-01-01T00:00:00.000Z"
-READ_ONLY_DEFAULTS = OrderedDict([
-    ("networkVolume", None), ("workersStandby", 0), ("aiKey", None), ("userId", USER_ID), ("createdAt", CREATED_AT),
-])
+READ_ONLY_DEFAULTS = OrderedDict(
+    [
+        ("networkVolume", None),
+        ("workersStandby", 0),
+        ("aiKey", None),
+        ("userId", USER_ID),
+        ("createdAt", CREATED_AT),
+    ]
+)
 # networkVolumeIds read items carry a data centre the input cannot send:
 # a stable pick from this list unless the endpoint already has one for it.
 DATA_CENTERS = ("EU-RO-1", "US-TX-3", "EU-CZ-1", "US-KS-2")
@@ -108,8 +170,7 @@ MSG_TYPE = "type must be QB or LB."
 MSG_TYPE_FIXED = "type cannot be changed after creation (this endpoint is {type})."
 MSG_TEMPLATE_NOT_FOUND = "Template not found"
 MSG_NAME_TAKEN = 'An endpoint named "{name}" already exists.'
-MSG_QUOTA = ("Your worker concurrency cannot go beyond the maximum limit of ({quota}). "
-             "Please contact support if you wish to scale past this number.")
+MSG_QUOTA = "Your worker concurrency cannot go beyond the maximum limit of ({quota}). Please contact support if you wish to scale past this number."
 MSG_DELETE_WORKERS_SET = "workersMin and workersMax must both be set to 0 before deletion."
 MSG_DELETE_DRAINING = "Endpoint has {count} worker(s) still running; wait for them to drain before deleting."
 
@@ -117,20 +178,58 @@ MSG_DELETE_DRAINING = "Endpoint has {count} worker(s) still running; wait for th
 # the values must still be serialisable by the full schema (enums included);
 # business rules are not checked.
 SEED_KINDS = dict(
-    [(field, "str") for field in ("id", "name", "templateId", "gpuIds", "locations", "networkVolumeId", "scalerType",
-                                  "allowedCudaVersions", "type", "aiKey", "userId", "createdAt", "minCudaVersion")]
-    + [(field, "int") for field in ("gpuCount", "idleTimeout", "scalerValue", "workersMin", "workersMax", "workersStandby",
-                                    "workersPFBTarget", "executionTimeoutMs", "version")]
-    + [("instanceIds", "str_list"), ("modelReferences", "str_list"), ("flashBootType", ("enum", FLASH_BOOT_TYPES)),
-       ("env", ENV_KIND), ("networkVolumeIds", ("objects", ("networkVolumeId", "dataCenterId")))]
+    [
+        (field, "str")
+        for field in (
+            "id",
+            "name",
+            "templateId",
+            "gpuIds",
+            "locations",
+            "networkVolumeId",
+            "scalerType",
+            "allowedCudaVersions",
+            "type",
+            "aiKey",
+            "userId",
+            "createdAt",
+            "minCudaVersion",
+        )
+    ]
+    + [
+        (field, "int")
+        for field in (
+            "gpuCount",
+            "idleTimeout",
+            "scalerValue",
+            "workersMin",
+            "workersMax",
+            "workersStandby",
+            "workersPFBTarget",
+            "executionTimeoutMs",
+            "version",
+        )
+    ]
+    + [
+        ("instanceIds", "str_list"),
+        ("modelReferences", "str_list"),
+        ("flashBootType", ("enum", FLASH_BOOT_TYPES)),
+        ("env", ENV_KIND),
+        ("networkVolumeIds", ("objects", ("networkVolumeId", "dataCenterId"))),
+    ]
 )
 # A new seeded endpoint: the create defaults and the read-only ones.
-SEED_DEFAULTS = OrderedDict(
-    list(OPTIONAL_DEFAULTS.items()) + list(READ_ONLY_DEFAULTS.items()) + [("type", DEFAULT_TYPE), ("version", FIRST_VERSION)]
-)
+SEED_DEFAULTS = OrderedDict(list(OPTIONAL_DEFAULTS.items()) + list(READ_ONLY_DEFAULTS.items()) + [("type", DEFAULT_TYPE), ("version", FIRST_VERSION)])
 NETWORK_VOLUME_KINDS = {"id": "str", "name": "str", "size": "int", "dataCenterId": "str"}
-CLUSTER_KINDS = {"id": "str", "desiredStatus": ("enum", CLUSTER_STATUSES), "lastStatusChange": "str", "machineId": "str",
-                 "createdAt": "str", "version": "int", "drainRemaining": "number"}
+CLUSTER_KINDS = {
+    "id": "str",
+    "desiredStatus": ("enum", CLUSTER_STATUSES),
+    "lastStatusChange": "str",
+    "machineId": "str",
+    "createdAt": "str",
+    "version": "int",
+    "drainRemaining": "number",
+}
 
 
 class _Worker:
@@ -138,8 +237,9 @@ class _Worker:
 
     __slots__ = ("id", "desired_status", "drain_until", "machine_id", "last_status_change", "created_at", "version")
 
-    def __init__(self, worker_id, desired_status="RUNNING", drain_until=None, machine_id=None, last_status_change=None,
-                 created_at=CREATED_AT, version=FIRST_VERSION):
+    def __init__(
+        self, worker_id, desired_status="RUNNING", drain_until=None, machine_id=None, last_status_change=None, created_at=CREATED_AT, version=FIRST_VERSION
+    ):
         self.id = worker_id
         self.desired_status = desired_status
         self.drain_until = drain_until
@@ -149,8 +249,14 @@ class _Worker:
         self.version = version
 
     def view(self):
-        return {"id": self.id, "desiredStatus": self.desired_status, "lastStatusChange": self.last_status_change,
-                "machineId": self.machine_id, "createdAt": self.created_at, "version": self.version}
+        return {
+            "id": self.id,
+            "desiredStatus": self.desired_status,
+            "lastStatusChange": self.last_status_change,
+            "machineId": self.machine_id,
+            "createdAt": self.created_at,
+            "version": self.version,
+        }
 
 
 class Endpoints(Table):
@@ -294,8 +400,12 @@ class Endpoints(Table):
         templates = self.store.tables["templates"]
         # Checked only when a template id is sent: an update keeping the
         # current one must not fail because the known set changed since.
-        if (self.known_templates is not None and fields.get("templateId") is not None and template_id not in self.known_templates
-                and template_id not in templates.records):
+        if (
+            self.known_templates is not None
+            and fields.get("templateId") is not None
+            and template_id not in self.known_templates
+            and template_id not in templates.records
+        ):
             raise ApiError(MSG_TEMPLATE_NOT_FOUND)
         self.refuse_taken_name(name, endpoint_id, current)
         self._check_quota(endpoint_id, current, record["workersMax"])
@@ -368,9 +478,13 @@ class Endpoints(Table):
     def _seeded_worker(self, cluster):
         remaining = cluster.get("drainRemaining")
         return _Worker(
-            cluster.get("id") or self.new_id(), cluster.get("desiredStatus", "RUNNING"),
-            None if remaining is None else self.store.clock() + remaining, cluster.get("machineId"),
-            cluster.get("lastStatusChange"), cluster.get("createdAt", CREATED_AT), cluster.get("version", FIRST_VERSION),
+            cluster.get("id") or self.new_id(),
+            cluster.get("desiredStatus", "RUNNING"),
+            None if remaining is None else self.store.clock() + remaining,
+            cluster.get("machineId"),
+            cluster.get("lastStatusChange"),
+            cluster.get("createdAt", CREATED_AT),
+            cluster.get("version", FIRST_VERSION),
         )
 
     def check_seed_entry(self, entry):
@@ -418,6 +532,7 @@ class Endpoints(Table):
 
 
 # -- rules on values -----------------------------------------------------------
+
 
 def _check_gpu_ids(gpu_ids):
     """A comma-separated priority list of pools; "-<gpu type>" excludes a model."""
@@ -494,8 +609,9 @@ def _volumes_read_shape(volumes, current):
         if item and item.get("networkVolumeId"):
             known[item["networkVolumeId"]] = item.get("dataCenterId")
     return [
-        {"networkVolumeId": volume["networkVolumeId"],
-         "dataCenterId": known.get(volume["networkVolumeId"],
-                                   DATA_CENTERS[zlib.crc32(volume["networkVolumeId"].encode("utf-8")) % len(DATA_CENTERS)])}
+        {
+            "networkVolumeId": volume["networkVolumeId"],
+            "dataCenterId": known.get(volume["networkVolumeId"], DATA_CENTERS[zlib.crc32(volume["networkVolumeId"].encode("utf-8")) % len(DATA_CENTERS)]),
+        }
         for volume in volumes
     ]

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Fault injection, deterministic from a seed. Not thread-safe on its own: the
@@ -69,8 +70,7 @@ def _validate(settings):
         result["retry_after"] = value
     if "statuses_5xx" in settings:
         value = settings["statuses_5xx"]
-        if (not isinstance(value, list) or not value
-                or not all(isinstance(s, int) and not isinstance(s, bool) and 500 <= s <= 599 for s in value)):
+        if not isinstance(value, list) or not value or not all(isinstance(s, int) and not isinstance(s, bool) and 500 <= s <= 599 for s in value):
             raise ValueError("statuses_5xx must be a non-empty list of integers 500..599")
         result["statuses_5xx"] = list(value)
     if "body_5xx" in settings:
@@ -125,8 +125,7 @@ class Faults:
         """
         roll = self._rng.random()
         bound = 0.0
-        for rate, fault, status in zip(RATES, (FAULT_RESET, FAULT_429, FAULT_5XX, FAULT_EDGE_403, FAULT_HTML_200),
-                                       (None, 429, None, 403, 200)):
+        for rate, fault, status in zip(RATES, (FAULT_RESET, FAULT_429, FAULT_5XX, FAULT_EDGE_403, FAULT_HTML_200), (None, 429, None, 403, 200)):
             bound += self.settings[rate]
             if roll < bound:
                 if fault == FAULT_5XX:

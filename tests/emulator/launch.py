@@ -21,6 +21,7 @@ endpoints left after COMMAND; --profile documented serves only the documented fi
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import argparse
@@ -50,8 +51,7 @@ class LaunchError(Exception):
 def emulator_process(log=None, drain_seconds=0, args=(), api_key=None, start_timeout=30):
     """A running emulator; LOG gets its stderr, ARGS are more options of `python -m emulator`."""
     api_key = api_key or "emu-" + secrets.token_hex(16)
-    env = dict(os.environ, TENSORONE_EMULATOR_API_KEY=api_key,
-               PYTHONPATH=os.pathsep.join(p for p in (TESTS_DIR, os.environ.get("PYTHONPATH")) if p))
+    env = dict(os.environ, TENSORONE_EMULATOR_API_KEY=api_key, PYTHONPATH=os.pathsep.join(p for p in (TESTS_DIR, os.environ.get("PYTHONPATH")) if p))
     command = [sys.executable, "-m", "emulator", "--port", "0", "--drain-seconds", str(drain_seconds)] + list(args)
     with open(log or os.devnull, "ab") as stderr:
         # pylint: disable-next=consider-using-with

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The HTTP face of the emulator (stdlib http.server) and the in-process handle.
@@ -177,17 +178,38 @@ class EmulatorServer:
     context manager.
     """
 
-    def __init__(self, api_keys=None, read_only_keys=None, drain_seconds=0, worker_quota=20, templates=None,
-                 seed=0, discount=None, host="127.0.0.1", port=0, state_file=None, profile=DEFAULT_PROFILE, list_cap=None,
-                 template_recent_use_seconds=TEMPLATE_RECENT_USE_SECONDS):
+    def __init__(
+        self,
+        api_keys=None,
+        read_only_keys=None,
+        drain_seconds=0,
+        worker_quota=20,
+        templates=None,
+        seed=0,
+        discount=None,
+        host="127.0.0.1",
+        port=0,
+        state_file=None,
+        profile=DEFAULT_PROFILE,
+        list_cap=None,
+        template_recent_use_seconds=TEMPLATE_RECENT_USE_SECONDS,
+    ):
         self.host = loopback_host(host)
         self.port = port
         self.api_keys = list(api_keys or [])
         self.read_only_keys = list(read_only_keys or [])
         self.emulator = Emulator(
-            api_keys=self.api_keys, read_only_keys=self.read_only_keys, drain_seconds=drain_seconds,
-            worker_quota=worker_quota, templates=templates, discount=discount, seed=seed, state_file=state_file,
-            profile=profile, list_cap=list_cap, template_recent_use_seconds=template_recent_use_seconds,
+            api_keys=self.api_keys,
+            read_only_keys=self.read_only_keys,
+            drain_seconds=drain_seconds,
+            worker_quota=worker_quota,
+            templates=templates,
+            discount=discount,
+            seed=seed,
+            state_file=state_file,
+            profile=profile,
+            list_cap=list_cap,
+            template_recent_use_seconds=template_recent_use_seconds,
         )
         self._httpd = None
         self._thread = None
@@ -202,7 +224,9 @@ class EmulatorServer:
         # The short default keeps stop() fast for one emulator per test; the
         # command line, idle for long stretches, passes a longer one.
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": poll_interval}, name="tensorone-emulator",
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": poll_interval},
+            name="tensorone-emulator",
             daemon=True,
         )
         self._thread.start()

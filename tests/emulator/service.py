@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The emulated service, independent of the HTTP server: one call per request
@@ -20,8 +21,14 @@ from urllib.parse import parse_qs
 
 from graphql import GraphQLError, build_ast_schema, execute_sync, parse, validate
 from graphql.language import (
-    FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, NullValueNode,
-    ObjectValueNode, OperationDefinitionNode, VariableNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    NullValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    VariableNode,
 )
 
 from . import control_routes, persistence
@@ -42,18 +49,39 @@ DOCUMENTED_FIELDS = {
     "User": ("id", "endpoints", "endpoint", "serverlessDiscount"),
     "Discount": ("discountFactor", "type", "expirationDate"),
     "DiscountType": None,
-    "Endpoint": ("id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId", "scalerType",
-                 "scalerValue", "workersMin", "workersMax", "clusters"),
-    "EndpointInput": ("id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId", "scalerType",
-                      "scalerValue", "workersMin", "workersMax"),
+    "Endpoint": (
+        "id",
+        "name",
+        "templateId",
+        "gpuIds",
+        "idleTimeout",
+        "locations",
+        "networkVolumeId",
+        "scalerType",
+        "scalerValue",
+        "workersMin",
+        "workersMax",
+        "clusters",
+    ),
+    "EndpointInput": (
+        "id",
+        "name",
+        "templateId",
+        "gpuIds",
+        "idleTimeout",
+        "locations",
+        "networkVolumeId",
+        "scalerType",
+        "scalerValue",
+        "workersMin",
+        "workersMax",
+    ),
     "Cluster": ("id", "desiredStatus"),
     "ClusterStatus": None,
     "EnvironmentVariable": None,
     "EnvironmentVariableInput": None,
-    "PodTemplate": ("id", "name", "imageName", "containerDiskInGb", "volumeInGb", "dockerArgs", "env", "isServerless",
-                    "readme"),
-    "SaveTemplateInput": ("id", "name", "imageName", "containerDiskInGb", "volumeInGb", "dockerArgs", "env",
-                          "isServerless", "readme"),
+    "PodTemplate": ("id", "name", "imageName", "containerDiskInGb", "volumeInGb", "dockerArgs", "env", "isServerless", "readme"),
+    "SaveTemplateInput": ("id", "name", "imageName", "containerDiskInGb", "volumeInGb", "dockerArgs", "env", "isServerless", "readme"),
 }
 PROFILES = ("full", "documented")
 DEFAULT_PROFILE = "full"
@@ -78,7 +106,8 @@ DOCUMENT_CACHE_SIZE = 256
 
 COUNTER_NAMES = (
     ("requests", "queries", "mutations", "applied_mutations")
-    + MUTATION_KINDS + tuple("applied_" + kind for kind in MUTATION_KINDS)
+    + MUTATION_KINDS
+    + tuple("applied_" + kind for kind in MUTATION_KINDS)
     + ("faults", "unauthorized")
 )
 
@@ -89,10 +118,14 @@ _SECRET_NAME = re.compile(r"api[_-]?key|(^|_)key$|token|secret|passw|authori[sz]
 EDGE_403_BODY = "error code: 1010"
 # A gateway's error page (the shape of the CDN's own pages), and a web page where the API should be
 # (what a wrong URL, a portal or a maintenance page answers); the texts are chosen.
-GATEWAY_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
-                "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n")
-WEB_PAGE = ('<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Tensor One</title></head>\n'
-            "<body><h1>Tensor One</h1><p>GPU cloud for AI.</p></body>\n</html>\n")
+GATEWAY_PAGE = (
+    "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
+)
+WEB_PAGE = (
+    '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Tensor One</title></head>\n'
+    "<body><h1>Tensor One</h1><p>GPU cloud for AI.</p></body>\n</html>\n"
+)
 TEXT_PLAIN = "text/plain; charset=UTF-8"
 TEXT_HTML = "text/html; charset=UTF-8"
 
@@ -253,8 +286,7 @@ def _mask_env_item(item, secrets):
         return None
     if not isinstance(item, dict):
         return MASKED
-    return dict((field, _redact(value, secrets) if field == "key" else None if value is None else MASKED)
-                for field, value in item.items())
+    return dict((field, _redact(value, secrets) if field == "key" else None if value is None else MASKED) for field, value in item.items())
 
 
 def _scrub(text, secrets):
@@ -338,17 +370,38 @@ class _Context:
 class Emulator:
     """The emulated Tensor One account, its request log and its controls."""
 
-    def __init__(self, api_keys, read_only_keys=None, drain_seconds=0, worker_quota=20, templates=None,
-                 discount=None, seed=0, state_file=None, profile=DEFAULT_PROFILE, list_cap=None, clock=time.monotonic,
-                 sleep=time.sleep, template_recent_use_seconds=TEMPLATE_RECENT_USE_SECONDS):
+    def __init__(
+        self,
+        api_keys,
+        read_only_keys=None,
+        drain_seconds=0,
+        worker_quota=20,
+        templates=None,
+        discount=None,
+        seed=0,
+        state_file=None,
+        profile=DEFAULT_PROFILE,
+        list_cap=None,
+        clock=time.monotonic,
+        sleep=time.sleep,
+        template_recent_use_seconds=TEMPLATE_RECENT_USE_SECONDS,
+    ):
         self._lock = threading.RLock()
         self._sleep = sleep
         self._startup_seed = seed
-        self._startup_config = _check_config({
-            "api_keys": list(api_keys or []), "read_only_keys": list(read_only_keys or []),
-            "drain_seconds": drain_seconds, "worker_quota": worker_quota, "templates": templates, "discount": discount,
-            "profile": profile, "list_cap": list_cap, "template_recent_use_seconds": template_recent_use_seconds,
-        })
+        self._startup_config = _check_config(
+            {
+                "api_keys": list(api_keys or []),
+                "read_only_keys": list(read_only_keys or []),
+                "drain_seconds": drain_seconds,
+                "worker_quota": worker_quota,
+                "templates": templates,
+                "discount": discount,
+                "profile": profile,
+                "list_cap": list_cap,
+                "template_recent_use_seconds": template_recent_use_seconds,
+            }
+        )
         if not self._startup_config["api_keys"]:
             raise ValueError("at least one API key is required")
         self._config = {}
@@ -504,9 +557,18 @@ class Emulator:
         with self._lock:
             secrets = [key] + self._config["api_keys"] + self._config["read_only_keys"]
         entry = {
-            "seq": None, "method": method, "path": path, "status": None, "operation_type": None,
-            "operation_name": None, "root_fields": [], "mutation_kind": None, "applied": False,
-            "variables": None, "user_agent": _scrub(headers.get("user-agent"), secrets), "fault": None,
+            "seq": None,
+            "method": method,
+            "path": path,
+            "status": None,
+            "operation_type": None,
+            "operation_name": None,
+            "root_fields": [],
+            "mutation_kind": None,
+            "applied": False,
+            "variables": None,
+            "user_agent": _scrub(headers.get("user-agent"), secrets),
+            "fault": None,
         }
         return entry, secrets
 
@@ -594,8 +656,12 @@ class Emulator:
         context = _Context(read_only)
         with self._lock:
             result = execute_sync(
-                schema, prepared.document, root_value=self._root, context_value=context,
-                variable_values=request["variables"], operation_name=request["operationName"],
+                schema,
+                prepared.document,
+                root_value=self._root,
+                context_value=context,
+                variable_values=request["variables"],
+                operation_name=request["operationName"],
             )
             if context.kinds:
                 # What the resolvers saw beats the guess from the document.
@@ -631,8 +697,7 @@ class Emulator:
         if self._faults.settings["myself_null"]:
             return None
         discount = self._config["discount"]
-        return dict(self.store.read_fields, id=USER_ID,
-                    serverlessDiscount=None if discount is None else dict(discount, userId=USER_ID))
+        return dict(self.store.read_fields, id=USER_ID, serverlessDiscount=None if discount is None else dict(discount, userId=USER_ID))
 
     @staticmethod
     def _mutation_resolver(table, mutation):
@@ -686,8 +751,7 @@ def _decode_body(headers, body):
 
 def _check_config(changes):
     """Validate configuration changes; returns them normalised."""
-    known = ("api_keys", "read_only_keys", "drain_seconds", "worker_quota", "templates", "discount", "profile", "list_cap",
-             "template_recent_use_seconds")
+    known = ("api_keys", "read_only_keys", "drain_seconds", "worker_quota", "templates", "discount", "profile", "list_cap", "template_recent_use_seconds")
     unknown = set(changes) - set(known)
     if unknown:
         raise ValueError("unknown config key(s): %s" % ", ".join(sorted(unknown)))
@@ -744,8 +808,7 @@ def _check_discount(value):
     required = ("discountFactor", "type", "expirationDate")
     optional = ("activeDiscountFactor", "activeWorkers")
     if not isinstance(value, dict) or set(value) - set(required + optional) or set(required) - set(value):
-        raise ValueError("discount must be null or an object with discountFactor, type, expirationDate "
-                         "(and optionally activeDiscountFactor, activeWorkers)")
+        raise ValueError("discount must be null or an object with discountFactor, type, expirationDate (and optionally activeDiscountFactor, activeWorkers)")
     if not _is_number(value["discountFactor"]):
         raise ValueError("discountFactor must be a number")
     if value["type"] not in DISCOUNT_TYPES:

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The account: one table per resource (TABLES) and the id generator they
@@ -13,8 +14,15 @@ import time
 from collections import OrderedDict
 
 from .endpoints import (
-    CLUSTER_STATUSES, DATA_CENTERS, DOCUMENTED_FIELDS, ENDPOINT_FIELDS, GPU_POOLS, LIVE_STATUSES, OPTIONAL_DEFAULTS,
-    READ_ONLY_DEFAULTS, Endpoints,
+    CLUSTER_STATUSES,
+    DATA_CENTERS,
+    DOCUMENTED_FIELDS,
+    ENDPOINT_FIELDS,
+    GPU_POOLS,
+    LIVE_STATUSES,
+    OPTIONAL_DEFAULTS,
+    READ_ONLY_DEFAULTS,
+    Endpoints,
 )
 from .tables import STATE_VIEWS, USER_ID, ApiError, SeedError
 from .templates import TEMPLATE_FIELDS, TEMPLATE_RECENT_USE_SECONDS, Templates
@@ -23,16 +31,30 @@ from .templates import TEMPLATE_FIELDS, TEMPLATE_RECENT_USE_SECONDS, Templates
 # checks and the mutation kinds. A new resource is a Table subclass added here.
 TABLES = (Endpoints, Templates)
 # The kinds the request log counts mutations by, and the mutation fields.
-MUTATION_KINDS = tuple(kind for table in TABLES for mutation in table.MUTATIONS
-                       for kind in (mutation.kind, mutation.update_kind) if kind is not None)
+MUTATION_KINDS = tuple(kind for table in TABLES for mutation in table.MUTATIONS for kind in (mutation.kind, mutation.update_kind) if kind is not None)
 MUTATIONS = dict((mutation.field, mutation) for table in TABLES for mutation in table.MUTATIONS)
 ID_ALPHABET = string.ascii_lowercase + string.digits
 
 # Names other code imports from here (the tables' modules define them).
 __all__ = [
-    "CLUSTER_STATUSES", "DATA_CENTERS", "DOCUMENTED_FIELDS", "ENDPOINT_FIELDS", "GPU_POOLS", "LIVE_STATUSES", "MUTATIONS",
-    "MUTATION_KINDS", "OPTIONAL_DEFAULTS", "READ_ONLY_DEFAULTS", "STATE_VIEWS", "TABLES", "TEMPLATE_FIELDS",
-    "TEMPLATE_RECENT_USE_SECONDS", "USER_ID", "ApiError", "SeedError", "Store",
+    "CLUSTER_STATUSES",
+    "DATA_CENTERS",
+    "DOCUMENTED_FIELDS",
+    "ENDPOINT_FIELDS",
+    "GPU_POOLS",
+    "LIVE_STATUSES",
+    "MUTATIONS",
+    "MUTATION_KINDS",
+    "OPTIONAL_DEFAULTS",
+    "READ_ONLY_DEFAULTS",
+    "STATE_VIEWS",
+    "TABLES",
+    "TEMPLATE_FIELDS",
+    "TEMPLATE_RECENT_USE_SECONDS",
+    "USER_ID",
+    "ApiError",
+    "SeedError",
+    "Store",
 ]
 
 

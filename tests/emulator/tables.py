@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # What every resource table shares: records in creation order keyed by id,
@@ -14,7 +15,7 @@ import itertools
 from collections import OrderedDict, namedtuple
 
 ID_LENGTH = 14
-INT_MIN, INT_MAX = -2 ** 31, 2 ** 31 - 1
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 STATE_VIEWS = ("documented", "all")
 # The one account every key belongs to (myself.id, and the userId of what it owns).
 USER_ID = "user_emulator"
@@ -220,11 +221,11 @@ class Table:
         self.expire()
         full = persistent or fields == "all"
         names = self.FIELDS if full or self.DOCUMENTED_FIELDS is None else self.DOCUMENTED_FIELDS
-        return [None if record is None else dict((name, copy.deepcopy(record[name])) for name in names)
-                for record in self.records.values()]
+        return [None if record is None else dict((name, copy.deepcopy(record[name])) for name in names) for record in self.records.values()]
 
 
 # -- rules on values more than one resource has --------------------------------------------
+
 
 def check_string_list(record, field):
     if record[field] is not None and not all(record[field]):
@@ -248,6 +249,7 @@ def check_env(env):
 
 # A kind is "str", "int", "number", "bool", "str_list", ("enum", values) or
 # ("objects", keys): a list of objects with those string keys.
+
 
 def _is_number(value, types):
     return isinstance(value, types) and not isinstance(value, bool)

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The account's templates: the template table and its business rules
@@ -15,17 +16,37 @@ from .tables import ENV_KIND, ApiError, Mutation, SeedError, Table, check_env, s
 # state dump. boundEndpointId is derived from the endpoints, not stored;
 # category is read-only (not in SaveTemplateInput).
 TEMPLATE_FIELDS = (
-    "id", "name", "imageName", "containerDiskInGb", "volumeInGb", "volumeMountPath", "dockerArgs", "env",
-    "isServerless", "readme", "containerRegistryAuthId", "ports", "startScript", "isPublic", "category",
+    "id",
+    "name",
+    "imageName",
+    "containerDiskInGb",
+    "volumeInGb",
+    "volumeMountPath",
+    "dockerArgs",
+    "env",
+    "isServerless",
+    "readme",
+    "containerRegistryAuthId",
+    "ports",
+    "startScript",
+    "isPublic",
+    "category",
 )
 # What an omitted (or null) optional SaveTemplateInput field becomes, on
 # create AND on update (replace semantics, as for endpoints). isServerless
 # resets to false: the stricter reading of the documented modify example,
 # which omits it.
-TEMPLATE_OPTIONAL_DEFAULTS = OrderedDict([
-    ("volumeMountPath", None), ("isServerless", False), ("readme", None), ("containerRegistryAuthId", None),
-    ("ports", None), ("startScript", None), ("isPublic", False),
-])
+TEMPLATE_OPTIONAL_DEFAULTS = OrderedDict(
+    [
+        ("volumeMountPath", None),
+        ("isServerless", False),
+        ("readme", None),
+        ("containerRegistryAuthId", None),
+        ("ports", None),
+        ("startScript", None),
+        ("isPublic", False),
+    ]
+)
 # The fields SaveTemplateInput must give (their checks are in CONTRACT.md's order).
 TEMPLATE_REQUIRED = ("name", "imageName", "containerDiskInGb", "volumeInGb", "dockerArgs", "env")
 TEMPLATE_ID_LENGTH = 10
@@ -42,12 +63,13 @@ MSG_TEMPLATE_VOLUME = "volumeInGb cannot be less than 0."
 MSG_TEMPLATE_SERVERLESS_VOLUME = "Serverless templates must have volumeInGb 0."
 MSG_TEMPLATE_NAME_TAKEN = 'A template named "{name}" already exists.'
 MSG_TEMPLATE_IN_USE = 'Template "{name}" is in use by {count} endpoint(s) and cannot be deleted.'
-MSG_TEMPLATE_RECENTLY_USED = ('Template "{name}" was used recently: it can take up to 2 minutes to be able to delete '
-                              'a template after its most recent use.')
+MSG_TEMPLATE_RECENTLY_USED = 'Template "{name}" was used recently: it can take up to 2 minutes to be able to delete a template after its most recent use.'
 
 SEED_KINDS = dict(
-    [(field, "str") for field in ("id", "name", "imageName", "volumeMountPath", "dockerArgs", "readme",
-                                  "containerRegistryAuthId", "ports", "startScript", "category")]
+    [
+        (field, "str")
+        for field in ("id", "name", "imageName", "volumeMountPath", "dockerArgs", "readme", "containerRegistryAuthId", "ports", "startScript", "category")
+    ]
     + [(field, "int") for field in ("containerDiskInGb", "volumeInGb")]
     + [(field, "bool") for field in ("isServerless", "isPublic")]
     + [("env", ENV_KIND)]
@@ -71,8 +93,7 @@ class Templates(Table):
     MUTATIONS = (
         # saveTemplate(input: SaveTemplateInput) is nullable in the real schema: the schema's
         # non-null fields do the checks; a missing input is save()'s "name is required."
-        Mutation("saveTemplate", "template_create", "template_update",
-                 lambda table, arguments: table.save(arguments.get("input") or {})),
+        Mutation("saveTemplate", "template_create", "template_update", lambda table, arguments: table.save(arguments.get("input") or {})),
         # deleteTemplate answers null on success (documented).
         Mutation("deleteTemplate", "template_delete", None, lambda table, arguments: table.delete(arguments["templateName"])),
     )

@@ -8,6 +8,7 @@ Usage: check_action_group.py COLLECTION_ROOT
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import os

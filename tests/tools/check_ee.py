@@ -12,6 +12,7 @@ Tools come from PATH: `PATH=.venv/bin:$PATH .venv/bin/python tests/tools/check_e
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import os
@@ -19,9 +20,8 @@ import re
 import sys
 
 import yaml
-from packaging.specifiers import SpecifierSet
-
 from checks_common import ROOT, CheckFailed, check_copy_in_guide, install_collection, main, run
+from packaging.specifiers import SpecifierSet
 
 EE_FILE = os.path.join(ROOT, "docs", "awx", "execution-environment.yml")
 
@@ -46,11 +46,18 @@ def check(tarball, work):
         raise CheckFailed("%s: version range %r excludes this collection's version %s" % (collection, version_range, galaxy["version"]))
 
     pip_file = os.path.join(work, "requirements.txt")
-    run([sys.executable, os.path.join(context, "_build", "scripts", "introspect.py"), "introspect", "--write-pip=" + pip_file,
-         "--write-bindep=" + os.path.join(work, "bindep.txt"), install_collection(work, tarball)])
+    run(
+        [
+            sys.executable,
+            os.path.join(context, "_build", "scripts", "introspect.py"),
+            "introspect",
+            "--write-pip=" + pip_file,
+            "--write-bindep=" + os.path.join(work, "bindep.txt"),
+            install_collection(work, tarball),
+        ]
+    )
     with open(pip_file if os.path.exists(pip_file) else os.devnull) as handle:  # no file: nothing to install
-        found = [line.strip() for line in handle
-                 if re.split(r"[\s\[<>=!~;#]", line, 1)[0].lower() == "requests" and "from collection %s" % collection in line]
+        found = [line.strip() for line in handle if re.split(r"[\s\[<>=!~;#]", line, 1)[0].lower() == "requests" and "from collection %s" % collection in line]
     if not found:
         raise CheckFailed("the context's introspect.py does not find requests in %s" % collection)
     return "%s installs %s %s and %s" % (os.path.relpath(EE_FILE, ROOT), collection, version_range, found[0])

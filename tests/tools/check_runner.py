@@ -16,6 +16,7 @@ Tools come from PATH, and the modules run on this Python (requests, graphql-core
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import glob
@@ -26,9 +27,8 @@ import subprocess
 import sys
 
 import yaml
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
 from checks_common import ROOT, CheckFailed, check_copy_in_guide, find_secrets, install_collection, main
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
 from control import Control  # noqa: E402 pylint: disable=import-error,wrong-import-position
@@ -71,16 +71,20 @@ def check(tarball, work):
     collections = install_collection(work, tarball, env)
     check_copy_in_guide(CREDENTIAL_TYPE)
     with emulator_process(log=os.path.join(work, "emulator.log"), api_key=api_key) as emulator:
-        envvars = dict(credential_env(api_key, emulator.graphql_url), ANSIBLE_COLLECTIONS_PATH=collections,
-                       ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_HOME=os.path.join(work, "ansible-home"),
-                       ANSIBLE_LOCAL_TEMP=os.path.join(work, "tmp"), ANSIBLE_REMOTE_TMP=os.path.join(work, "tmp"))
+        envvars = dict(
+            credential_env(api_key, emulator.graphql_url),
+            ANSIBLE_COLLECTIONS_PATH=collections,
+            ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+            ANSIBLE_HOME=os.path.join(work, "ansible-home"),
+            ANSIBLE_LOCAL_TEMP=os.path.join(work, "tmp"),
+            ANSIBLE_REMOTE_TMP=os.path.join(work, "tmp"),
+        )
         with open(os.path.join(private, "env", "envvars"), "w") as handle:
             json.dump(envvars, handle)  # JSON is YAML, which runner reads
         with open(os.path.join(private, "inventory", "hosts"), "w") as handle:
             handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
         command = ["ansible-runner", "run", private, "-p", "tensorone.cloud.demo", "--ident", "job", "-vvvv"]
-        printed = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900,
-                                 universal_newlines=True, check=False).stdout
+        printed = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900, universal_newlines=True, check=False).stdout
         counters = Control(emulator.url).log()["counters"]
 
     artifacts = os.path.join(private, "artifacts", "job")
@@ -102,9 +106,11 @@ def check(tarball, work):
             actions.add(event["event_data"]["task_action"])
     if not actions or not counters["requests"] or counters["unauthorized"]:
         raise CheckFailed("modules that ran: %s; emulator counters %r" % (sorted(actions), counters))
-    return ("tensorone.cloud.demo ran through ansible-runner (%d job events, %s; %d requests, none unauthorized) with the key "
-            "injected as AWX does; the key is in no job event or output, only in runner's own artifacts/job/command"
-            % (len(events), ", ".join(sorted(actions)), counters["requests"]))
+    return (
+        "tensorone.cloud.demo ran through ansible-runner (%d job events, %s; %d requests, none unauthorized) with the key "
+        "injected as AWX does; the key is in no job event or output, only in runner's own artifacts/job/command"
+        % (len(events), ", ".join(sorted(actions)), counters["requests"])
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Standard library only: the targets import it on ansible-test's Python.
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import argparse
@@ -31,9 +32,12 @@ def find_secrets(secrets, paths=(), texts=None):
     for path in paths:
         with open(path, encoding="utf-8", errors="replace") as handle:
             texts[path] = handle.read()
-    return ["%s:%d: %s" % (where, number, mask(line, secrets)[:300])
-            for where, text in sorted(texts.items())
-            for number, line in enumerate(text.splitlines(), 1) if any(secret in line for secret in secrets)]
+    return [
+        "%s:%d: %s" % (where, number, mask(line, secrets)[:300])
+        for where, text in sorted(texts.items())
+        for number, line in enumerate(text.splitlines(), 1)
+        if any(secret in line for secret in secrets)
+    ]
 
 
 class CheckFailed(Exception):

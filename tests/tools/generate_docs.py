@@ -17,6 +17,7 @@ Usage: generate_docs.py [--check] [--root COLLECTION_ROOT]
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import argparse
@@ -43,7 +44,10 @@ MAX_LINE = 160  # pep8's limit in ansible-test, and yamllint's in ansible-lint
 # to one of those points instead. no_log: options the copy marks no_log.
 OPTION_COPIES = [
     dict(
-        region="endpoint-options", source=ENDPOINT, target=FLEET, item="endpoints[]",
+        region="endpoint-options",
+        source=ENDPOINT,
+        target=FLEET,
+        item="endpoints[]",
         # How an item selects its endpoint is the list's to say: name is
         # required in every item, and an item's state and id read differently.
         by_hand=("state", "id", "name"),
@@ -53,7 +57,10 @@ OPTION_COPIES = [
         references=dict(wait_timeout="wait_timeout"),
     ),
     dict(
-        region="endpoint-options", source=ENDPOINT, target=ROLE_SPECS, item="endpoints_list[]",
+        region="endpoint-options",
+        source=ENDPOINT,
+        target=ROLE_SPECS,
+        item="endpoints_list[]",
         # As in the fleet; the role's name is also `required: true`, since
         # argument_specs.yml is what validates the role's items.
         by_hand=("state", "id", "name"),
@@ -62,7 +69,10 @@ OPTION_COPIES = [
         references=dict(wait_timeout="endpoints_wait_timeout"),
     ),
     dict(
-        region="template-options", source=TEMPLATE, target=ROLE_SPECS, item="endpoints_templates[]",
+        region="template-options",
+        source=TEMPLATE,
+        target=ROLE_SPECS,
+        item="endpoints_templates[]",
         by_hand=(),
         # endpoints_wait_timeout is every template's wait_timeout; the role
         # passes endpoints_result itself.
@@ -148,7 +158,7 @@ def section(lines, name):
     if name + ":" not in lines:
         return []
     rest = []
-    for line in lines[lines.index(name + ":") + 1:]:
+    for line in lines[lines.index(name + ":") + 1 :]:
         if line.strip() and indent_of(line) == 0:
             break
         rest.append(line)
@@ -188,12 +198,14 @@ def module_names(root, path):
 
 def convert_references(line, convert):
     """Rewrite the name at the start of every O(...) and RV(...) with convert(markup, name, rest)."""
+
     def replace(match):
         markup, inside = match.group(1), match.group(2)
         if "#" in inside or ":" in inside:  # fully qualified, or ignore:
             return match.group(0)
         name = re.match(r"[A-Za-z0-9_]*", inside).group(0)
-        return "%s(%s" % (markup, convert(markup, name, inside[len(name):]))
+        return "%s(%s" % (markup, convert(markup, name, inside[len(name) :]))
+
     return REFERENCE.sub(replace, line)
 
 
@@ -221,8 +233,7 @@ def option_copy(root, rule):
         try:
             lines.extend([convert_references(line, convert) for line in block])
         except NoRule as reference:
-            raise GenerateError("%s: option %s refers to %s, which %s items do not have: add a rule to %s"
-                                % (path, option, reference, rule["item"], THIS))
+            raise GenerateError("%s: option %s refers to %s, which %s items do not have: add a rule to %s" % (path, option, reference, rule["item"], THIS))
         if option in rule.get("no_log", ()):
             lines.append("    no_log: true")
     return lines
@@ -284,8 +295,10 @@ def rewrite(text, path, wanted):
         for line in content:
             line = (" " * shift + line) if line.strip() else ""
             if len(line) > MAX_LINE:
-                raise GenerateError("%s: a line of region %s would be %d characters (at most %d), shorten it in %s: %s"
-                                    % (path, region, len(line), MAX_LINE, source, line.strip()))
+                raise GenerateError(
+                    "%s: a line of region %s would be %d characters (at most %d), shorten it in %s: %s"
+                    % (path, region, len(line), MAX_LINE, source, line.strip())
+                )
             if '"""' in line:
                 raise GenerateError('%s: a line of region %s would end the Python string: %s' % (path, region, line.strip()))
             out.append(line)

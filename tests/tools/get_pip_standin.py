@@ -13,6 +13,7 @@ wheel installs its ensurepip pip first.)
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import glob

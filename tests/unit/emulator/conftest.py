@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import pytest
@@ -10,8 +11,7 @@ from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emu
 
 # The documented fields: valid on both profiles.
 ENDPOINT_SELECTION = (
-    "id name templateId gpuIds idleTimeout locations networkVolumeId scalerType scalerValue "
-    "workersMin workersMax clusters { id desiredStatus }"
+    "id name templateId gpuIds idleTimeout locations networkVolumeId scalerType scalerValue workersMin workersMax clusters { id desiredStatus }"
 )
 # Every field of the full profile's Endpoint.
 FULL_SELECTION = (

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Keys: ?api_key= or Authorization: Bearer; 401; read-only keys.
@@ -21,9 +22,16 @@ def test_valid_key_either_way(emulator, auth):
     assert (status, body) == (200, {"data": {"myself": {"id": "user_emulator", "endpoints": []}}})
 
 
-@pytest.mark.parametrize("api_key, auth", [
-    ("", None), ("wrong-key-123", "query"), ("wrong-key-123", "bearer"), ("", "query"), ("", "bearer"),
-])
+@pytest.mark.parametrize(
+    "api_key, auth",
+    [
+        ("", None),
+        ("wrong-key-123", "query"),
+        ("wrong-key-123", "bearer"),
+        ("", "query"),
+        ("", "bearer"),
+    ],
+)
 def test_missing_or_unknown_key_is_401(emulator, api_key, auth):
     status, _headers, body = emulator.call(QUERY, api_key=api_key, auth=auth)
     assert (status, body) == (401, UNAUTHORIZED)
@@ -33,14 +41,14 @@ def test_other_authorization_schemes_are_not_keys(emulator):
     for header in ("Basic " + emulator.api_key, emulator.api_key, "Token " + emulator.api_key):
         response = requests.post(emulator.graphql_url, json={"query": QUERY}, headers={"Authorization": header}, timeout=10)
         assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
-    response = requests.post(emulator.graphql_url, json={"query": QUERY},
-                             headers={"Authorization": "bearer " + emulator.api_key}, timeout=10)
+    response = requests.post(emulator.graphql_url, json={"query": QUERY}, headers={"Authorization": "bearer " + emulator.api_key}, timeout=10)
     assert response.status_code == 200  # the scheme name is case-insensitive
 
 
 def test_query_parameter_wins_over_header(emulator):
-    response = requests.post(emulator.graphql_url, params={"api_key": "wrong-key-123"}, json={"query": QUERY},
-                             headers={"Authorization": "Bearer " + emulator.api_key}, timeout=10)
+    response = requests.post(
+        emulator.graphql_url, params={"api_key": "wrong-key-123"}, json={"query": QUERY}, headers={"Authorization": "Bearer " + emulator.api_key}, timeout=10
+    )
     assert response.status_code == 401
 
 

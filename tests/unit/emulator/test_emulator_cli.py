@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The command line, run as documented: PYTHONPATH=tests python -m emulator ...
@@ -38,8 +39,11 @@ class Cli:
     def __init__(self, *args, **env):
         # Lives across the test; the cli_processes fixture reaps it.
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, "-m", "emulator"] + list(args), env=environment(**env),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+            [sys.executable, "-m", "emulator"] + list(args),
+            env=environment(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
         )
         ready, _w, _x = select.select([self.process.stdout], [], [], 15)
         assert ready, "the emulator printed no URL within 15 s"
@@ -51,8 +55,7 @@ class Cli:
         return self.process.returncode, stdout, stderr
 
     def call(self, query, variables=None, key=KEY):
-        response = requests.post(self.url + "/graphql", params={"api_key": key},
-                                 json={"query": query, "variables": variables}, timeout=10)
+        response = requests.post(self.url + "/graphql", params={"api_key": key}, json={"query": query, "variables": variables}, timeout=10)
         return response.status_code, response.json()
 
 
@@ -75,15 +78,40 @@ def cli_processes():
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_start_serve_and_exit_cleanly(cli_processes, tmp_path, signum):
     url_file = tmp_path / "url"
-    cli = cli_processes("--port", "0", "--api-key", KEY, "--api-key", "second-key-77", "--read-only-key", "ro-key-0042",
-                        "--drain-seconds", "0.1", "--worker-quota", "4", "--template", "tmpl", "other", "--seed", "3",
-                        "--template-recent-use-seconds", "0.5", "--url-file", str(url_file))
+    cli = cli_processes(
+        "--port",
+        "0",
+        "--api-key",
+        KEY,
+        "--api-key",
+        "second-key-77",
+        "--read-only-key",
+        "ro-key-0042",
+        "--drain-seconds",
+        "0.1",
+        "--worker-quota",
+        "4",
+        "--template",
+        "tmpl",
+        "other",
+        "--seed",
+        "3",
+        "--template-recent-use-seconds",
+        "0.5",
+        "--url-file",
+        str(url_file),
+    )
     assert re.match(r"^http://127\.0\.0\.1:\d+$", cli.url)
     assert url_file.read_text().strip() == cli.url
     assert requests.get(cli.url + "/_emulator/health", timeout=10).json() == {"ok": True}
     assert requests.get(cli.url + "/_emulator/config", timeout=10).json() == {
-        "drain_seconds": 0.1, "worker_quota": 4, "templates": ["tmpl", "other"], "discount": None, "profile": "full",
-        "list_cap": None, "template_recent_use_seconds": 0.5,
+        "drain_seconds": 0.1,
+        "worker_quota": 4,
+        "templates": ["tmpl", "other"],
+        "discount": None,
+        "profile": "full",
+        "list_cap": None,
+        "template_recent_use_seconds": 0.5,
     }
     assert cli.call(SAVE, {"input": VALID})[0] == 200
     assert cli.call(SAVE, {"input": dict(VALID, templateId="zzz")})[1]["errors"][0]["message"] == "Template not found"
@@ -114,17 +142,27 @@ def test_key_from_environment(cli_processes):
     assert cli.stop()[0] == 0
 
 
-@pytest.mark.parametrize("args, fragment", [
-    ([], "TENSORONE_EMULATOR_API_KEY"),
-    (["--api-key", KEY, "--host", "0.0.0.0"], "only 127.0.0.1, ::1 or localhost"),
-    (["--api-key", KEY, "--state-file", "/nonexistent-dir/state.json"], "directory does not exist"),
-    (["--api-key", KEY, "--profile", "real"], "--profile"),
-    (["--api-key", KEY, "--list-cap", "-1"], "--list-cap must be >= 0"),
-    (["--api-key", KEY, "--list-cap", "many"], "--list-cap"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        ([], "TENSORONE_EMULATOR_API_KEY"),
+        (["--api-key", KEY, "--host", "0.0.0.0"], "only 127.0.0.1, ::1 or localhost"),
+        (["--api-key", KEY, "--state-file", "/nonexistent-dir/state.json"], "directory does not exist"),
+        (["--api-key", KEY, "--profile", "real"], "--profile"),
+        (["--api-key", KEY, "--list-cap", "-1"], "--list-cap must be >= 0"),
+        (["--api-key", KEY, "--list-cap", "many"], "--list-cap"),
+    ],
+)
 def test_usage_errors(args, fragment):
-    process = subprocess.run([sys.executable, "-m", "emulator"] + args, env=environment(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, universal_newlines=True, timeout=30, check=False)
+    process = subprocess.run(
+        [sys.executable, "-m", "emulator"] + args,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        timeout=30,
+        check=False,
+    )
     assert process.returncode == 2
     assert fragment in process.stderr and "usage:" in process.stderr
     assert KEY not in process.stderr + process.stdout

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Control surface (HTTP and Python), the request log, seeding, the state
@@ -18,15 +19,38 @@ from ansible_collections.tensorone.cloud.tests.emulator import EmulatorServer
 SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id } }"
 DELETE = "mutation Delete($id: String!) { deleteEndpoint(id: $id) }"
 VALID = {"name": "control", "templateId": "tmpl", "gpuIds": "AMPERE_16"}
-STATE_FIELDS = ["id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId", "scalerType",
-                "scalerValue", "workersMin", "workersMax", "clusters"]
-LOG_FIELDS = {"seq", "method", "path", "status", "operation_type", "operation_name", "root_fields", "mutation_kind",
-              "applied", "variables", "user_agent", "fault"}
+STATE_FIELDS = [
+    "id",
+    "name",
+    "templateId",
+    "gpuIds",
+    "idleTimeout",
+    "locations",
+    "networkVolumeId",
+    "scalerType",
+    "scalerValue",
+    "workersMin",
+    "workersMax",
+    "clusters",
+]
+LOG_FIELDS = {
+    "seq",
+    "method",
+    "path",
+    "status",
+    "operation_type",
+    "operation_name",
+    "root_fields",
+    "mutation_kind",
+    "applied",
+    "variables",
+    "user_agent",
+    "fault",
+}
 
 
 def control(emulator, method, path, payload=None):
-    response = requests.request(method, emulator.url + "/_emulator" + path,
-                                data=None if payload is None else json.dumps(payload), timeout=10)
+    response = requests.request(method, emulator.url + "/_emulator" + path, data=None if payload is None else json.dumps(payload), timeout=10)
     return response.status_code, response.json()
 
 
@@ -56,8 +80,13 @@ def test_request_log_entries_and_counters(api, emulator):
     assert all(set(entry) == LOG_FIELDS for entry in entries)
     assert [e["seq"] for e in entries] == list(range(1, 8))
     assert [(e["operation_type"], e["mutation_kind"], e["applied"]) for e in entries] == [
-        ("mutation", "create", True), ("mutation", "update", True), ("mutation", "create", False),
-        ("query", None, False), ("mutation", "delete", False), ("mutation", "update", True), ("mutation", "delete", True),
+        ("mutation", "create", True),
+        ("mutation", "update", True),
+        ("mutation", "create", False),
+        ("query", None, False),
+        ("mutation", "delete", False),
+        ("mutation", "update", True),
+        ("mutation", "delete", True),
     ]
     assert entries[0]["root_fields"] == ["saveEndpoint"] and entries[3]["root_fields"] == ["myself"]
     assert entries[0]["operation_name"] == "Save" and entries[3]["operation_name"] == "Views"
@@ -65,10 +94,24 @@ def test_request_log_entries_and_counters(api, emulator):
     assert entries[0]["method"] == "POST" and entries[0]["path"] == "/graphql" and entries[0]["status"] == 200
     assert entries[0]["user_agent"] == "tensorone-emulator-tests" and entries[0]["fault"] is None
     assert log["counters"] == {
-        "requests": 7, "queries": 1, "mutations": 6, "applied_mutations": 4, "create": 2, "update": 2, "delete": 2,
-        "applied_create": 1, "applied_update": 2, "applied_delete": 1, "faults": 0, "unauthorized": 0,
-        "template_create": 0, "template_update": 0, "template_delete": 0,
-        "applied_template_create": 0, "applied_template_update": 0, "applied_template_delete": 0,
+        "requests": 7,
+        "queries": 1,
+        "mutations": 6,
+        "applied_mutations": 4,
+        "create": 2,
+        "update": 2,
+        "delete": 2,
+        "applied_create": 1,
+        "applied_update": 2,
+        "applied_delete": 1,
+        "faults": 0,
+        "unauthorized": 0,
+        "template_create": 0,
+        "template_update": 0,
+        "template_delete": 0,
+        "applied_template_create": 0,
+        "applied_template_update": 0,
+        "applied_template_delete": 0,
     }
     assert control(emulator, "POST", "/log/clear") == (200, {"ok": True})
     assert emulator.log() == {"requests": [], "counters": dict.fromkeys(log["counters"], 0)}
@@ -113,19 +156,23 @@ def test_log_masks_every_environment_value(emulator):
     # variable names and the request's shape, never a value.
     env = [{"key": "HF_TOKEN", "value": "hf-token-value-1"}, {"key": "MODEL_NAME", "value": "model-value-2"}, None]
     emulator.call(SAVE, {"input": dict(VALID, env=env)})
-    template = {"name": "tpl-log", "imageName": "registry.example/llm:1.0", "containerDiskInGb": 10, "volumeInGb": 0,
-                "dockerArgs": "", "env": [{"key": "LICENSE_KEY", "value": "licence-value-3"}]}
+    template = {
+        "name": "tpl-log",
+        "imageName": "registry.example/llm:1.0",
+        "containerDiskInGb": 10,
+        "volumeInGb": 0,
+        "dockerArgs": "",
+        "env": [{"key": "LICENSE_KEY", "value": "licence-value-3"}],
+    }
     emulator.call(SAVE_TEMPLATE, {"input": template}, operation_name="SaveTemplate")
     # Refused requests are logged too: an env of the wrong shape, and a variable called env.
     emulator.call(SAVE, {"input": dict(VALID, env=[{"key": "K", "value": "wrong-shape-value-4", "extra": "extra-value-5"}])})
     emulator.call(SAVE, {"input": dict(VALID, env="flat-value-6"), "env": [{"key": "TOP", "value": "top-value-7"}]})
     entries = emulator.log()["requests"]
     text = json.dumps(entries)
-    for value in ("hf-token-value-1", "model-value-2", "licence-value-3", "wrong-shape-value-4", "extra-value-5",
-                  "flat-value-6", "top-value-7"):
+    for value in ("hf-token-value-1", "model-value-2", "licence-value-3", "wrong-shape-value-4", "extra-value-5", "flat-value-6", "top-value-7"):
         assert value not in text
-    assert entries[0]["variables"]["input"]["env"] == [
-        {"key": "HF_TOKEN", "value": "<masked>"}, {"key": "MODEL_NAME", "value": "<masked>"}, None]
+    assert entries[0]["variables"]["input"]["env"] == [{"key": "HF_TOKEN", "value": "<masked>"}, {"key": "MODEL_NAME", "value": "<masked>"}, None]
     assert entries[0]["variables"]["input"]["name"] == VALID["name"]
     assert entries[1]["variables"]["input"]["env"] == [{"key": "LICENSE_KEY", "value": "<masked>"}]
     assert entries[1]["variables"]["input"]["imageName"] == template["imageName"]
@@ -140,12 +187,25 @@ def test_log_masks_every_environment_value(emulator):
 
 def test_config_and_reset(api, emulator):
     status, config = control(emulator, "GET", "/config")
-    startup = {"drain_seconds": 0, "worker_quota": 20, "templates": None, "discount": None, "profile": "full", "list_cap": None,
-               "template_recent_use_seconds": 2}
+    startup = {
+        "drain_seconds": 0,
+        "worker_quota": 20,
+        "templates": None,
+        "discount": None,
+        "profile": "full",
+        "list_cap": None,
+        "template_recent_use_seconds": 2,
+    }
     assert (status, config) == (200, startup)
-    changed = {"drain_seconds": 2.5, "worker_quota": 7, "templates": ["a", "b"],
-               "discount": {"discountFactor": 0.8, "type": "SERVERLESS_HI_VRAM", "expirationDate": "2030-01-01T00:00:00Z"},
-               "profile": "documented", "list_cap": 400, "template_recent_use_seconds": 0}
+    changed = {
+        "drain_seconds": 2.5,
+        "worker_quota": 7,
+        "templates": ["a", "b"],
+        "discount": {"discountFactor": 0.8, "type": "SERVERLESS_HI_VRAM", "expirationDate": "2030-01-01T00:00:00Z"},
+        "profile": "documented",
+        "list_cap": 400,
+        "template_recent_use_seconds": 0,
+    }
     status, config = control(emulator, "POST", "/config", dict(changed, read_only_keys=["ro-key-xyz"]))
     assert (status, config) == (200, changed)
     assert control(emulator, "POST", "/config", {"worker_quota": 9})[1]["templates"] == ["a", "b"]  # merged
@@ -159,17 +219,29 @@ def test_config_and_reset(api, emulator):
     assert emulator.call("{ myself { id } }", api_key=emulator.read_only_key)[0] == 200  # startup keys again
 
 
-@pytest.mark.parametrize("payload", [
-    {"drain_seconds": -1}, {"worker_quota": 1.5}, {"templates": "abc"}, {"read_only_keys": "k"},
-    {"discount": {"percent": 3}}, {"nope": 1}, {"api_keys": []},
-    # The discount's non-null fields are required and typed; type is a DiscountType.
-    {"discount": {"discountFactor": 0.8, "type": "SERVERLESS"}},
-    {"discount": {"discountFactor": 0.8, "type": "PROMO", "expirationDate": "2030-01-01"}},
-    {"discount": {"discountFactor": None, "type": "SERVERLESS", "expirationDate": "2030-01-01"}},
-    {"discount": {"discountFactor": 0.8, "type": "SERVERLESS", "expirationDate": None}},
-    {"discount": {"discountFactor": 0.8, "type": "SERVERLESS", "expirationDate": "2030-01-01", "userId": "u"}},
-    {"profile": "nope"}, {"profile": None}, {"list_cap": -1}, {"list_cap": 1.5}, {"list_cap": True},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"drain_seconds": -1},
+        {"worker_quota": 1.5},
+        {"templates": "abc"},
+        {"read_only_keys": "k"},
+        {"discount": {"percent": 3}},
+        {"nope": 1},
+        {"api_keys": []},
+        # The discount's non-null fields are required and typed; type is a DiscountType.
+        {"discount": {"discountFactor": 0.8, "type": "SERVERLESS"}},
+        {"discount": {"discountFactor": 0.8, "type": "PROMO", "expirationDate": "2030-01-01"}},
+        {"discount": {"discountFactor": None, "type": "SERVERLESS", "expirationDate": "2030-01-01"}},
+        {"discount": {"discountFactor": 0.8, "type": "SERVERLESS", "expirationDate": None}},
+        {"discount": {"discountFactor": 0.8, "type": "SERVERLESS", "expirationDate": "2030-01-01", "userId": "u"}},
+        {"profile": "nope"},
+        {"profile": None},
+        {"list_cap": -1},
+        {"list_cap": 1.5},
+        {"list_cap": True},
+    ],
+)
 def test_bad_config_is_400(emulator, payload):
     status, body = control(emulator, "POST", "/config", payload)
     assert status == 400 and "error" in body
@@ -188,11 +260,18 @@ def test_control_errors(emulator):
 
 
 def test_seed_endpoints_verbatim(api, emulator):
-    status, body = control(emulator, "POST", "/seed", {"endpoints": [
-        {"id": "legacy00000001", "name": "dup", "templateId": "t", "gpuIds": "AMPERE_16", "workersMax": 25},
-        {"id": "legacy00000002", "name": "dup", "templateId": "t", "gpuIds": "NOT_VALIDATED", "workersMin": 2},
-        {"name": "no-id-given"},
-    ]})
+    status, body = control(
+        emulator,
+        "POST",
+        "/seed",
+        {
+            "endpoints": [
+                {"id": "legacy00000001", "name": "dup", "templateId": "t", "gpuIds": "AMPERE_16", "workersMax": 25},
+                {"id": "legacy00000002", "name": "dup", "templateId": "t", "gpuIds": "NOT_VALIDATED", "workersMin": 2},
+                {"name": "no-id-given"},
+            ]
+        },
+    )
     assert status == 200
     endpoints = body["endpoints"]
     assert endpoints == emulator.state()["endpoints"]
@@ -210,16 +289,19 @@ def test_seed_endpoints_verbatim(api, emulator):
     assert api.get("legacy00000002")["clusters"] == [{"id": "pod1", "desiredStatus": "EXITED"}]
 
 
-@pytest.mark.parametrize("payload", [
-    {"endpoints": [{"id": "x"}]},  # new endpoint without a name
-    {"endpoints": [{"name": "abc", "noSuchField": 1}]},
-    {"endpoints": [{"name": "abc", "computeType": "CPU"}]},  # derived, never seeded
-    {"endpoints": [{"name": "abc", "workersMax": "3"}]},
-    {"endpoints": [{"name": "abc"}, {"name": 5}]},
-    {"endpoints": [{"name": "abc", "clusters": [{"status": "x"}]}]},
-    {"endpoints": "abc"},
-    {"items": []},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"endpoints": [{"id": "x"}]},  # new endpoint without a name
+        {"endpoints": [{"name": "abc", "noSuchField": 1}]},
+        {"endpoints": [{"name": "abc", "computeType": "CPU"}]},  # derived, never seeded
+        {"endpoints": [{"name": "abc", "workersMax": "3"}]},
+        {"endpoints": [{"name": "abc"}, {"name": 5}]},
+        {"endpoints": [{"name": "abc", "clusters": [{"status": "x"}]}]},
+        {"endpoints": "abc"},
+        {"items": []},
+    ],
+)
 def test_bad_seed_is_400_and_changes_nothing(emulator, payload):
     status, body = control(emulator, "POST", "/seed", payload)
     assert status == 400 and "error" in body
@@ -291,29 +373,78 @@ def test_stop_ends_kept_alive_connections(emulator_factory):
 
 
 ALL_STATE_FIELDS = [
-    "id", "name", "templateId", "gpuIds", "gpuCount", "instanceIds", "idleTimeout", "locations", "networkVolumeId",
-    "networkVolume", "scalerType", "scalerValue", "workersMin", "workersMax", "workersStandby", "workersPFBTarget",
-    "executionTimeoutMs", "allowedCudaVersions", "type", "env", "version", "aiKey", "userId", "createdAt",
-    "flashBootType", "minCudaVersion", "networkVolumeIds", "modelReferences", "clusters",
+    "id",
+    "name",
+    "templateId",
+    "gpuIds",
+    "gpuCount",
+    "instanceIds",
+    "idleTimeout",
+    "locations",
+    "networkVolumeId",
+    "networkVolume",
+    "scalerType",
+    "scalerValue",
+    "workersMin",
+    "workersMax",
+    "workersStandby",
+    "workersPFBTarget",
+    "executionTimeoutMs",
+    "allowedCudaVersions",
+    "type",
+    "env",
+    "version",
+    "aiKey",
+    "userId",
+    "createdAt",
+    "flashBootType",
+    "minCudaVersion",
+    "networkVolumeIds",
+    "modelReferences",
+    "clusters",
 ]
 # A value for every seedable field of the full profile.
 EVERY_FIELD = {
-    "id": "everything0001", "name": "everything", "templateId": "tmpl", "gpuIds": "", "gpuCount": 2,
-    "instanceIds": ["cpu3c-2-4", None], "idleTimeout": 9, "locations": "EU-RO-1", "networkVolumeId": "vol-a",
-    "networkVolume": {"id": "vol-a", "name": "data", "size": 100, "dataCenterId": "EU-RO-1"}, "scalerType": "REQUEST_COUNT",
-    "scalerValue": 2, "workersMin": 1, "workersMax": 4, "workersStandby": 3, "workersPFBTarget": 1,
-    "executionTimeoutMs": 0, "allowedCudaVersions": "12.4,12.8", "type": "LB",
-    "env": [{"key": "A", "value": "1"}, None, {"key": None, "value": None}], "version": 7, "aiKey": "ai-key",
-    "userId": "another-user", "createdAt": "2023-03-03T03:03:03Z", "flashBootType": "FLASHBOOT", "minCudaVersion": "12.4",
-    "networkVolumeIds": [{"networkVolumeId": "vol-a", "dataCenterId": "EU-RO-1"}, None], "modelReferences": ["ref", None],
-    "clusters": [{"id": "w1", "desiredStatus": "PAUSED", "lastStatusChange": "Paused by user", "machineId": "m1",
-                  "createdAt": "2023-03-03", "version": 6}, None],
+    "id": "everything0001",
+    "name": "everything",
+    "templateId": "tmpl",
+    "gpuIds": "",
+    "gpuCount": 2,
+    "instanceIds": ["cpu3c-2-4", None],
+    "idleTimeout": 9,
+    "locations": "EU-RO-1",
+    "networkVolumeId": "vol-a",
+    "networkVolume": {"id": "vol-a", "name": "data", "size": 100, "dataCenterId": "EU-RO-1"},
+    "scalerType": "REQUEST_COUNT",
+    "scalerValue": 2,
+    "workersMin": 1,
+    "workersMax": 4,
+    "workersStandby": 3,
+    "workersPFBTarget": 1,
+    "executionTimeoutMs": 0,
+    "allowedCudaVersions": "12.4,12.8",
+    "type": "LB",
+    "env": [{"key": "A", "value": "1"}, None, {"key": None, "value": None}],
+    "version": 7,
+    "aiKey": "ai-key",
+    "userId": "another-user",
+    "createdAt": "2023-03-03T03:03:03Z",
+    "flashBootType": "FLASHBOOT",
+    "minCudaVersion": "12.4",
+    "networkVolumeIds": [{"networkVolumeId": "vol-a", "dataCenterId": "EU-RO-1"}, None],
+    "modelReferences": ["ref", None],
+    "clusters": [
+        {"id": "w1", "desiredStatus": "PAUSED", "lastStatusChange": "Paused by user", "machineId": "m1", "createdAt": "2023-03-03", "version": 6},
+        None,
+    ],
 }
-FULL_QUERY = ("{ myself { endpoints { id name templateId gpuIds gpuCount instanceIds computeType idleTimeout locations "
-              "networkVolumeId networkVolume { id name size dataCenterId } scalerType scalerValue workersMin workersMax "
-              "workersStandby workersPFBTarget executionTimeoutMs allowedCudaVersions type env { key value } version aiKey "
-              "userId createdAt flashBootType minCudaVersion networkVolumeIds { networkVolumeId dataCenterId } "
-              "modelReferences clusters { id desiredStatus lastStatusChange machineId createdAt version } } } }")
+FULL_QUERY = (
+    "{ myself { endpoints { id name templateId gpuIds gpuCount instanceIds computeType idleTimeout locations "
+    "networkVolumeId networkVolume { id name size dataCenterId } scalerType scalerValue workersMin workersMax "
+    "workersStandby workersPFBTarget executionTimeoutMs allowedCudaVersions type env { key value } version aiKey "
+    "userId createdAt flashBootType minCudaVersion networkVolumeIds { networkVolumeId dataCenterId } "
+    "modelReferences clusters { id desiredStatus lastStatusChange machineId createdAt version } } } }"
+)
 
 
 def test_seed_every_field_and_read_it_back(emulator):
@@ -335,52 +466,82 @@ def test_seed_defaults_for_a_new_entry(emulator):
     emulator.seed_endpoints([{"name": "defaults"}])
     stored = emulator.state(fields="all")["endpoints"][0]
     assert dict((k, v) for k, v in stored.items() if k not in ("id", "name")) == {
-        "templateId": None, "gpuIds": None, "gpuCount": 1, "instanceIds": None, "idleTimeout": 5, "locations": None,
-        "networkVolumeId": None, "networkVolume": None, "scalerType": "QUEUE_DELAY", "scalerValue": 4, "workersMin": 0,
-        "workersMax": 3, "workersStandby": 0, "workersPFBTarget": None, "executionTimeoutMs": 600000,
-        "allowedCudaVersions": None, "type": "QB", "env": None, "version": 1, "aiKey": None, "userId": "user_emulator",
-        "createdAt": "2024-01-01T00:00:00.000Z", "flashBootType": "OFF", "minCudaVersion": None, "networkVolumeIds": None,
-        "modelReferences": None, "clusters": [],
+        "templateId": None,
+        "gpuIds": None,
+        "gpuCount": 1,
+        "instanceIds": None,
+        "idleTimeout": 5,
+        "locations": None,
+        "networkVolumeId": None,
+        "networkVolume": None,
+        "scalerType": "QUEUE_DELAY",
+        "scalerValue": 4,
+        "workersMin": 0,
+        "workersMax": 3,
+        "workersStandby": 0,
+        "workersPFBTarget": None,
+        "executionTimeoutMs": 600000,
+        "allowedCudaVersions": None,
+        "type": "QB",
+        "env": None,
+        "version": 1,
+        "aiKey": None,
+        "userId": "user_emulator",
+        "createdAt": "2024-01-01T00:00:00.000Z",
+        "flashBootType": "OFF",
+        "minCudaVersion": None,
+        "networkVolumeIds": None,
+        "modelReferences": None,
+        "clusters": [],
     }
 
 
 def test_seeded_clusters_get_machine_ids_and_defaults(emulator):
     emulator.seed_endpoints([{"id": "workers0000001", "name": "workers", "clusters": [{"id": "w1"}, {"machineId": None}]}])
     clusters = emulator.state(fields="all")["endpoints"][0]["clusters"]
-    assert clusters[0] == {"id": "w1", "desiredStatus": "RUNNING", "lastStatusChange": None, "machineId": "machine-w1",
-                           "createdAt": "2024-01-01T00:00:00.000Z", "version": 1}
+    assert clusters[0] == {
+        "id": "w1",
+        "desiredStatus": "RUNNING",
+        "lastStatusChange": None,
+        "machineId": "machine-w1",
+        "createdAt": "2024-01-01T00:00:00.000Z",
+        "version": 1,
+    }
     assert len(clusters[1]["id"]) == 14 and clusters[1]["machineId"] == "machine-" + clusters[1]["id"]
 
 
-@pytest.mark.parametrize("entry", [
-    {"name": "abc", "flashBootType": "ON"},
-    {"name": "abc", "flashBootType": 1},
-    {"name": "abc", "instanceIds": "cpu3c-2-4"},
-    {"name": "abc", "instanceIds": [1]},
-    {"name": "abc", "modelReferences": {"a": 1}},
-    {"name": "abc", "env": [{"key": "A", "val": "1"}]},
-    {"name": "abc", "env": [{"key": 1, "value": "1"}]},
-    {"name": "abc", "env": {"A": "1"}},
-    {"name": "abc", "networkVolumeIds": [{"id": "vol"}]},
-    {"name": "abc", "networkVolumeIds": ["vol"]},
-    {"name": "abc", "networkVolume": {"size": "100"}},
-    {"name": "abc", "networkVolume": {"region": "EU"}},
-    {"name": "abc", "networkVolume": "vol"},
-    {"name": "abc", "gpuCount": "1"},
-    {"name": "abc", "version": True},
-    {"name": "abc", "workersMax": 2 ** 31},
-    {"name": "abc", "clusters": [{"id": "w", "version": -2 ** 31 - 1}]},
-    {"name": "abc", "type": 1},
-    {"name": "abc", "clusters": [{"id": "w", "desiredStatus": "STOPPED"}]},
-    {"name": "abc", "clusters": [{"id": "w", "desiredStatus": None}]},
-    {"name": "abc", "clusters": [{"id": "w", "machineId": 5}]},
-    {"name": "abc", "clusters": [{"id": "w", "version": "1"}]},
-    {"name": "abc", "clusters": [{"id": "w", "drainRemaining": "1"}]},
-    {"name": "abc", "clusters": None},
-    {"name": "abc", "computeType": "GPU"},
-    {"id": 5, "name": "abc"},
-    "not an object",
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"name": "abc", "flashBootType": "ON"},
+        {"name": "abc", "flashBootType": 1},
+        {"name": "abc", "instanceIds": "cpu3c-2-4"},
+        {"name": "abc", "instanceIds": [1]},
+        {"name": "abc", "modelReferences": {"a": 1}},
+        {"name": "abc", "env": [{"key": "A", "val": "1"}]},
+        {"name": "abc", "env": [{"key": 1, "value": "1"}]},
+        {"name": "abc", "env": {"A": "1"}},
+        {"name": "abc", "networkVolumeIds": [{"id": "vol"}]},
+        {"name": "abc", "networkVolumeIds": ["vol"]},
+        {"name": "abc", "networkVolume": {"size": "100"}},
+        {"name": "abc", "networkVolume": {"region": "EU"}},
+        {"name": "abc", "networkVolume": "vol"},
+        {"name": "abc", "gpuCount": "1"},
+        {"name": "abc", "version": True},
+        {"name": "abc", "workersMax": 2**31},
+        {"name": "abc", "clusters": [{"id": "w", "version": -(2**31) - 1}]},
+        {"name": "abc", "type": 1},
+        {"name": "abc", "clusters": [{"id": "w", "desiredStatus": "STOPPED"}]},
+        {"name": "abc", "clusters": [{"id": "w", "desiredStatus": None}]},
+        {"name": "abc", "clusters": [{"id": "w", "machineId": 5}]},
+        {"name": "abc", "clusters": [{"id": "w", "version": "1"}]},
+        {"name": "abc", "clusters": [{"id": "w", "drainRemaining": "1"}]},
+        {"name": "abc", "clusters": None},
+        {"name": "abc", "computeType": "GPU"},
+        {"id": 5, "name": "abc"},
+        "not an object",
+    ],
+)
 def test_bad_full_field_seeds_are_400_and_change_nothing(emulator, entry):
     status, body = control(emulator, "POST", "/seed", {"endpoints": [{"name": "fine"}, entry]})
     assert status == 400 and "error" in body, body
@@ -391,8 +552,7 @@ def test_seed_patches_extra_fields_of_an_existing_endpoint(api, emulator):
     endpoint = api.create(**VALID)
     emulator.seed_endpoints([{"id": endpoint["id"], "type": "LB", "workersStandby": 2, "env": [{"key": "K", "value": "v"}]}])
     stored = emulator.state(fields="all")["endpoints"][0]
-    assert (stored["type"], stored["workersStandby"], stored["env"], stored["name"]) == (
-        "LB", 2, [{"key": "K", "value": "v"}], "control")
+    assert (stored["type"], stored["workersStandby"], stored["env"], stored["name"]) == ("LB", 2, [{"key": "K", "value": "v"}], "control")
 
 
 def test_state_file_keeps_every_field_and_the_nulls(tmp_path):
@@ -408,7 +568,9 @@ def test_state_file_keeps_every_field_and_the_nulls(tmp_path):
         status, _headers, body = second.call("{ myself { endpoints { id name type env { key } } } }", api_key="key-123456")
         assert status == 200 and body["data"]["myself"]["endpoints"] == [
             {"id": "everything0001", "name": "everything", "type": "LB", "env": [{"key": "A"}, None, {"key": None}]},
-            None, {"id": None, "name": None, "type": "QB", "env": None}]
+            None,
+            {"id": None, "name": None, "type": "QB", "env": None},
+        ]
 
 
 def test_a_full_state_dump_is_a_valid_state_file(tmp_path):

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The operations of the service's pages, unchanged (inline literals), sent the
@@ -57,8 +58,11 @@ def emulator_on_each_profile(request, emulator_factory):
 def post(emulator, query):
     # As in the docs: ?api_key= on the URL, content-type application/json.
     response = requests.post(
-        emulator.graphql_url, params={"api_key": emulator.api_key}, data=json.dumps({"query": query}),
-        headers={"content-type": "application/json"}, timeout=10,
+        emulator.graphql_url,
+        params={"api_key": emulator.api_key},
+        data=json.dumps({"query": query}),
+        headers={"content-type": "application/json"},
+        timeout=10,
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -68,9 +72,16 @@ def test_documented_create_view_modify_delete(emulator):
     emulator.configure(drain_seconds=0.2, discount={"discountFactor": 0.9, "type": "SERVERLESS", "expirationDate": "2030-01-01"})
     created = post(emulator, CREATE)["data"]["saveEndpoint"]
     assert created == {
-        "gpuIds": "AMPERE_16", "id": created["id"], "idleTimeout": 5, "locations": "US",
-        "name": "Generated Endpoint -fb", "scalerType": "QUEUE_DELAY", "scalerValue": 4,
-        "templateId": "xkhgg72fuo", "workersMax": 3, "workersMin": 0,
+        "gpuIds": "AMPERE_16",
+        "id": created["id"],
+        "idleTimeout": 5,
+        "locations": "US",
+        "name": "Generated Endpoint -fb",
+        "scalerType": "QUEUE_DELAY",
+        "scalerValue": 4,
+        "templateId": "xkhgg72fuo",
+        "workersMax": 3,
+        "workersMin": 0,
     }
 
     view = post(emulator, VIEW)["data"]["myself"]
@@ -90,8 +101,9 @@ def test_documented_create_view_modify_delete(emulator):
 
 def test_documented_modify_with_known_docs_id(emulator):
     # The docs modify id "i02xupws21hp6i": seeded, then modified unchanged.
-    emulator.seed_endpoints([{"id": "i02xupws21hp6i", "name": "Generated Endpoint -fb", "templateId": "xkhgg72fuo",
-                              "gpuIds": "AMPERE_16", "workersMin": 0, "workersMax": 3}])
+    emulator.seed_endpoints(
+        [{"id": "i02xupws21hp6i", "name": "Generated Endpoint -fb", "templateId": "xkhgg72fuo", "gpuIds": "AMPERE_16", "workersMin": 0, "workersMax": 3}]
+    )
     modified = post(emulator, MODIFY % "i02xupws21hp6i")["data"]["saveEndpoint"]
     assert modified["id"] == "i02xupws21hp6i" and modified["workersMax"] == 0
     assert post(emulator, DELETE % "i02xupws21hp6i") == {"data": {"deleteEndpoint": None}}
@@ -100,9 +112,13 @@ def test_documented_modify_with_known_docs_id(emulator):
 def test_documented_template_create_then_modify(emulator):
     created = post(emulator, TEMPLATE_CREATE)["data"]["saveTemplate"]
     assert created == {
-        "containerDiskInGb": 5, "dockerArgs": "python handler.py",
-        "env": [{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}], "id": created["id"],
-        "imageName": "runpod/serverless-hello-world:latest", "isServerless": True, "name": "Generated Serverless Template",
+        "containerDiskInGb": 5,
+        "dockerArgs": "python handler.py",
+        "env": [{"key": "key1", "value": "value1"}, {"key": "key2", "value": "value2"}],
+        "id": created["id"],
+        "imageName": "runpod/serverless-hello-world:latest",
+        "isServerless": True,
+        "name": "Generated Serverless Template",
         "readme": "## Hello, World!",
     }
     modified = post(emulator, TEMPLATE_MODIFY % created["id"])["data"]["saveTemplate"]

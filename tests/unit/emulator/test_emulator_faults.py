@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Fault injection: 429, 5xx, reset, latency, drop_after_apply, myself_null;
@@ -52,8 +53,7 @@ def test_5xx_statuses_and_generic_text(emulator):
 
 def post(emulator, query, variables=None):
     """A request whose answer may not be JSON (emulator.call parses it)."""
-    return requests.post(emulator.graphql_url, params={"api_key": emulator.api_key},
-                         json={"query": query, "variables": variables or {}}, timeout=10)
+    return requests.post(emulator.graphql_url, params={"api_key": emulator.api_key}, json={"query": query, "variables": variables or {}}, timeout=10)
 
 
 def test_edge_403_is_the_cdn_refusing_the_client(emulator):
@@ -70,8 +70,7 @@ def test_edge_403_is_the_cdn_refusing_the_client(emulator):
     assert emulator.log()["counters"]["faults"] == 2 and emulator.log()["counters"]["unauthorized"] == 0
 
 
-@pytest.mark.parametrize("status, title", [(502, "502 Bad Gateway"), (500, "500 Internal Server Error"),
-                                           (504, "504 Gateway Timeout")])
+@pytest.mark.parametrize("status, title", [(502, "502 Bad Gateway"), (500, "500 Internal Server Error"), (504, "504 Gateway Timeout")])
 def test_5xx_with_a_gateway_html_page(emulator, status, title):
     emulator.set_faults(rate_5xx=1.0, statuses_5xx=[status], body_5xx="html")
     response = post(emulator, SAVE, {"input": VALID})
@@ -227,13 +226,28 @@ def test_control_paths_are_never_faulted(emulator):
     assert emulator.log()["requests"] == []
 
 
-@pytest.mark.parametrize("settings", [
-    {"rate_429": 1.5}, {"rate_429": 0.6, "rate_5xx": 0.6}, {"rate_reset": "0.1"}, {"latency_ms": -1},
-    {"retry_after": 1.5}, {"statuses_5xx": [404]}, {"statuses_5xx": []}, {"drop_after_apply": ["upsert"]},
-    {"drop_after_apply": "create"}, {"myself_null": 1}, {"no_such_fault": 1}, {"seed": [1]},
-    {"rate_edge_403": 2}, {"rate_html_200": 0.6, "rate_edge_403": 0.6}, {"rate_5xx": 0.5, "rate_html_200": 0.6},
-    {"body_5xx": "xml"}, {"body_5xx": None},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"rate_429": 1.5},
+        {"rate_429": 0.6, "rate_5xx": 0.6},
+        {"rate_reset": "0.1"},
+        {"latency_ms": -1},
+        {"retry_after": 1.5},
+        {"statuses_5xx": [404]},
+        {"statuses_5xx": []},
+        {"drop_after_apply": ["upsert"]},
+        {"drop_after_apply": "create"},
+        {"myself_null": 1},
+        {"no_such_fault": 1},
+        {"seed": [1]},
+        {"rate_edge_403": 2},
+        {"rate_html_200": 0.6, "rate_edge_403": 0.6},
+        {"rate_5xx": 0.5, "rate_html_200": 0.6},
+        {"body_5xx": "xml"},
+        {"body_5xx": None},
+    ],
+)
 def test_bad_fault_settings_are_refused_and_change_nothing(emulator, settings):
     emulator.set_faults(rate_429=0.5)
     with pytest.raises(ValueError):
@@ -246,9 +260,18 @@ def test_bad_fault_settings_are_refused_and_change_nothing(emulator, settings):
 def test_fault_settings_replace_and_describe(emulator):
     described = emulator.set_faults(rate_5xx=0.5, drop_after_apply=["update", "create"], seed=9)
     assert described == {
-        "rate_429": 0.0, "rate_5xx": 0.5, "rate_reset": 0.0, "rate_edge_403": 0.0, "rate_html_200": 0.0, "latency_ms": 0,
-        "retry_after": 1, "statuses_5xx": [502, 503, 504], "body_5xx": "json", "drop_after_apply": ["create", "update"],
-        "myself_null": False, "seed": 9,
+        "rate_429": 0.0,
+        "rate_5xx": 0.5,
+        "rate_reset": 0.0,
+        "rate_edge_403": 0.0,
+        "rate_html_200": 0.0,
+        "latency_ms": 0,
+        "retry_after": 1,
+        "statuses_5xx": [502, 503, 504],
+        "body_5xx": "json",
+        "drop_after_apply": ["create", "update"],
+        "myself_null": False,
+        "seed": 9,
     }
     response = requests.post(emulator.url + "/_emulator/faults", json={}, timeout=10)
     assert response.json()["rate_5xx"] == 0.0 and response.json()["drop_after_apply"] == []

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The full profile's extra fields (CONTRACT.md): create defaults, the full
@@ -18,14 +19,27 @@ VALID = {"name": "fields", "templateId": "tmpl", "gpuIds": "AMPERE_16"}
 CPU = {"name": "cpu-endpoint", "templateId": "tmpl", "instanceIds": ["cpu3c-2-4", "cpu5c-4-8"]}
 # A value other than the default for every writable field the documented page lacks.
 EXTRA_VALUES = {
-    "gpuCount": 2, "instanceIds": ["cpu3c-2-4"], "workersPFBTarget": 1, "executionTimeoutMs": 30000,
-    "allowedCudaVersions": "12.4,12.8", "env": [{"key": "MODEL", "value": "llama"}, {"key": "DEBUG", "value": "1"}],
-    "flashBootType": "FLASHBOOT", "minCudaVersion": "12.4", "networkVolumeIds": [{"networkVolumeId": "vol-a"}],
+    "gpuCount": 2,
+    "instanceIds": ["cpu3c-2-4"],
+    "workersPFBTarget": 1,
+    "executionTimeoutMs": 30000,
+    "allowedCudaVersions": "12.4,12.8",
+    "env": [{"key": "MODEL", "value": "llama"}, {"key": "DEBUG", "value": "1"}],
+    "flashBootType": "FLASHBOOT",
+    "minCudaVersion": "12.4",
+    "networkVolumeIds": [{"networkVolumeId": "vol-a"}],
     "modelReferences": ["hf://org/model", "hf://org/other"],
 }
 EXTRA_DEFAULTS = {
-    "gpuCount": 1, "instanceIds": None, "workersPFBTarget": None, "executionTimeoutMs": 600000,
-    "allowedCudaVersions": None, "env": None, "flashBootType": "OFF", "minCudaVersion": None, "networkVolumeIds": None,
+    "gpuCount": 1,
+    "instanceIds": None,
+    "workersPFBTarget": None,
+    "executionTimeoutMs": 600000,
+    "allowedCudaVersions": None,
+    "env": None,
+    "flashBootType": "OFF",
+    "minCudaVersion": None,
+    "networkVolumeIds": None,
     "modelReferences": None,
 }
 
@@ -55,7 +69,14 @@ def pick_data_center(volume_id):
 def test_extra_defaults_are_the_contract_table():
     assert dict((key, OPTIONAL_DEFAULTS[key]) for key in EXTRA_DEFAULTS) == EXTRA_DEFAULTS
     assert set(OPTIONAL_DEFAULTS) - set(EXTRA_DEFAULTS) == {
-        "idleTimeout", "locations", "networkVolumeId", "scalerType", "scalerValue", "workersMin", "workersMax"}
+        "idleTimeout",
+        "locations",
+        "networkVolumeId",
+        "scalerType",
+        "scalerValue",
+        "workersMin",
+        "workersMax",
+    }
 
 
 def test_create_defaults_of_every_field(full_api):
@@ -107,12 +128,21 @@ def test_update_with_only_the_required_fields_resets_every_extra_field(full_api)
 
 
 def test_read_only_fields_survive_updates(full_api, emulator):
-    emulator.seed_endpoints([dict(VALID, id="readonly000001", workersStandby=2, aiKey="ai-key-value", createdAt="2023-05-01",
-                                  userId="someone", networkVolume={"id": "vol-a", "name": "data", "size": 50,
-                                                                   "dataCenterId": "EU-RO-1"})])
+    emulator.seed_endpoints(
+        [
+            dict(
+                VALID,
+                id="readonly000001",
+                workersStandby=2,
+                aiKey="ai-key-value",
+                createdAt="2023-05-01",
+                userId="someone",
+                networkVolume={"id": "vol-a", "name": "data", "size": 50, "dataCenterId": "EU-RO-1"},
+            )
+        ]
+    )
     updated = full_api.update(**with_valid(id="readonly000001", gpuCount=3))
-    assert (updated["workersStandby"], updated["aiKey"], updated["createdAt"], updated["userId"]) == (
-        2, "ai-key-value", "2023-05-01", "someone")
+    assert (updated["workersStandby"], updated["aiKey"], updated["createdAt"], updated["userId"]) == (2, "ai-key-value", "2023-05-01", "someone")
     assert updated["networkVolume"] == {"id": "vol-a", "name": "data", "size": 50, "dataCenterId": "EU-RO-1"}
 
 
@@ -125,6 +155,7 @@ def test_write_only_inputs_are_accepted_and_not_stored(full_api, emulator):
 
 # -- type ---------------------------------------------------------------------------
 
+
 def test_type_is_kept_when_omitted_and_a_different_one_is_refused(full_api, emulator):
     endpoint = full_api.create(**with_valid(type="LB"))
     assert endpoint["type"] == "LB"
@@ -136,8 +167,7 @@ def test_type_is_kept_when_omitted_and_a_different_one_is_refused(full_api, emul
     assert emulator.state(fields="all") == before
     queue = full_api.create(name="queue-based")
     assert queue["type"] == "QB"
-    assert full_api.save_error(**with_valid(id=queue["id"], name="queue-based", type="LB")) == (
-        "type cannot be changed after creation (this endpoint is QB).")
+    assert full_api.save_error(**with_valid(id=queue["id"], name="queue-based", type="LB")) == ("type cannot be changed after creation (this endpoint is QB).")
 
 
 @pytest.mark.parametrize("value", ["qb", "XB", "", "QB,LB"])
@@ -149,17 +179,18 @@ def test_type_accepts_only_qb_and_lb(full_api, value):
 
 # -- flashBootType (enum) --------------------------------------------------------------
 
+
 def test_flash_boot_type_enum(full_api, emulator):
     assert full_api.create(**with_valid(flashBootType="FLASHBOOT"))["flashBootType"] == "FLASHBOOT"
     assert full_api.create(**with_valid(name="off-one", flashBootType="OFF"))["flashBootType"] == "OFF"
     # An enum literal is fine inline; a quoted one is not (variables coerce strings).
     status, _headers, body = emulator.call(
-        'mutation { saveEndpoint(input: {name: "inline", templateId: "t", gpuIds: "AMPERE_16", flashBootType: FLASHBOOT}) '
-        '{ flashBootType } }')
+        'mutation { saveEndpoint(input: {name: "inline", templateId: "t", gpuIds: "AMPERE_16", flashBootType: FLASHBOOT}) { flashBootType } }'
+    )
     assert (status, body) == (200, {"data": {"saveEndpoint": {"flashBootType": "FLASHBOOT"}}})
     status, _headers, body = emulator.call(
-        'mutation { saveEndpoint(input: {name: "quoted", templateId: "t", gpuIds: "AMPERE_16", flashBootType: "FLASHBOOT"}) '
-        '{ id } }')
+        'mutation { saveEndpoint(input: {name: "quoted", templateId: "t", gpuIds: "AMPERE_16", flashBootType: "FLASHBOOT"}) { id } }'
+    )
     assert status == 400 and "FlashBootType" in body["errors"][0]["message"]
     status, _headers, body = full_api.save(**with_valid(name="bad", flashBootType="ON"))
     assert status == 400 and set(body) == {"errors"} and "FlashBootType" in body["errors"][0]["message"]
@@ -174,6 +205,7 @@ def test_compute_type_is_derived(full_api, emulator):
 
 
 # -- CPU endpoints ---------------------------------------------------------------------
+
 
 def test_cpu_endpoint_create_update_delete_without_gpu_ids(full_api, emulator):
     endpoint = save_ok(full_api, **CPU)
@@ -190,18 +222,22 @@ def test_cpu_endpoint_create_update_delete_without_gpu_ids(full_api, emulator):
     assert [e["name"] for e in emulator.state()["endpoints"]] == ["cpu-empty-gpus"]
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"instanceIds": []}, "gpuIds is required."),
-    ({"instanceIds": None}, "gpuIds is required."),
-    ({"gpuIds": "NOT_A_POOL"}, 'gpuIds contains an unknown GPU pool: "NOT_A_POOL".'),
-    ({"instanceIds": ["cpu3c-2-4", ""]}, "instanceIds must not contain null or empty items."),
-    ({"instanceIds": ["cpu3c-2-4", None]}, "instanceIds must not contain null or empty items."),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"instanceIds": []}, "gpuIds is required."),
+        ({"instanceIds": None}, "gpuIds is required."),
+        ({"gpuIds": "NOT_A_POOL"}, 'gpuIds contains an unknown GPU pool: "NOT_A_POOL".'),
+        ({"instanceIds": ["cpu3c-2-4", ""]}, "instanceIds must not contain null or empty items."),
+        ({"instanceIds": ["cpu3c-2-4", None]}, "instanceIds must not contain null or empty items."),
+    ],
+)
 def test_cpu_endpoint_refusals(full_api, fields, message):
     assert full_api.save_error(**dict(CPU, **fields)) == message
 
 
 # -- networkVolumeIds ------------------------------------------------------------------
+
 
 def test_network_volume_ids_write_and_read_shapes(full_api, emulator):
     endpoint = full_api.create(**with_valid(networkVolumeIds=[{"networkVolumeId": "vol-b"}, {"networkVolumeId": "vol-a"}]))
@@ -216,16 +252,23 @@ def test_network_volume_ids_write_and_read_shapes(full_api, emulator):
     assert status == 400 and set(body) == {"errors"} and "dataCenterId" in body["errors"][0]["message"]
     status, _headers, body = emulator.call(
         'mutation { saveEndpoint(input: {name: "inline", templateId: "t", gpuIds: "AMPERE_16", '
-        'networkVolumeIds: [{networkVolumeId: "v", dataCenterId: "EU-RO-1"}]}) { id } }')
+        'networkVolumeIds: [{networkVolumeId: "v", dataCenterId: "EU-RO-1"}]}) { id } }'
+    )
     assert status == 400 and "dataCenterId" in body["errors"][0]["message"]
     assert len(emulator.state()["endpoints"]) == 1
 
 
 def test_a_seeded_data_center_is_kept_across_updates(full_api, emulator):
-    emulator.seed_endpoints([dict(VALID, id="volumes0000001", networkVolumeIds=[
-        {"networkVolumeId": "vol-a", "dataCenterId": "US-GA-9"}, {"networkVolumeId": "vol-b", "dataCenterId": "EU-SE-1"}])])
-    updated = full_api.update(**with_valid(id="volumes0000001", networkVolumeIds=[
-        {"networkVolumeId": "vol-b"}, {"networkVolumeId": "vol-c"}]))
+    emulator.seed_endpoints(
+        [
+            dict(
+                VALID,
+                id="volumes0000001",
+                networkVolumeIds=[{"networkVolumeId": "vol-a", "dataCenterId": "US-GA-9"}, {"networkVolumeId": "vol-b", "dataCenterId": "EU-SE-1"}],
+            )
+        ]
+    )
+    updated = full_api.update(**with_valid(id="volumes0000001", networkVolumeIds=[{"networkVolumeId": "vol-b"}, {"networkVolumeId": "vol-c"}]))
     assert updated["networkVolumeIds"] == [
         {"networkVolumeId": "vol-b", "dataCenterId": "EU-SE-1"},
         {"networkVolumeId": "vol-c", "dataCenterId": pick_data_center("vol-c")},
@@ -234,17 +277,21 @@ def test_a_seeded_data_center_is_kept_across_updates(full_api, emulator):
     assert again["networkVolumeIds"] == [{"networkVolumeId": "vol-b", "dataCenterId": "EU-SE-1"}]
 
 
-@pytest.mark.parametrize("volumes, message", [
-    ([{"networkVolumeId": "vol-a"}, None], "networkVolumeIds must not contain null or empty items."),
-    ([{}], "networkVolumeIds must not contain null or empty items."),
-    ([{"networkVolumeId": ""}], "networkVolumeIds must not contain null or empty items."),
-    ([{"networkVolumeId": "vol-a"}, {"networkVolumeId": "vol-a"}], 'networkVolumeIds has the volume "vol-a" more than once.'),
-])
+@pytest.mark.parametrize(
+    "volumes, message",
+    [
+        ([{"networkVolumeId": "vol-a"}, None], "networkVolumeIds must not contain null or empty items."),
+        ([{}], "networkVolumeIds must not contain null or empty items."),
+        ([{"networkVolumeId": ""}], "networkVolumeIds must not contain null or empty items."),
+        ([{"networkVolumeId": "vol-a"}, {"networkVolumeId": "vol-a"}], 'networkVolumeIds has the volume "vol-a" more than once.'),
+    ],
+)
 def test_network_volume_ids_refusals(full_api, volumes, message):
     assert full_api.save_error(**with_valid(networkVolumeIds=volumes)) == message
 
 
 # -- env ---------------------------------------------------------------------------------
+
 
 def test_env_is_stored_as_given_and_replaced_whole(full_api, emulator):
     env = [{"key": "B", "value": "2"}, {"key": "A", "value": "{{ RUNPOD_SECRET_token }}"}, {"key": "EMPTY", "value": ""}]
@@ -263,8 +310,7 @@ def test_env_input_shape_and_refusals(full_api):
     status, _headers, body = full_api.save(**with_valid(env=[{"key": "A", "value": None}]))
     assert status == 400
     assert full_api.save_error(**with_valid(env=[{"key": "", "value": "x"}])) == "env keys must not be empty."
-    assert full_api.save_error(**with_valid(env=[{"key": "A", "value": "1"}, {"key": "A", "value": "2"}])) == (
-        'env has the key "A" more than once.')
+    assert full_api.save_error(**with_valid(env=[{"key": "A", "value": "1"}, {"key": "A", "value": "2"}])) == ('env has the key "A" more than once.')
     assert full_api.save_error(**with_valid(env=[None])) == "env must not contain null or empty items."
 
 
@@ -283,22 +329,26 @@ def test_version_counts_template_and_env_changes(full_api):
 
 # -- checks on the new values ------------------------------------------------------------
 
-@pytest.mark.parametrize("fields, message", [
-    ({"gpuCount": 0}, "gpuCount must be at least 1."),
-    ({"gpuCount": -2}, "gpuCount must be at least 1."),
-    ({"executionTimeoutMs": -1}, "executionTimeoutMs cannot be less than 0."),
-    ({"workersPFBTarget": -1}, "workersPFBTarget cannot be less than 0."),
-    ({"allowedCudaVersions": "12"}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
-    ({"allowedCudaVersions": "12.4,"}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
-    ({"allowedCudaVersions": "12.4, 12.8"}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
-    ({"allowedCudaVersions": ""}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
-    ({"allowedCudaVersions": "12.4.1"}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
-    ({"minCudaVersion": "12"}, 'minCudaVersion must be a CUDA version such as "12.4".'),
-    ({"minCudaVersion": "12.4,12.8"}, 'minCudaVersion must be a CUDA version such as "12.4".'),
-    ({"minCudaVersion": "v12.4"}, 'minCudaVersion must be a CUDA version such as "12.4".'),
-    ({"modelReferences": ["hf://a", ""]}, "modelReferences must not contain null or empty items."),
-    ({"modelReferences": [None]}, "modelReferences must not contain null or empty items."),
-])
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"gpuCount": 0}, "gpuCount must be at least 1."),
+        ({"gpuCount": -2}, "gpuCount must be at least 1."),
+        ({"executionTimeoutMs": -1}, "executionTimeoutMs cannot be less than 0."),
+        ({"workersPFBTarget": -1}, "workersPFBTarget cannot be less than 0."),
+        ({"allowedCudaVersions": "12"}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
+        ({"allowedCudaVersions": "12.4,"}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
+        ({"allowedCudaVersions": "12.4, 12.8"}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
+        ({"allowedCudaVersions": ""}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
+        ({"allowedCudaVersions": "12.4.1"}, 'allowedCudaVersions must be a comma-separated list of CUDA versions such as "12.4,12.8".'),
+        ({"minCudaVersion": "12"}, 'minCudaVersion must be a CUDA version such as "12.4".'),
+        ({"minCudaVersion": "12.4,12.8"}, 'minCudaVersion must be a CUDA version such as "12.4".'),
+        ({"minCudaVersion": "v12.4"}, 'minCudaVersion must be a CUDA version such as "12.4".'),
+        ({"modelReferences": ["hf://a", ""]}, "modelReferences must not contain null or empty items."),
+        ({"modelReferences": [None]}, "modelReferences must not contain null or empty items."),
+    ],
+)
 def test_checks_on_new_values_on_create_and_update(full_api, emulator, fields, message):
     assert full_api.save_error(**with_valid(**fields)) == message
     existing = full_api.create(name="existing")
@@ -306,11 +356,20 @@ def test_checks_on_new_values_on_create_and_update(full_api, emulator, fields, m
     assert [e["name"] for e in emulator.state()["endpoints"]] == ["existing"]
 
 
-@pytest.mark.parametrize("fields", [
-    {"gpuCount": 1}, {"gpuCount": 8}, {"executionTimeoutMs": 0}, {"workersPFBTarget": 0},
-    {"allowedCudaVersions": "11.8"}, {"allowedCudaVersions": "12.4,12.8,13.0"}, {"minCudaVersion": "12.10"},
-    {"modelReferences": []}, {"instanceIds": []},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"gpuCount": 1},
+        {"gpuCount": 8},
+        {"executionTimeoutMs": 0},
+        {"workersPFBTarget": 0},
+        {"allowedCudaVersions": "11.8"},
+        {"allowedCudaVersions": "12.4,12.8,13.0"},
+        {"minCudaVersion": "12.10"},
+        {"modelReferences": []},
+        {"instanceIds": []},
+    ],
+)
 def test_valid_edges_of_new_values(full_api, fields):
     stored = full_api.create(**with_valid(**fields))
     for key, value in fields.items():

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Profiles (full, documented) and how they are chosen; nullability and the
@@ -18,26 +19,62 @@ SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id
 LIST = "{ myself { endpoints { id name } } }"
 # Endpoint fields only the full profile has, with a sub-selection where needed.
 FULL_ONLY_SELECTIONS = [
-    "gpuCount", "instanceIds", "computeType", "networkVolume { id }", "workersStandby", "workersPFBTarget",
-    "executionTimeoutMs", "allowedCudaVersions", "type", "env { key value }", "version", "aiKey", "userId", "createdAt",
-    "flashBootType", "minCudaVersion", "networkVolumeIds { networkVolumeId }", "modelReferences",
+    "gpuCount",
+    "instanceIds",
+    "computeType",
+    "networkVolume { id }",
+    "workersStandby",
+    "workersPFBTarget",
+    "executionTimeoutMs",
+    "allowedCudaVersions",
+    "type",
+    "env { key value }",
+    "version",
+    "aiKey",
+    "userId",
+    "createdAt",
+    "flashBootType",
+    "minCudaVersion",
+    "networkVolumeIds { networkVolumeId }",
+    "modelReferences",
 ]
 # EndpointInput fields only the full profile has, each with a valid value.
 FULL_ONLY_INPUTS = {
-    "gpuCount": 1, "instanceIds": ["cpu3c-2-4"], "workersPFBTarget": 0, "executionTimeoutMs": 600000,
-    "allowedCudaVersions": "12.4", "type": "QB", "env": [{"key": "A", "value": "1"}], "bindEndpoint": False,
-    "hubReleaseId": "rel", "modelName": "m", "flashBootType": "OFF", "minCudaVersion": "12.4",
-    "networkVolumeIds": [{"networkVolumeId": "vol"}], "modelReferences": ["ref"],
+    "gpuCount": 1,
+    "instanceIds": ["cpu3c-2-4"],
+    "workersPFBTarget": 0,
+    "executionTimeoutMs": 600000,
+    "allowedCudaVersions": "12.4",
+    "type": "QB",
+    "env": [{"key": "A", "value": "1"}],
+    "bindEndpoint": False,
+    "hubReleaseId": "rel",
+    "modelName": "m",
+    "flashBootType": "OFF",
+    "minCudaVersion": "12.4",
+    "networkVolumeIds": [{"networkVolumeId": "vol"}],
+    "modelReferences": ["ref"],
 }
-INLINE = {"gpuCount": "1", "instanceIds": '["cpu3c-2-4"]', "workersPFBTarget": "0", "executionTimeoutMs": "600000",
-          "allowedCudaVersions": '"12.4"', "type": '"QB"', "env": '[{key: "A", value: "1"}]', "bindEndpoint": "false",
-          "hubReleaseId": '"rel"', "modelName": '"m"', "flashBootType": "OFF", "minCudaVersion": '"12.4"',
-          "networkVolumeIds": '[{networkVolumeId: "vol"}]', "modelReferences": '["ref"]'}
+INLINE = {
+    "gpuCount": "1",
+    "instanceIds": '["cpu3c-2-4"]',
+    "workersPFBTarget": "0",
+    "executionTimeoutMs": "600000",
+    "allowedCudaVersions": '"12.4"',
+    "type": '"QB"',
+    "env": '[{key: "A", value: "1"}]',
+    "bindEndpoint": "false",
+    "hubReleaseId": '"rel"',
+    "modelName": '"m"',
+    "flashBootType": "OFF",
+    "minCudaVersion": '"12.4"',
+    "networkVolumeIds": '[{networkVolumeId: "vol"}]',
+    "modelReferences": '["ref"]',
+}
 
 
 def control(server, method, path, payload=None):
-    response = requests.request(method, server.url + "/_emulator" + path,
-                                data=None if payload is None else json.dumps(payload), timeout=10)
+    response = requests.request(method, server.url + "/_emulator" + path, data=None if payload is None else json.dumps(payload), timeout=10)
     return response.status_code, response.json()
 
 
@@ -48,12 +85,15 @@ def assert_validation_error_naming(body, status, field):
 
 # -- the documented profile -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("selection", FULL_ONLY_SELECTIONS)
 def test_documented_profile_refuses_each_extra_endpoint_field(emulator_factory, selection):
     server = emulator_factory(profile="documented")
     field = selection.split()[0]
-    for query in ("{ myself { endpoints { id %s } } }" % selection,
-                  "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id %s } }" % selection):
+    for query in (
+        "{ myself { endpoints { id %s } } }" % selection,
+        "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id %s } }" % selection,
+    ):
         status, _headers, body = server.call(query, {"input": VALID} if "mutation" in query else None)
         assert_validation_error_naming(body, status, field)
         assert "Cannot query field" in body["errors"][0]["message"]
@@ -67,8 +107,7 @@ def test_documented_profile_refuses_each_extra_input_field(emulator_factory, fie
     server = emulator_factory(profile="documented")
     status, _headers, body = server.call(SAVE, {"input": dict(VALID, **{field: FULL_ONLY_INPUTS[field]})})
     assert_validation_error_naming(body, status, field)
-    inline = 'mutation { saveEndpoint(input: {name: "abc", templateId: "t", gpuIds: "AMPERE_16", %s: %s}) { id } }' % (
-        field, INLINE[field])
+    inline = 'mutation { saveEndpoint(input: {name: "abc", templateId: "t", gpuIds: "AMPERE_16", %s: %s}) { id } }' % (field, INLINE[field])
     status, _headers, body = server.call(inline)
     assert_validation_error_naming(body, status, field)
     assert server.state() == {"endpoints": [], "templates": []}
@@ -80,10 +119,15 @@ def test_documented_profile_refuses_each_extra_input_field(emulator_factory, fie
         assert status == 200 and "errors" not in body, body
 
 
-@pytest.mark.parametrize("selection, field", [
-    ("serverlessDiscount { userId }", "userId"), ("serverlessDiscount { activeWorkers }", "activeWorkers"),
-    ("endpoints { clusters { machineId } }", "machineId"), ("endpoints { clusters { version } }", "version"),
-])
+@pytest.mark.parametrize(
+    "selection, field",
+    [
+        ("serverlessDiscount { userId }", "userId"),
+        ("serverlessDiscount { activeWorkers }", "activeWorkers"),
+        ("endpoints { clusters { machineId } }", "machineId"),
+        ("endpoints { clusters { version } }", "version"),
+    ],
+)
 def test_documented_profile_refuses_extra_discount_and_cluster_fields(emulator_factory, selection, field):
     status, _headers, body = emulator_factory(profile="documented").call("{ myself { %s } }" % selection)
     assert_validation_error_naming(body, status, field)
@@ -132,19 +176,21 @@ def test_unknown_profile_is_refused_at_startup():
 
 # -- nullability and null items ---------------------------------------------------------------
 
+
 def test_null_ids_names_and_null_items_are_served(emulator):
-    emulator.seed_endpoints([
-        {"id": "first000000001", "name": "first", "clusters": [{"id": "w1"}, None, {"id": "w2", "desiredStatus": "EXITED"}]},
-        None,
-        {"id": None, "name": "no-id"},
-        {"id": "noname00000001", "name": None},
-        None,
-    ])
+    emulator.seed_endpoints(
+        [
+            {"id": "first000000001", "name": "first", "clusters": [{"id": "w1"}, None, {"id": "w2", "desiredStatus": "EXITED"}]},
+            None,
+            {"id": None, "name": "no-id"},
+            {"id": "noname00000001", "name": None},
+            None,
+        ]
+    )
     status, _headers, body = emulator.call("{ myself { endpoints { id name clusters { id desiredStatus } } } }")
     assert status == 200 and "errors" not in body
     assert body["data"]["myself"]["endpoints"] == [
-        {"id": "first000000001", "name": "first",
-         "clusters": [{"id": "w1", "desiredStatus": "RUNNING"}, None, {"id": "w2", "desiredStatus": "EXITED"}]},
+        {"id": "first000000001", "name": "first", "clusters": [{"id": "w1", "desiredStatus": "RUNNING"}, None, {"id": "w2", "desiredStatus": "EXITED"}]},
         None,
         {"id": None, "name": "no-id", "clusters": []},
         {"id": "noname00000001", "name": None, "clusters": []},
@@ -156,7 +202,12 @@ def test_null_ids_names_and_null_items_are_served(emulator):
     for fields in ("documented", "all"):
         endpoints = emulator.state(fields)["endpoints"]
         assert [None if e is None else (e["id"], e["name"]) for e in endpoints] == [
-            ("first000000001", "first"), None, (None, "no-id"), ("noname00000001", None), None]
+            ("first000000001", "first"),
+            None,
+            (None, "no-id"),
+            ("noname00000001", None),
+            None,
+        ]
         assert endpoints[0]["clusters"][1] is None
 
 
@@ -179,6 +230,7 @@ def test_null_items_survive_saves_and_deletes(emulator):
 
 # -- enums served -------------------------------------------------------------------------------
 
+
 def test_every_cluster_status_is_served(emulator):
     clusters = [{"id": "w-%s" % status.lower(), "desiredStatus": status} for status in CLUSTER_STATUSES]
     emulator.seed_endpoints([{"id": "statuses000001", "name": "statuses", "clusters": clusters}])
@@ -198,18 +250,27 @@ def test_every_discount_type_is_served(emulator_factory, discount_type, profile)
 
 
 def test_full_discount_has_the_emulator_user_and_the_optional_fields(emulator):
-    emulator.configure(discount={"discountFactor": 0.5, "type": "SERVERLESS", "expirationDate": "2031-01-01",
-                                 "activeWorkers": 4})
+    emulator.configure(discount={"discountFactor": 0.5, "type": "SERVERLESS", "expirationDate": "2031-01-01", "activeWorkers": 4})
     status, _headers, body = emulator.call(
-        "{ myself { id serverlessDiscount { userId type discountFactor expirationDate activeDiscountFactor activeWorkers } } }")
-    assert body["data"]["myself"] == {"id": "user_emulator", "serverlessDiscount": {
-        "userId": "user_emulator", "type": "SERVERLESS", "discountFactor": 0.5, "expirationDate": "2031-01-01",
-        "activeDiscountFactor": None, "activeWorkers": 4}}
+        "{ myself { id serverlessDiscount { userId type discountFactor expirationDate activeDiscountFactor activeWorkers } } }"
+    )
+    assert body["data"]["myself"] == {
+        "id": "user_emulator",
+        "serverlessDiscount": {
+            "userId": "user_emulator",
+            "type": "SERVERLESS",
+            "discountFactor": 0.5,
+            "expirationDate": "2031-01-01",
+            "activeDiscountFactor": None,
+            "activeWorkers": 4,
+        },
+    }
     emulator.configure(discount=None)
     assert emulator.call("{ myself { serverlessDiscount { type } } }")[2] == {"data": {"myself": {"serverlessDiscount": None}}}
 
 
 # -- list cap -----------------------------------------------------------------------------------
+
 
 def seed_names(server, count):
     server.seed_endpoints([{"id": "capped%08d" % number, "name": "capped-%d" % number} for number in range(count)])
@@ -225,8 +286,7 @@ def test_list_cap_returns_only_the_first_rows(emulator):
     assert [e["name"] for e in endpoints] == ["capped-0", "capped-1", "capped-2"]
     # Only the list is capped: the rest still exists and is reachable by id.
     assert len(emulator.state()["endpoints"]) == 5
-    assert emulator.call('{ myself { endpoint(id: "capped00000004") { name } } }')[2]["data"]["myself"]["endpoint"] == {
-        "name": "capped-4"}
+    assert emulator.call('{ myself { endpoint(id: "capped00000004") { name } } }')[2]["data"]["myself"]["endpoint"] == {"name": "capped-4"}
     emulator.configure(list_cap=0)
     assert emulator.call(LIST)[2]["data"]["myself"]["endpoints"] == []
     emulator.configure(list_cap=None)
@@ -246,6 +306,7 @@ def test_list_cap_at_startup_and_after_reset(emulator_factory):
 
 # -- executed requests vs request errors -------------------------------------------------------
 
+
 def test_a_refused_save_is_an_executed_request(emulator):
     status, _headers, body = emulator.call(SAVE, {"input": dict(VALID, scalerValue=0)})
     assert (status, body["data"]) == (200, None)
@@ -260,7 +321,6 @@ def test_a_refused_save_is_an_executed_request(emulator):
 
 def test_a_refused_save_nulls_data_even_beside_other_fields(emulator):
     # Two root fields: saveEndpoint's error nulls the whole data (it is non-null).
-    status, _headers, body = emulator.call(
-        'mutation { ok: deleteEndpoint(id: "nothing") saveEndpoint(input: {name: "ab", gpuIds: "AMPERE_16"}) { id } }')
+    status, _headers, body = emulator.call('mutation { ok: deleteEndpoint(id: "nothing") saveEndpoint(input: {name: "ab", gpuIds: "AMPERE_16"}) { id } }')
     assert status == 200 and body["data"] is None
     assert [e["message"] for e in body["errors"]] == ["Endpoint not found", "name must be between 3 and 191 characters."]

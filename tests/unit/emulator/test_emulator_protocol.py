@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The HTTP/GraphQL protocol: what is rejected before anything runs.
@@ -29,19 +30,22 @@ def raw(emulator, method="POST", path=None, body=None, headers=None):
 
 
 # Message fragments that graphql-core 3.2 and 3.3 both produce (their wording differs).
-@pytest.mark.parametrize("query, fragments", [
-    ("{ myself { nosuchfield } }", ["cannot query field 'nosuchfield' on type 'user'."]),
-    ('mutation { saveEndpoint(input: {name: "abc", noSuchField: 1}) { id } }', ["nosuchfield", "endpointinput"]),
-    ('mutation { saveEndpoint(input: {gpuIds: "AMPERE_16"}) { id } }', ["'name'", "required"]),
-    ('mutation { saveEndpoint(input: {name: null, gpuIds: "AMPERE_16"}) { id } }', ["expected value of", "'string!'"]),
-    ('mutation { saveEndpoint(input: {name: "abc", workersMax: "3"}) { id } }', ["int cannot represent"]),
-    ("{ myself { endpoint { id } } }", ["argument", "id", "'string!'", "required"]),
-    ("mutation { saveEndpoint { id } }", ["argument", "input", "'endpointinput!'", "required"]),
-    ("mutation { deleteEndpoint }", ["argument", "id", "'string!'", "required"]),
-    ("{ myself { endpoints } }", ["must have a selection of subfields"]),
-    ("{ myself { id ", ["syntax error"]),
-    ("subscription { myself { id } }", ["subscription"]),
-])
+@pytest.mark.parametrize(
+    "query, fragments",
+    [
+        ("{ myself { nosuchfield } }", ["cannot query field 'nosuchfield' on type 'user'."]),
+        ('mutation { saveEndpoint(input: {name: "abc", noSuchField: 1}) { id } }', ["nosuchfield", "endpointinput"]),
+        ('mutation { saveEndpoint(input: {gpuIds: "AMPERE_16"}) { id } }', ["'name'", "required"]),
+        ('mutation { saveEndpoint(input: {name: null, gpuIds: "AMPERE_16"}) { id } }', ["expected value of", "'string!'"]),
+        ('mutation { saveEndpoint(input: {name: "abc", workersMax: "3"}) { id } }', ["int cannot represent"]),
+        ("{ myself { endpoint { id } } }", ["argument", "id", "'string!'", "required"]),
+        ("mutation { saveEndpoint { id } }", ["argument", "input", "'endpointinput!'", "required"]),
+        ("mutation { deleteEndpoint }", ["argument", "id", "'string!'", "required"]),
+        ("{ myself { endpoints } }", ["must have a selection of subfields"]),
+        ("{ myself { id ", ["syntax error"]),
+        ("subscription { myself { id } }", ["subscription"]),
+    ],
+)
 def test_parse_and_validation_errors_are_400_without_data(emulator, query, fragments):
     status, _headers, body = emulator.call(query)
     assert status == 400
@@ -55,8 +59,7 @@ def test_variable_coercion_errors_are_400_without_data(emulator):
     query = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id } }"
     no_name = dict(VALID)
     del no_name["name"]
-    for variables in ({"input": dict(VALID, workersMax="3")}, {"input": dict(VALID, noSuchField=1)}, {},
-                      {"input": no_name}, {"input": dict(VALID, name=None)}):
+    for variables in ({"input": dict(VALID, workersMax="3")}, {"input": dict(VALID, noSuchField=1)}, {}, {"input": no_name}, {"input": dict(VALID, name=None)}):
         status, _headers, body = emulator.call(query, variables)
         assert status == 400 and set(body) == {"errors"}, body
     assert emulator.state() == {"endpoints": [], "templates": []}
@@ -73,14 +76,17 @@ def test_operation_name_selects_the_operation(emulator):
     assert status == 400 and set(body) == {"errors"}
 
 
-@pytest.mark.parametrize("body, message", [
-    ("not json", "Body must be a JSON object"),
-    ("[1, 2]", "Body must be a JSON object"),
-    ("{}", "Must provide query string."),
-    ('{"query": 5}', "Must provide query string."),
-    ('{"query": "{ myself { id } }", "variables": [1]}', "Variables must be an object."),
-    ('{"query": "{ myself { id } }", "operationName": 1}', "operationName must be a string."),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("not json", "Body must be a JSON object"),
+        ("[1, 2]", "Body must be a JSON object"),
+        ("{}", "Must provide query string."),
+        ('{"query": 5}', "Must provide query string."),
+        ('{"query": "{ myself { id } }", "variables": [1]}', "Variables must be an object."),
+        ('{"query": "{ myself { id } }", "operationName": 1}', "operationName must be a string."),
+    ],
+)
 def test_malformed_bodies_are_400(emulator, body, message):
     status, _headers, payload = raw(emulator, body=body)
     assert (status, payload) == (400, {"errors": [{"message": message}]})
@@ -89,8 +95,7 @@ def test_malformed_bodies_are_400(emulator, body, message):
 def test_content_type_must_be_json(emulator):
     status, _headers, body = raw(emulator, body='{"query": "{ myself { id } }"}', headers={"Content-Type": "text/plain"})
     assert (status, body) == (415, {"errors": [{"message": "Content-Type must be application/json"}]})
-    status, _headers, body = raw(emulator, body='{"query": "{ myself { id } }"}',
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    status, _headers, body = raw(emulator, body='{"query": "{ myself { id } }"}', headers={"Content-Type": "application/json; charset=utf-8"})
     assert status == 200 and body["data"]["myself"]["id"]
 
 
@@ -135,8 +140,14 @@ def test_every_refused_request_is_logged_with_its_status(emulator):
     assert headers_only(emulator, "/_emulator/faults", {"Content-Length": str(1024 * 1024 + 1)})[0] == 413
     log = emulator.log()
     assert [(e["method"], e["path"], e["status"]) for e in log["requests"]] == [
-        ("POST", "/graphql", 413), ("POST", "/graphql", 411), ("POST", "/graphql", 400), ("POST", "/graphql", 400),
-        ("POST", "/graphql", 415), ("GET", "/graphql", 405), ("POST", "/v1/graphql", 404), ("POST", "/graphql", 401),
+        ("POST", "/graphql", 413),
+        ("POST", "/graphql", 411),
+        ("POST", "/graphql", 400),
+        ("POST", "/graphql", 400),
+        ("POST", "/graphql", 415),
+        ("GET", "/graphql", 405),
+        ("POST", "/v1/graphql", 404),
+        ("POST", "/graphql", 401),
     ]
     assert all(e["user_agent"] == "refused-client/1" and e["fault"] is None and not e["applied"] for e in log["requests"])
     assert log["counters"]["requests"] == 8 and log["counters"]["unauthorized"] == 1
@@ -148,8 +159,7 @@ def test_keep_alive_connection_serves_many_requests(emulator):
     body = json.dumps({"query": "{ myself { id } }"})
     try:
         for _attempt in range(5):
-            connection.request("POST", "/graphql?api_key=" + emulator.api_key, body=body,
-                               headers={"Content-Type": "application/json"})
+            connection.request("POST", "/graphql?api_key=" + emulator.api_key, body=body, headers={"Content-Type": "application/json"})
             response = connection.getresponse()
             assert response.status == 200
             assert response.getheader("Connection") != "close"
@@ -162,12 +172,46 @@ def test_keep_alive_connection_serves_many_requests(emulator):
         connection.close()
 
 
-DOCUMENTED_INPUT = ["id", "name", "templateId", "gpuIds", "idleTimeout", "locations", "networkVolumeId",
-                    "scalerType", "scalerValue", "workersMin", "workersMax"]
-FULL_INPUT = ["id", "name", "templateId", "gpuIds", "gpuCount", "instanceIds", "idleTimeout", "locations", "networkVolumeId",
-              "scalerType", "scalerValue", "workersMin", "workersMax", "workersPFBTarget", "executionTimeoutMs",
-              "allowedCudaVersions", "type", "env", "bindEndpoint", "hubReleaseId", "modelName", "flashBootType",
-              "minCudaVersion", "networkVolumeIds", "modelReferences"]
+DOCUMENTED_INPUT = [
+    "id",
+    "name",
+    "templateId",
+    "gpuIds",
+    "idleTimeout",
+    "locations",
+    "networkVolumeId",
+    "scalerType",
+    "scalerValue",
+    "workersMin",
+    "workersMax",
+]
+FULL_INPUT = [
+    "id",
+    "name",
+    "templateId",
+    "gpuIds",
+    "gpuCount",
+    "instanceIds",
+    "idleTimeout",
+    "locations",
+    "networkVolumeId",
+    "scalerType",
+    "scalerValue",
+    "workersMin",
+    "workersMax",
+    "workersPFBTarget",
+    "executionTimeoutMs",
+    "allowedCudaVersions",
+    "type",
+    "env",
+    "bindEndpoint",
+    "hubReleaseId",
+    "modelName",
+    "flashBootType",
+    "minCudaVersion",
+    "networkVolumeIds",
+    "modelReferences",
+]
 
 
 @pytest.mark.parametrize("profile, expected", [("full", FULL_INPUT), ("documented", DOCUMENTED_INPUT)])

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Business rules of saveEndpoint: required fields, validations, uniqueness,
@@ -9,15 +10,15 @@ __metaclass__ = type
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.tensorone.cloud.tests.emulator import OPTIONAL_DEFAULTS
 from ansible_collections.tensorone.cloud.tests.emulator.state import ApiError, Store
 
 VALID = {"name": "my-endpoint", "templateId": "tmpl0000000001", "gpuIds": "AMPERE_48,ADA_48_PRO"}
 SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id } }"
-QUOTA_TEXT = ("Your worker concurrency cannot go beyond the maximum limit of (%d). "
-              "Please contact support if you wish to scale past this number.")
+QUOTA_TEXT = "Your worker concurrency cannot go beyond the maximum limit of (%d). Please contact support if you wish to scale past this number."
 
 
 def with_valid(**fields):
@@ -47,10 +48,13 @@ def test_create_requires_name_by_the_schema(api, emulator):
     assert emulator.log()["counters"]["applied_mutations"] == 0
 
 
-@pytest.mark.parametrize("missing, message", [
-    ("templateId", "templateId is required."),
-    ("gpuIds", "gpuIds is required."),
-])
+@pytest.mark.parametrize(
+    "missing, message",
+    [
+        ("templateId", "templateId is required."),
+        ("gpuIds", "gpuIds is required."),
+    ],
+)
 def test_create_requires_template_gpus(api, emulator, missing, message):
     payload = with_valid()
     del payload[missing]
@@ -69,22 +73,25 @@ def test_name_length(api, length, ok):
         assert api.save_error(**with_valid(name=name)) == "name must be between 3 and 191 characters."
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"gpuIds": "AMPERE_48,NOT_A_POOL"}, 'gpuIds contains an unknown GPU pool: "NOT_A_POOL".'),
-    ({"gpuIds": "AMPERE_48, ADA_24"}, 'gpuIds contains an unknown GPU pool: " ADA_24".'),
-    ({"gpuIds": "AMPERE_48,"}, 'gpuIds contains an unknown GPU pool: "".'),
-    ({"gpuIds": ""}, 'gpuIds contains an unknown GPU pool: "".'),
-    ({"gpuIds": "AMPERE_48,-"}, 'gpuIds contains an unknown GPU pool: "-".'),
-    ({"gpuIds": "-NVIDIA GeForce RTX 4090"}, "gpuIds must name at least one GPU pool."),
-    ({"scalerType": "queue_delay"}, "scalerType must be QUEUE_DELAY or REQUEST_COUNT."),
-    ({"scalerValue": 0}, "Scaler value cannot be less than 1."),
-    ({"idleTimeout": 0}, "idleTimeout must be between 1 and 3600 seconds."),
-    ({"idleTimeout": 3601}, "idleTimeout must be between 1 and 3600 seconds."),
-    ({"workersMin": -1}, "workersMin cannot be less than 0."),
-    ({"workersMax": -1}, "workersMax cannot be less than 0."),
-    ({"workersMin": 4, "workersMax": 3}, "workersMin cannot be greater than workersMax."),
-    ({"workersMin": 4}, "workersMin cannot be greater than workersMax."),  # workersMax defaults to 3
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"gpuIds": "AMPERE_48,NOT_A_POOL"}, 'gpuIds contains an unknown GPU pool: "NOT_A_POOL".'),
+        ({"gpuIds": "AMPERE_48, ADA_24"}, 'gpuIds contains an unknown GPU pool: " ADA_24".'),
+        ({"gpuIds": "AMPERE_48,"}, 'gpuIds contains an unknown GPU pool: "".'),
+        ({"gpuIds": ""}, 'gpuIds contains an unknown GPU pool: "".'),
+        ({"gpuIds": "AMPERE_48,-"}, 'gpuIds contains an unknown GPU pool: "-".'),
+        ({"gpuIds": "-NVIDIA GeForce RTX 4090"}, "gpuIds must name at least one GPU pool."),
+        ({"scalerType": "queue_delay"}, "scalerType must be QUEUE_DELAY or REQUEST_COUNT."),
+        ({"scalerValue": 0}, "Scaler value cannot be less than 1."),
+        ({"idleTimeout": 0}, "idleTimeout must be between 1 and 3600 seconds."),
+        ({"idleTimeout": 3601}, "idleTimeout must be between 1 and 3600 seconds."),
+        ({"workersMin": -1}, "workersMin cannot be less than 0."),
+        ({"workersMax": -1}, "workersMax cannot be less than 0."),
+        ({"workersMin": 4, "workersMax": 3}, "workersMin cannot be greater than workersMax."),
+        ({"workersMin": 4}, "workersMin cannot be greater than workersMax."),  # workersMax defaults to 3
+    ],
+)
 def test_validation_messages_on_create_and_update(api, emulator, fields, message):
     assert api.save_error(**with_valid(**fields)) == message
     existing = api.create(name="existing")
@@ -92,12 +99,16 @@ def test_validation_messages_on_create_and_update(api, emulator, fields, message
     assert emulator.state()["endpoints"] == [dict(existing)]
 
 
-@pytest.mark.parametrize("fields", [
-    {"gpuIds": "HOPPER_141,AMPERE_80,-NVIDIA A100 80GB PCIe"},
-    {"scalerType": "REQUEST_COUNT", "scalerValue": 1},
-    {"idleTimeout": 1}, {"idleTimeout": 3600},
-    {"workersMin": 3, "workersMax": 3},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"gpuIds": "HOPPER_141,AMPERE_80,-NVIDIA A100 80GB PCIe"},
+        {"scalerType": "REQUEST_COUNT", "scalerValue": 1},
+        {"idleTimeout": 1},
+        {"idleTimeout": 3600},
+        {"workersMin": 3, "workersMax": 3},
+    ],
+)
 def test_valid_edges_are_accepted(api, fields):
     stored = api.create(**fields)
     for key, value in fields.items():
@@ -141,10 +152,12 @@ def test_unique_names_on_create_and_rename(api, emulator):
 
 
 def test_seeded_duplicate_names_stay_updatable(api, emulator):
-    emulator.seed_endpoints([
-        {"id": "dup00000000001", "name": "legacy", "templateId": "t", "gpuIds": "AMPERE_16"},
-        {"id": "dup00000000002", "name": "legacy", "templateId": "t", "gpuIds": "AMPERE_16"},
-    ])
+    emulator.seed_endpoints(
+        [
+            {"id": "dup00000000001", "name": "legacy", "templateId": "t", "gpuIds": "AMPERE_16"},
+            {"id": "dup00000000002", "name": "legacy", "templateId": "t", "gpuIds": "AMPERE_16"},
+        ]
+    )
     assert api.update(id="dup00000000001", name="legacy", gpuIds="AMPERE_24")["gpuIds"] == "AMPERE_24"
     assert api.save_error(**with_valid(name="legacy")) == 'An endpoint named "legacy" already exists.'
 
@@ -185,8 +198,13 @@ def test_known_templates(api, emulator):
 
 
 NON_DEFAULTS = {
-    "idleTimeout": 60, "locations": "US,CZ", "networkVolumeId": "vol123", "scalerType": "REQUEST_COUNT",
-    "scalerValue": 9, "workersMin": 1, "workersMax": 5,
+    "idleTimeout": 60,
+    "locations": "US,CZ",
+    "networkVolumeId": "vol123",
+    "scalerType": "REQUEST_COUNT",
+    "scalerValue": 9,
+    "workersMin": 1,
+    "workersMax": 5,
 }
 
 
@@ -212,8 +230,9 @@ def test_update_with_only_required_fields_resets_everything(full_api):
 
 def test_explicit_null_on_update_is_the_default_too(api):
     endpoint = api.create(**NON_DEFAULTS)
-    updated = api.update(id=endpoint["id"], name=endpoint["name"], gpuIds=endpoint["gpuIds"], templateId=None,
-                         idleTimeout=None, locations=None, workersMax=None)
+    updated = api.update(
+        id=endpoint["id"], name=endpoint["name"], gpuIds=endpoint["gpuIds"], templateId=None, idleTimeout=None, locations=None, workersMax=None
+    )
     assert (updated["idleTimeout"], updated["locations"], updated["workersMax"]) == (5, None, 3)
     assert updated["templateId"] == VALID["templateId"]
 
@@ -225,8 +244,13 @@ def test_create_defaults(full_api):
 
 
 def test_values_stored_and_returned_verbatim(api, emulator):
-    fields = {"name": "  Generated Endpoint -fb ", "gpuIds": "ADA_48_PRO,AMPERE_48,-NVIDIA L40", "locations": "",
-              "networkVolumeId": "", "templateId": "Xk-Template"}
+    fields = {
+        "name": "  Generated Endpoint -fb ",
+        "gpuIds": "ADA_48_PRO,AMPERE_48,-NVIDIA L40",
+        "locations": "",
+        "networkVolumeId": "",
+        "templateId": "Xk-Template",
+    }
     endpoint = api.create(**fields)
     for key, value in fields.items():
         assert endpoint[key] == value
@@ -260,8 +284,10 @@ def test_endpoint_lookup(api):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.text(min_size=3, max_size=191).filter(lambda n: 3 <= len(n) <= 191),
-       gpus=st.lists(st.sampled_from(sorted(["AMPERE_16", "ADA_24", "HOPPER_141", "BLACKWELL_180"])), min_size=1, max_size=4))
+@given(
+    name=st.text(min_size=3, max_size=191).filter(lambda n: 3 <= len(n) <= 191),
+    gpus=st.lists(st.sampled_from(sorted(["AMPERE_16", "ADA_24", "HOPPER_141", "BLACKWELL_180"])), min_size=1, max_size=4),
+)
 def test_property_any_valid_input_round_trips(api, emulator, name, gpus):
     emulator.reset()
     gpu_ids = ",".join(gpus)

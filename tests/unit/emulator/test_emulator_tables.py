@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # One table per resource (README.md, "Adding a resource"): every table in
@@ -33,8 +34,10 @@ def test_every_table_is_dumped_saved_and_counted(emulator_factory, tmp_path):
 
 
 def test_seed_in_python_answers_as_the_control_path(emulator_factory):
-    payload = {"endpoints": [{"id": "seededendpoint", "name": "uses-it", "templateId": "seededtpl1", "gpuIds": "AMPERE_16"}],
-               "templates": [{"id": "seededtpl1", "name": "seeded", "imageName": "img:1", "containerDiskInGb": 5}]}
+    payload = {
+        "endpoints": [{"id": "seededendpoint", "name": "uses-it", "templateId": "seededtpl1", "gpuIds": "AMPERE_16"}],
+        "templates": [{"id": "seededtpl1", "name": "seeded", "imageName": "img:1", "containerDiskInGb": 5}],
+    }
     by_python, by_http = emulator_factory(), emulator_factory()
     answer = by_python.seed(**payload)
     response = requests.post(by_http.url + "/_emulator/seed", data=json.dumps(payload), timeout=10)

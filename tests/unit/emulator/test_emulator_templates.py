@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Templates (CONTRACT.md, "Templates"): required fields, unique names,
@@ -17,18 +18,28 @@ import requests
 
 from ansible_collections.tensorone.cloud.tests.emulator.state import TEMPLATE_FIELDS
 
-TEMPLATE_SELECTION = ("id name imageName containerDiskInGb volumeInGb volumeMountPath dockerArgs env { key value } isServerless "
-                      "readme containerRegistryAuthId ports startScript isPublic boundEndpointId category")
+TEMPLATE_SELECTION = (
+    "id name imageName containerDiskInGb volumeInGb volumeMountPath dockerArgs env { key value } isServerless "
+    "readme containerRegistryAuthId ports startScript isPublic boundEndpointId category"
+)
 SAVE_TEMPLATE = "mutation SaveTemplate($input: SaveTemplateInput) { saveTemplate(input: $input) { %s } }" % TEMPLATE_SELECTION
 DELETE_TEMPLATE = "mutation DeleteTemplate($name: String!) { deleteTemplate(templateName: $name) }"
 LIST_TEMPLATES = "query Templates { myself { podTemplates { %s } } }" % TEMPLATE_SELECTION
-SAVE_ENDPOINT = ("mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id templateId version "
-                 "template { id name imageName } clusters { id version } } }")
+SAVE_ENDPOINT = (
+    "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id templateId version template { id name imageName } clusters { id version } } }"
+)
 DELETE_ENDPOINT = "mutation Delete($id: String!) { deleteEndpoint(id: $id) }"
 GET_ENDPOINT = "query Get($id: String!) { myself { endpoint(id: $id) { id version template { id name } clusters { id version } } } }"
 
-SERVERLESS = {"name": "llm-image", "imageName": "registry.example/llm:1.0.0", "containerDiskInGb": 10, "volumeInGb": 0,
-              "dockerArgs": "", "env": [{"key": "MODEL", "value": "llama"}], "isServerless": True}
+SERVERLESS = {
+    "name": "llm-image",
+    "imageName": "registry.example/llm:1.0.0",
+    "containerDiskInGb": 10,
+    "volumeInGb": 0,
+    "dockerArgs": "",
+    "env": [{"key": "MODEL", "value": "llama"}],
+    "isServerless": True,
+}
 
 
 def save(emulator, **fields):
@@ -73,8 +84,9 @@ def endpoint_on(emulator, template_id, **fields):
 
 
 def test_create_stores_every_field_and_reads_back(emulator):
-    created = create(emulator, readme="## Hi", ports="8000/http", startScript="bash start.sh", containerRegistryAuthId="cred-1",
-                     volumeMountPath="/workspace", isPublic=True)
+    created = create(
+        emulator, readme="## Hi", ports="8000/http", startScript="bash start.sh", containerRegistryAuthId="cred-1", volumeMountPath="/workspace", isPublic=True
+    )
     assert len(created["id"]) == 10 and created["boundEndpointId"] is None and created["category"] is None
     assert created["env"] == [{"key": "MODEL", "value": "llama"}]
     assert templates(emulator) == [created]
@@ -91,16 +103,19 @@ def test_the_schema_requires_the_documented_fields(emulator, missing):
     assert emulator.state()["templates"] == []
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"imageName": None}, "imageName is required."),
-    ({"imageName": ""}, "imageName is required."),
-    ({"name": "  "}, "name must not be empty."),
-    ({"containerDiskInGb": 0}, "containerDiskInGb must be at least 1."),
-    ({"volumeInGb": -1}, "volumeInGb cannot be less than 0."),
-    ({"volumeInGb": 20}, "Serverless templates must have volumeInGb 0."),
-    ({"env": [{"key": "A", "value": "1"}, {"key": "A", "value": "2"}]}, 'env has the key "A" more than once.'),
-    ({"env": [{"key": "", "value": "1"}]}, "env keys must not be empty."),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"imageName": None}, "imageName is required."),
+        ({"imageName": ""}, "imageName is required."),
+        ({"name": "  "}, "name must not be empty."),
+        ({"containerDiskInGb": 0}, "containerDiskInGb must be at least 1."),
+        ({"volumeInGb": -1}, "volumeInGb cannot be less than 0."),
+        ({"volumeInGb": 20}, "Serverless templates must have volumeInGb 0."),
+        ({"env": [{"key": "A", "value": "1"}, {"key": "A", "value": "2"}]}, 'env has the key "A" more than once.'),
+        ({"env": [{"key": "", "value": "1"}]}, "env keys must not be empty."),
+    ],
+)
 def test_business_rules(emulator, fields, message):
     assert save_error(emulator, **dict(SERVERLESS, **fields)) == message
     assert emulator.state()["templates"] == []
@@ -139,8 +154,7 @@ def test_every_save_of_a_template_rolls_its_endpoints(emulator):
     other = create(emulator, name="unrelated")
     endpoint = endpoint_on(emulator, template["id"], workersMin=1, workersMax=2)
     bystander = endpoint_on(emulator, other["id"], name="bystander")
-    assert endpoint["version"] == 1 and endpoint["template"] == {"id": template["id"], "name": "llm-image",
-                                                                 "imageName": "registry.example/llm:1.0.0"}
+    assert endpoint["version"] == 1 and endpoint["template"] == {"id": template["id"], "name": "llm-image", "imageName": "registry.example/llm:1.0.0"}
     old_worker = endpoint["clusters"][0]
     create(emulator, id=template["id"], imageName="registry.example/llm:1.1.0")
     create(emulator, id=template["id"], imageName="registry.example/llm:1.1.0")  # a save that changes nothing still rolls
@@ -157,8 +171,9 @@ def test_delete_by_name_refused_while_in_use_then_within_the_window(emulator):
     endpoint = endpoint_on(emulator, template["id"], workersMax=0)
     assert delete_error(emulator, "llm-image") == 'Template "llm-image" is in use by 1 endpoint(s) and cannot be deleted.'
     assert emulator.call(DELETE_ENDPOINT, {"id": endpoint["id"]})[2] == {"data": {"deleteEndpoint": None}}
-    assert delete_error(emulator, "llm-image") == ('Template "llm-image" was used recently: it can take up to 2 minutes to be '
-                                                   'able to delete a template after its most recent use.')
+    assert delete_error(emulator, "llm-image") == (
+        'Template "llm-image" was used recently: it can take up to 2 minutes to be able to delete a template after its most recent use.'
+    )
     assert len(templates(emulator)) == 1
     time.sleep(0.35)
     assert delete(emulator, "llm-image")[2] == {"data": {"deleteTemplate": None}}
@@ -187,17 +202,28 @@ def test_template_mutations_have_their_own_kinds_and_counters(emulator):
     template = create(emulator)
     create(emulator, id=template["id"], readme="x")
     save_error(emulator, **SERVERLESS)  # a second create of the name, refused
-    emulator.call('mutation { saveTemplate(input: {id: "%s", name: "llm-image", imageName: "i", containerDiskInGb: 5, '
-                  'volumeInGb: 0, dockerArgs: "", env: []}) { id } }' % template["id"])
+    emulator.call(
+        'mutation { saveTemplate(input: {id: "%s", name: "llm-image", imageName: "i", containerDiskInGb: 5, '
+        'volumeInGb: 0, dockerArgs: "", env: []}) { id } }' % template["id"]
+    )
     delete(emulator, "llm-image")
     entries = emulator.log()["requests"]
     assert [(e["mutation_kind"], e["applied"]) for e in entries] == [
-        ("template_create", True), ("template_update", True), ("template_create", False), ("template_update", True),
-        ("template_delete", True)]
+        ("template_create", True),
+        ("template_update", True),
+        ("template_create", False),
+        ("template_update", True),
+        ("template_delete", True),
+    ]
     assert entries[0]["root_fields"] == ["saveTemplate"] and entries[-1]["root_fields"] == ["deleteTemplate"]
     counters = emulator.log()["counters"]
-    assert (counters["template_create"], counters["applied_template_create"], counters["template_update"],
-            counters["template_delete"], counters["applied_template_delete"]) == (2, 1, 2, 1, 1)
+    assert (
+        counters["template_create"],
+        counters["applied_template_create"],
+        counters["template_update"],
+        counters["template_delete"],
+        counters["applied_template_delete"],
+    ) == (2, 1, 2, 1, 1)
     assert (counters["create"], counters["update"], counters["delete"]) == (0, 0, 0)
 
 
@@ -207,14 +233,20 @@ def test_lost_responses_of_template_mutations(emulator, kind):
     emulator.set_faults(drop_after_apply=[kind])
     with pytest.raises(requests.exceptions.ConnectionError):
         if kind == "template_create":
-            requests.post(emulator.graphql_url, params={"api_key": emulator.api_key}, timeout=10,
-                          json={"query": SAVE_TEMPLATE, "variables": {"input": SERVERLESS}})
+            requests.post(
+                emulator.graphql_url, params={"api_key": emulator.api_key}, timeout=10, json={"query": SAVE_TEMPLATE, "variables": {"input": SERVERLESS}}
+            )
         elif kind == "template_update":
-            requests.post(emulator.graphql_url, params={"api_key": emulator.api_key}, timeout=10,
-                          json={"query": SAVE_TEMPLATE, "variables": {"input": dict(SERVERLESS, id=template["id"], readme="new")}})
+            requests.post(
+                emulator.graphql_url,
+                params={"api_key": emulator.api_key},
+                timeout=10,
+                json={"query": SAVE_TEMPLATE, "variables": {"input": dict(SERVERLESS, id=template["id"], readme="new")}},
+            )
         else:
-            requests.post(emulator.graphql_url, params={"api_key": emulator.api_key}, timeout=10,
-                          json={"query": DELETE_TEMPLATE, "variables": {"name": "llm-image"}})
+            requests.post(
+                emulator.graphql_url, params={"api_key": emulator.api_key}, timeout=10, json={"query": DELETE_TEMPLATE, "variables": {"name": "llm-image"}}
+            )
     entry = emulator.log()["requests"][-1]
     assert (entry["mutation_kind"], entry["applied"], entry["fault"], entry["status"]) == (kind, True, "drop_after_apply", None)
     stored = emulator.state()["templates"]
@@ -248,11 +280,29 @@ def test_endpoint_template_is_null_without_a_stored_template(emulator):
 
 
 def test_seed_templates_verbatim_through_the_control_api(emulator):
-    response = requests.post(emulator.url + "/_emulator/seed", timeout=10, data=json.dumps({
-        "templates": [{"id": "consoletpl1", "name": "console-made", "imageName": "img:1", "containerDiskInGb": 5,
-                       "isPublic": True, "category": "NVIDIA", "readme": "r", "env": [{"key": "K", "value": "v"}]},
-                      None, {"name": "generated-id"}],
-        "endpoints": [{"id": "usesconsole001", "name": "uses-console", "templateId": "consoletpl1", "gpuIds": "AMPERE_16"}]}))
+    response = requests.post(
+        emulator.url + "/_emulator/seed",
+        timeout=10,
+        data=json.dumps(
+            {
+                "templates": [
+                    {
+                        "id": "consoletpl1",
+                        "name": "console-made",
+                        "imageName": "img:1",
+                        "containerDiskInGb": 5,
+                        "isPublic": True,
+                        "category": "NVIDIA",
+                        "readme": "r",
+                        "env": [{"key": "K", "value": "v"}],
+                    },
+                    None,
+                    {"name": "generated-id"},
+                ],
+                "endpoints": [{"id": "usesconsole001", "name": "uses-console", "templateId": "consoletpl1", "gpuIds": "AMPERE_16"}],
+            }
+        ),
+    )
     assert response.status_code == 200, response.text
     answer = response.json()
     assert [t and t["name"] for t in answer["templates"]] == ["console-made", None, "generated-id"]
@@ -265,17 +315,20 @@ def test_seed_templates_verbatim_through_the_control_api(emulator):
     assert emulator.state(fields="all")["templates"][0]["isPublic"] is True
 
 
-@pytest.mark.parametrize("payload", [
-    {"templates": [{"name": "ok", "imageName": "i"}, {"name": "bad", "containerDiskInGb": "5"}]},
-    {"templates": [{"name": "ok"}, {"name": "bad", "isPublic": "yes"}]},
-    {"templates": [{"name": "bad", "unknownField": 1}]},
-    {"templates": [{"name": "bad", "boundEndpointId": "x"}]},
-    {"templates": [{"imageName": "no-name"}]},
-    {"templates": [{"id": None, "name": "null-id"}]},
-    {"templates": "not-a-list"},
-    {"templates": [{"name": "fine"}], "endpoints": [{"name": "bad", "gpuCount": "1"}]},
-    {"somethingElse": []},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"templates": [{"name": "ok", "imageName": "i"}, {"name": "bad", "containerDiskInGb": "5"}]},
+        {"templates": [{"name": "ok"}, {"name": "bad", "isPublic": "yes"}]},
+        {"templates": [{"name": "bad", "unknownField": 1}]},
+        {"templates": [{"name": "bad", "boundEndpointId": "x"}]},
+        {"templates": [{"imageName": "no-name"}]},
+        {"templates": [{"id": None, "name": "null-id"}]},
+        {"templates": "not-a-list"},
+        {"templates": [{"name": "fine"}], "endpoints": [{"name": "bad", "gpuCount": "1"}]},
+        {"somethingElse": []},
+    ],
+)
 def test_bad_template_seeds_are_400_and_change_nothing(emulator, payload):
     response = requests.post(emulator.url + "/_emulator/seed", timeout=10, data=json.dumps(payload))
     assert response.status_code == 400, response.text
@@ -297,18 +350,21 @@ def test_reset_forgets_templates_and_the_state_file_keeps_them(emulator_factory,
 def test_the_documented_profile_serves_save_template_only(emulator_factory):
     server = emulator_factory(profile="documented")
     selection = "id name imageName containerDiskInGb volumeInGb dockerArgs env { key value } isServerless readme"
-    status, _headers, body = server.call("mutation S($input: SaveTemplateInput) { saveTemplate(input: $input) { %s } }" % selection,
-                                         {"input": dict(SERVERLESS, readme="## doc")})
+    status, _headers, body = server.call(
+        "mutation S($input: SaveTemplateInput) { saveTemplate(input: $input) { %s } }" % selection, {"input": dict(SERVERLESS, readme="## doc")}
+    )
     assert status == 200 and body["data"]["saveTemplate"]["readme"] == "## doc", body
     for query, variables, field in (
-            ("query { myself { podTemplates { id } } }", None, "podTemplates"),
-            (DELETE_TEMPLATE, {"name": "llm-image"}, "deleteTemplate"),
-            ("query { myself { endpoints { template { id } } } }", None, "template"),
-            ("mutation S($input: SaveTemplateInput) { saveTemplate(input: $input) { ports } }", {"input": SERVERLESS}, "ports")):
+        ("query { myself { podTemplates { id } } }", None, "podTemplates"),
+        (DELETE_TEMPLATE, {"name": "llm-image"}, "deleteTemplate"),
+        ("query { myself { endpoints { template { id } } } }", None, "template"),
+        ("mutation S($input: SaveTemplateInput) { saveTemplate(input: $input) { ports } }", {"input": SERVERLESS}, "ports"),
+    ):
         status, _headers, body = server.call(query, variables)
         assert status == 400 and "'%s'" % field in body["errors"][0]["message"], body
-    status, _headers, body = server.call("mutation S($input: SaveTemplateInput) { saveTemplate(input: $input) { id } }",
-                                         {"input": dict(SERVERLESS, name="with-ports", ports="8000/http")})
+    status, _headers, body = server.call(
+        "mutation S($input: SaveTemplateInput) { saveTemplate(input: $input) { id } }", {"input": dict(SERVERLESS, name="with-ports", ports="8000/http")}
+    )
     assert status == 400 and "'ports'" in body["errors"][0]["message"], body
     assert [t["name"] for t in server.state()["templates"]] == ["llm-image"]
 

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Workers (clusters), draining, and deleteEndpoint's refusals.
@@ -93,8 +94,17 @@ def test_update_without_workers_min_drains_too(api, emulator):
 
 @pytest.mark.parametrize("status", ["CREATED", "RUNNING", "RESTARTING"])
 def test_a_live_worker_blocks_delete(api, emulator, status):
-    emulator.seed_endpoints([{"id": "live0000000001", "name": "live", "workersMin": 0, "workersMax": 0,
-                              "clusters": [{"id": "w1", "desiredStatus": "EXITED"}, {"id": "w2", "desiredStatus": status}]}])
+    emulator.seed_endpoints(
+        [
+            {
+                "id": "live0000000001",
+                "name": "live",
+                "workersMin": 0,
+                "workersMax": 0,
+                "clusters": [{"id": "w1", "desiredStatus": "EXITED"}, {"id": "w2", "desiredStatus": status}],
+            }
+        ]
+    )
     message = api.delete_error("live0000000001")
     assert message == "Endpoint has 1 worker(s) still running; wait for them to drain before deleting."
     assert len(emulator.state()["endpoints"]) == 1
@@ -102,23 +112,26 @@ def test_a_live_worker_blocks_delete(api, emulator, status):
 
 @pytest.mark.parametrize("status", ["EXITED", "PAUSED", "DEAD", "TERMINATED"])
 def test_a_stopped_worker_does_not_block_delete(api, emulator, status):
-    emulator.seed_endpoints([{"id": "stopped0000001", "name": "stopped", "workersMin": 0, "workersMax": 0,
-                              "clusters": [{"id": "w1", "desiredStatus": status}, None]}])
+    emulator.seed_endpoints(
+        [{"id": "stopped0000001", "name": "stopped", "workersMin": 0, "workersMax": 0, "clusters": [{"id": "w1", "desiredStatus": status}, None]}]
+    )
     assert api.get("stopped0000001")["clusters"] == [{"id": "w1", "desiredStatus": status}, None]
     assert api.delete("stopped0000001")[2] == {"data": {"deleteEndpoint": None}}
     assert emulator.state() == {"endpoints": [], "templates": []}
 
 
 def test_stopped_workers_still_need_workers_set_to_zero(api, emulator):
-    emulator.seed_endpoints([{"id": "stopped0000002", "name": "stopped", "workersMin": 0, "workersMax": 1,
-                              "clusters": [{"id": "w1", "desiredStatus": "DEAD"}]}])
+    emulator.seed_endpoints(
+        [{"id": "stopped0000002", "name": "stopped", "workersMin": 0, "workersMax": 1, "clusters": [{"id": "w1", "desiredStatus": "DEAD"}]}]
+    )
     assert api.delete_error("stopped0000002") == SET_TO_ZERO
 
 
 def test_stopped_workers_are_not_the_always_on_ones(api, emulator):
     """workersMin counts live workers: a seeded EXITED one stays listed and a new RUNNING one starts."""
-    emulator.seed_endpoints([{"id": "mixed000000001", "name": "mixed", "templateId": "tmpl", "gpuIds": "AMPERE_16",
-                              "clusters": [{"id": "old", "desiredStatus": "EXITED"}]}])
+    emulator.seed_endpoints(
+        [{"id": "mixed000000001", "name": "mixed", "templateId": "tmpl", "gpuIds": "AMPERE_16", "clusters": [{"id": "old", "desiredStatus": "EXITED"}]}]
+    )
     updated = api.update(id="mixed000000001", name="mixed", gpuIds="AMPERE_16", workersMin=1)
     assert [(c["id"], c["desiredStatus"]) for c in updated["clusters"]][0] == ("old", "EXITED")
     assert [c["desiredStatus"] for c in updated["clusters"]] == ["EXITED", "RUNNING"]
@@ -126,9 +139,17 @@ def test_stopped_workers_are_not_the_always_on_ones(api, emulator):
 
 
 def test_a_draining_worker_blocks_delete_until_its_drain_ends(api, emulator):
-    emulator.seed_endpoints([{"id": "draining000001", "name": "draining", "workersMin": 0, "workersMax": 0,
-                              "clusters": [{"id": "w1", "desiredStatus": "RUNNING", "drainRemaining": DRAIN},
-                                           {"id": "w2", "desiredStatus": "TERMINATED"}]}])
+    emulator.seed_endpoints(
+        [
+            {
+                "id": "draining000001",
+                "name": "draining",
+                "workersMin": 0,
+                "workersMax": 0,
+                "clusters": [{"id": "w1", "desiredStatus": "RUNNING", "drainRemaining": DRAIN}, {"id": "w2", "desiredStatus": "TERMINATED"}],
+            }
+        ]
+    )
     assert api.delete_error("draining000001").startswith("Endpoint has 1 worker(s) still running")
     time.sleep(DRAIN + 0.05)
     assert api.get("draining000001")["clusters"] == [{"id": "w2", "desiredStatus": "TERMINATED"}]

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Each option is documented once: tests/tools/generate_docs.py copies
@@ -137,8 +138,12 @@ def test_a_hand_edit_of_a_copy_fails_the_check_and_a_run_writes_the_source_back(
 
 
 def test_the_source_text_reaches_every_copy_with_its_references_converted(tree):
-    edit(tree, generate_docs.ENDPOINT, "- Seconds an idle worker is kept before it scales down, 1 to 3600.",
-         "- Seconds an idle worker is kept, 1 to 3600; see O(workers_min=0) and O(state).")
+    edit(
+        tree,
+        generate_docs.ENDPOINT,
+        "- Seconds an idle worker is kept before it scales down, 1 to 3600.",
+        "- Seconds an idle worker is kept, 1 to 3600; see O(workers_min=0) and O(state).",
+    )
     edit(tree, generate_docs.ENDPOINT, "      description: What went wrong.\n", "      description: What went wrong, see O(wait_timeout).\n")
     edit(tree, generate_docs.TEMPLATE, "- Size of the container disk in GB, at least 1.", "- Disk GB, see O(wait_timeout) and O(env).")
     assert generate_docs.main(["--check", "--root", str(tree)]) == 1
@@ -147,13 +152,17 @@ def test_the_source_text_reaches_every_copy_with_its_references_converted(tree):
     assert items["idle_timeout"]["description"] == ["Seconds an idle worker is kept, 1 to 3600; see O(endpoints[].workers_min=0) and O(endpoints[].state)."]
     role = yaml.safe_load((tree / generate_docs.ROLE_SPECS).read_text())["argument_specs"]["main"]["options"]
     assert role["endpoints_list"]["options"]["idle_timeout"]["description"] == [
-        "Seconds an idle worker is kept, 1 to 3600; see O(endpoints_list[].workers_min=0) and O(endpoints_list[].state)."]
+        "Seconds an idle worker is kept, 1 to 3600; see O(endpoints_list[].workers_min=0) and O(endpoints_list[].state)."
+    ]
     assert role["endpoints_templates"]["options"]["container_disk_in_gb"]["description"] == [
-        "Disk GB, see O(endpoints_wait_timeout) and O(endpoints_templates[].env). Required to create a template."]
+        "Disk GB, see O(endpoints_wait_timeout) and O(endpoints_templates[].env). Required to create a template."
+    ]
     assert role["endpoints_templates"]["options"]["secret_env"]["no_log"] is True
     # the failure return value: a module with a wait_timeout refers to its own, one without to tensorone_endpoint's
-    for path, reference in ((generate_docs.TEMPLATE, "O(wait_timeout)"),
-                            ("plugins/modules/tensorone_endpoint_info.py", "O(tensorone.cloud.tensorone_endpoint#module:wait_timeout)")):
+    for path, reference in (
+        (generate_docs.TEMPLATE, "O(wait_timeout)"),
+        ("plugins/modules/tensorone_endpoint_info.py", "O(tensorone.cloud.tensorone_endpoint#module:wait_timeout)"),
+    ):
         returned = module_doc(tree, path, "RETURN")
         assert returned["failure"]["contains"]["message"]["description"] == "What went wrong, see %s." % reference
         # the module's own sample stays
@@ -168,18 +177,24 @@ def test_the_source_text_reaches_every_copy_with_its_references_converted(tree):
 def samples_of(tree, path, key):
     """The sample lines of a top-level return value, read as text."""
     lines = generate_docs.docstring_lines((tree / path).read_text(), "RETURN", path)
-    block = itertools.takewhile(lambda line: line.startswith((" ", "#")), lines[lines.index(key + ":") + 1:])
+    block = itertools.takewhile(lambda line: line.startswith((" ", "#")), lines[lines.index(key + ":") + 1 :])
     return [line for line in block if line.startswith("  sample:")]
 
 
 def test_a_reference_an_item_does_not_have_fails_naming_it_and_writes_nothing(tree, capsys):
     committed = contents(tree)
-    edit(tree, generate_docs.ENDPOINT, "- Seconds an idle worker is kept before it scales down, 1 to 3600.",
-         "- Seconds an idle worker is kept, within O(api_timeout).")
+    edit(
+        tree,
+        generate_docs.ENDPOINT,
+        "- Seconds an idle worker is kept before it scales down, 1 to 3600.",
+        "- Seconds an idle worker is kept, within O(api_timeout).",
+    )
     edited = contents(tree)
     assert generate_docs.main(["--root", str(tree)]) == 2
-    assert capsys.readouterr().out == ("generate_docs: plugins/modules/tensorone_endpoint.py: option idle_timeout refers to O(api_timeout), "
-                                       "which endpoints[] items do not have: add a rule to tests/tools/generate_docs.py\n")
+    assert capsys.readouterr().out == (
+        "generate_docs: plugins/modules/tensorone_endpoint.py: option idle_timeout refers to O(api_timeout), "
+        "which endpoints[] items do not have: add a rule to tests/tools/generate_docs.py\n"
+    )
     assert contents(tree) == edited != committed
 
 
@@ -188,5 +203,7 @@ def test_a_copied_line_too_long_for_the_linters_fails(tree, capsys):
     assert len(line) <= 160
     edit(tree, generate_docs.ENDPOINT, "      - Seconds an idle worker is kept before it scales down, 1 to 3600.", line)
     assert generate_docs.main(["--check", "--root", str(tree)]) == 2
-    assert capsys.readouterr().out.startswith("generate_docs: plugins/modules/tensorone_endpoints.py: a line of region endpoint-options "
-                                              "would be 182 characters (at most 160), shorten it in plugins/modules/tensorone_endpoint.py: ")
+    assert capsys.readouterr().out.startswith(
+        "generate_docs: plugins/modules/tensorone_endpoints.py: a line of region endpoint-options "
+        "would be 182 characters (at most 160), shorten it in plugins/modules/tensorone_endpoint.py: "
+    )

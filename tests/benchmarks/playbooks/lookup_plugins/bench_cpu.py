@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Lookup bench_cpu (a helper of tests/benchmarks/bench_modules.py, Linux only):
@@ -50,7 +51,6 @@ def tree_cpu_seconds(root):
 
 
 class LookupModule(LookupBase):
-
     def run(self, terms, variables=None, **kwargs):
         if not os.path.isdir("/proc/self"):
             return [0.0]

@@ -13,6 +13,7 @@ runme.sh runs this in the target's directory.
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import glob
@@ -41,8 +42,13 @@ def play(name, playbook, *extra):
     command = ["ansible-playbook", "-vvvv", "-i", os.environ["INVENTORY_PATH"], "-e", "@" + CONFIG, "-e", "conc_out=" + OUT, playbook]
     with open(os.path.join(LOGS, name + ".log"), "wb") as log:
         # faults_vvvv.yml plays the tensorone_faults target as a role
-        return subprocess.Popen(command + list(extra), env=dict(os.environ, ANSIBLE_ROLES_PATH=".."),  # pylint: disable=consider-using-with
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            command + list(extra),
+            env=dict(os.environ, ANSIBLE_ROLES_PATH=".."),  # pylint: disable=consider-using-with
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def finished(name, process):
@@ -113,8 +119,17 @@ def main():
     state, log, results = read_back()
     names = ["race-%d" % i for i in range(5)]
     assert sorted(e["name"] for e in state) == names, state
-    requested = dict(templateId="tpl-race", gpuIds="AMPERE_80,HOPPER_141", idleTimeout=42, locations="US",
-                     networkVolumeId=None, scalerType="REQUEST_COUNT", scalerValue=7, workersMin=1, workersMax=2)
+    requested = dict(
+        templateId="tpl-race",
+        gpuIds="AMPERE_80,HOPPER_141",
+        idleTimeout=42,
+        locations="US",
+        networkVolumeId=None,
+        scalerType="REQUEST_COUNT",
+        scalerValue=7,
+        workersMin=1,
+        workersMax=2,
+    )
     for endpoint in state:
         assert dict((k, v) for k, v in endpoint.items() if k not in ("id", "name", "clusters")) == requested, endpoint
         assert len(endpoint["clusters"]) == 1, endpoint
@@ -144,8 +159,9 @@ def main():
     EMULATOR.clear_log()
     process = play("absent-killed", "absent.yml", "-e", "absent_run=killed")
     deadline = time.monotonic() + 60
-    while not any(e["mutation_kind"] == "update" and e["applied"] and e["variables"]["input"]["workersMax"] == 0
-                  for e in EMULATOR.log()["requests"]):  # until the scale-down to 0 is applied: the drain has begun
+    while not any(
+        e["mutation_kind"] == "update" and e["applied"] and e["variables"]["input"]["workersMax"] == 0 for e in EMULATOR.log()["requests"]
+    ):  # until the scale-down to 0 is applied: the drain has begun
         assert time.monotonic() < deadline, "the scale-down never came"
         time.sleep(0.1)
     time.sleep(1)
@@ -172,16 +188,24 @@ def main():
     assert finished("faults", play("faults", "faults_vvvv.yml")) == 0
     with open(os.path.join(LOGS, "faults.log"), encoding="utf-8", errors="replace") as log_file:
         output = log_file.read()
-    for expected in ("FAULTS-TARGET-DONE", "FAULTS-TRANSIENT seed", "gave up after 3 attempts (api_retries=2)",
-                     "within api_timeout (1s); gave up after 2 attempts", "ESTABLISH LOCAL CONNECTION"):
+    for expected in (
+        "FAULTS-TARGET-DONE",
+        "FAULTS-TRANSIENT seed",
+        "gave up after 3 attempts (api_retries=2)",
+        "within api_timeout (1s); gave up after 2 attempts",
+        "ESTABLISH LOCAL CONNECTION",
+    ):
         assert expected in output, "not in the -vvvv output of the faults scenarios: %s" % expected
     EMULATOR.reset()
 
     # 4. The key in no output, result file or emulator log; the emulator redacts any key it is sent
     # in a body, a header or an operation name.
     outputs = glob.glob(os.path.join(LOGS, "*.log"))
-    leaks = find_secrets([SETTINGS["tensorone_api_key"]], outputs + glob.glob(os.path.join(OUT, "race-*.json"))
-                         + glob.glob(os.path.join(OUT, "absent-*.json")), {"emulator log": json.dumps(EMULATOR_LOGS, indent=1)})
+    leaks = find_secrets(
+        [SETTINGS["tensorone_api_key"]],
+        outputs + glob.glob(os.path.join(OUT, "race-*.json")) + glob.glob(os.path.join(OUT, "absent-*.json")),
+        {"emulator log": json.dumps(EMULATOR_LOGS, indent=1)},
+    )
     assert not leaks, "\n".join(["LEAK, key masked:"] + leaks[:40])
     assert "<redacted>" not in json.dumps(EMULATOR_LOGS), "a key reached the emulator outside the api_key parameter"
     assert sum(len(log["requests"]) for log in EMULATOR_LOGS) > 40

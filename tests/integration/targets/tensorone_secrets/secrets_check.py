@@ -16,6 +16,7 @@ ANSIBLE_INJECT_INVOCATION. runme.sh runs this in the target's directory.
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import glob
@@ -48,9 +49,13 @@ def main():
         for playbook, run_env in (("play_env.yml", dict(env, TENSORONE_API_KEY=api_key)), ("play_module_defaults.yml", env)):
             log.write(("=== %s\n" % playbook).encode())
             log.flush()
-            rcs[playbook] = subprocess.call(["ansible-playbook", "-vvvv", "-i", os.environ["INVENTORY_PATH"], "-e", "@" + CONFIG,
-                                             "-e", "secrets_out=" + OUT, playbook],
-                                            env=run_env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            rcs[playbook] = subprocess.call(
+                ["ansible-playbook", "-vvvv", "-i", os.environ["INVENTORY_PATH"], "-e", "@" + CONFIG, "-e", "secrets_out=" + OUT, playbook],
+                env=run_env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
     with open(LOG, encoding="utf-8", errors="replace") as log:
         output = log.read()
     # Searched first, so a leak is reported even when a scenario also failed.
@@ -75,9 +80,17 @@ def main():
 
     # The scenarios really ran, at -vvvv, with their failures where expected.
     assert sum("SECRETS-SCENARIOS-DONE key from" in line for line in output.splitlines()) == 2
-    for pattern in ("ESTABLISH LOCAL CONNECTION", "Using module file .*tensorone_endpoint_info.py", "TENSORONE_API_KEY environment variable",
-                    "unauthorized", "gave up after 2 attempts", r"within api_timeout \(1s\)", "Could not connect to 127.0.0.1:1",
-                    "secret_env must be a mapping, got a string", "unable to convert to int"):
+    for pattern in (
+        "ESTABLISH LOCAL CONNECTION",
+        "Using module file .*tensorone_endpoint_info.py",
+        "TENSORONE_API_KEY environment variable",
+        "unauthorized",
+        "gave up after 2 attempts",
+        r"within api_timeout \(1s\)",
+        "Could not connect to 127.0.0.1:1",
+        "secret_env must be a mapping, got a string",
+        "unable to convert to int",
+    ):
         assert re.search(pattern, output), "not in the -vvvv output: %s" % pattern
     # The invocation of each text scenario (2 runs x 4) is in the output, where ansible-core showed the values: masked.
     masked = re.findall(r"\bLICENSE\W+VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", output)

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The modules' own path, in process and on a virtual clock, for tests that make
@@ -21,10 +22,9 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 import requests
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ProtocolError
-
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import API_ARGUMENT_SPEC
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run, client_for, option_errors
@@ -77,8 +77,8 @@ class EmulatorAdapter(requests.adapters.BaseAdapter):
             raise requests.exceptions.ReadTimeout("Read timed out. (read timeout=%s)" % read_timeout, request=request)
         if reply.body is None:
             raise requests.exceptions.ConnectionError(
-                ProtocolError("Connection aborted.", RemoteDisconnected("Remote end closed connection without response")),
-                request=request)
+                ProtocolError("Connection aborted.", RemoteDisconnected("Remote end closed connection without response")), request=request
+            )
         response = requests.Response()
         response.status_code = reply.status
         response.headers = CaseInsensitiveDict(reply.headers)

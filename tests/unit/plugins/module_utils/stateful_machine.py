@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The state machine of test_stateful.py and the invariants it checks after
@@ -16,28 +17,55 @@ import sys
 from unittest import mock
 
 import requests
-from urllib3.exceptions import NewConnectionError
-
-from hypothesis import note, strategies as st
+from hypothesis import note
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from urllib3.exceptions import NewConnectionError
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import INT32_MAX, ModelError
 from ansible_collections.tensorone.cloud.plugins.modules import (
-    tensorone_endpoint, tensorone_endpoint_info, tensorone_endpoints, tensorone_template, tensorone_template_info,
+    tensorone_endpoint,
+    tensorone_endpoint_info,
+    tensorone_endpoints,
+    tensorone_template,
+    tensorone_template_info,
 )
 from ansible_collections.tensorone.cloud.tests.emulator.service import Emulator
 from ansible_collections.tensorone.cloud.tests.emulator.state import DOCUMENTED_FIELDS, GPU_POOLS, OPTIONAL_DEFAULTS, READ_ONLY_DEFAULTS
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.inprocess import API_URL, Module, VirtualClock
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.stateful_tasks import (
-    FAULT_PLANS, NAMES, OTHER_NAMES, UNMANAGED, Faults, IdOf, NameOf, ReadOnlyKey, TypoOf, endpoint_info_tasks,
-    endpoint_tasks, fault_settings, flow, fleet_tasks, other_changes, template_info_tasks, template_tasks,
+    FAULT_PLANS,
+    NAMES,
+    OTHER_NAMES,
+    UNMANAGED,
+    Faults,
+    IdOf,
+    NameOf,
+    ReadOnlyKey,
+    TypoOf,
+    endpoint_info_tasks,
+    endpoint_tasks,
+    fault_settings,
+    fleet_tasks,
+    flow,
+    other_changes,
+    template_info_tasks,
+    template_tasks,
 )
 
 API_KEY = "stateful-test-key-4be1c07d93"
 READ_ONLY_KEY = "stateful-read-only-key-8e0f2a"
-MODULES = dict((m.name, m) for m in (Module(tensorone_endpoints), Module(tensorone_endpoint), Module(tensorone_template),
-                                     Module(tensorone_endpoint_info), Module(tensorone_template_info)))
+MODULES = dict(
+    (m.name, m)
+    for m in (
+        Module(tensorone_endpoints),
+        Module(tensorone_endpoint),
+        Module(tensorone_template),
+        Module(tensorone_endpoint_info),
+        Module(tensorone_template_info),
+    )
+)
 INFO_MODULES = ("tensorone_endpoint_info", "tensorone_template_info")
 # Values no result, diff, warning or message may show: the key, secret_env values, values set in the console.
 HIDDEN = (API_KEY, READ_ONLY_KEY, "s3cr3t-one", "s3cr3t-two", "console-only", "set-in-console")
@@ -48,27 +76,64 @@ STALE_ID = "gone0000000000"
 
 # option: (API field, how a stored value is compared with the option's value)
 ENDPOINT_API = dict(
-    name=("name", "same"), template_id=("templateId", "same"), template=("templateId", "template"), gpu_ids=("gpuIds", "csv"),
-    idle_timeout=("idleTimeout", "same"), locations=("locations", "csv"), network_volume_id=("networkVolumeId", "none"),
-    scaler_type=("scalerType", "same"), scaler_value=("scalerValue", "same"), workers_min=("workersMin", "same"),
-    workers_max=("workersMax", "same"), gpu_count=("gpuCount", "same"), execution_timeout_ms=("executionTimeoutMs", "same"),
-    flashboot=("flashBootType", "flashboot"), allowed_cuda_versions=("allowedCudaVersions", "csvset"),
-    min_cuda_version=("minCudaVersion", "same"), endpoint_type=("type", "same"), network_volume_ids=("networkVolumeIds", "volumes"),
+    name=("name", "same"),
+    template_id=("templateId", "same"),
+    template=("templateId", "template"),
+    gpu_ids=("gpuIds", "csv"),
+    idle_timeout=("idleTimeout", "same"),
+    locations=("locations", "csv"),
+    network_volume_id=("networkVolumeId", "none"),
+    scaler_type=("scalerType", "same"),
+    scaler_value=("scalerValue", "same"),
+    workers_min=("workersMin", "same"),
+    workers_max=("workersMax", "same"),
+    gpu_count=("gpuCount", "same"),
+    execution_timeout_ms=("executionTimeoutMs", "same"),
+    flashboot=("flashBootType", "flashboot"),
+    allowed_cuda_versions=("allowedCudaVersions", "csvset"),
+    min_cuda_version=("minCudaVersion", "same"),
+    endpoint_type=("type", "same"),
+    network_volume_ids=("networkVolumeIds", "volumes"),
     instance_ids=("instanceIds", "list"),
 )
-NEWER_ENDPOINT_OPTIONS = ("gpu_count", "execution_timeout_ms", "flashboot", "allowed_cuda_versions", "min_cuda_version",
-                          "endpoint_type", "network_volume_ids", "instance_ids")
+NEWER_ENDPOINT_OPTIONS = (
+    "gpu_count",
+    "execution_timeout_ms",
+    "flashboot",
+    "allowed_cuda_versions",
+    "min_cuda_version",
+    "endpoint_type",
+    "network_volume_ids",
+    "instance_ids",
+)
 # What a create stores for what it is not sent (CONTRACT.md: create defaults and read-only fields).
 ENDPOINT_CREATE_DEFAULTS = dict(OPTIONAL_DEFAULTS, templateId=None, gpuIds=None, type="QB", **READ_ONLY_DEFAULTS)
 TEMPLATE_API = dict(
-    name=("name", "same"), image_name=("imageName", "same"), container_disk_in_gb=("containerDiskInGb", "same"),
-    volume_in_gb=("volumeInGb", "same"), docker_args=("dockerArgs", "none"), is_serverless=("isServerless", "same"),
-    readme=("readme", "none"), volume_mount_path=("volumeMountPath", "none"),
-    container_registry_auth_id=("containerRegistryAuthId", "none"), ports=("ports", "none"), start_script=("startScript", "none"),
+    name=("name", "same"),
+    image_name=("imageName", "same"),
+    container_disk_in_gb=("containerDiskInGb", "same"),
+    volume_in_gb=("volumeInGb", "same"),
+    docker_args=("dockerArgs", "none"),
+    is_serverless=("isServerless", "same"),
+    readme=("readme", "none"),
+    volume_mount_path=("volumeMountPath", "none"),
+    container_registry_auth_id=("containerRegistryAuthId", "none"),
+    ports=("ports", "none"),
+    start_script=("startScript", "none"),
 )
 # tensorone_template's documented create-time defaults, and the service's for the rest.
-TEMPLATE_CREATE_DEFAULTS = dict(dockerArgs="", volumeInGb=0, isServerless=True, readme=None, volumeMountPath=None,
-                                containerRegistryAuthId=None, ports=None, startScript=None, isPublic=False, category=None)
+TEMPLATE_CREATE_DEFAULTS = dict(
+    dockerArgs="",
+    volumeInGb=0,
+    isServerless=True,
+    readme=None,
+    volumeMountPath=None,
+    containerRegistryAuthId=None,
+    ports=None,
+    startScript=None,
+    isPublic=False,
+    category=None,
+)
 # Fields that change on their own or as a side effect: the workers, and the version a release bumps.
 NOT_COMPARED = ("id", "clusters", "version")
 CUDA = re.compile(r"^\d+\.\d+$")
@@ -104,9 +169,18 @@ def options_set(args, ignore=("state", "id", "wait_timeout")):
 
 # --- which tasks the modules must refuse before any request (their documentation) -----------
 
-RANGES = dict(idle_timeout=(1, 3600), scaler_value=(1, INT32_MAX), workers_min=(0, INT32_MAX), workers_max=(0, INT32_MAX),
-              gpu_count=(1, INT32_MAX), execution_timeout_ms=(0, INT32_MAX), wait_timeout=(0, INT32_MAX),
-              prune_max=(0, INT32_MAX), container_disk_in_gb=(1, INT32_MAX), volume_in_gb=(0, INT32_MAX))
+RANGES = dict(
+    idle_timeout=(1, 3600),
+    scaler_value=(1, INT32_MAX),
+    workers_min=(0, INT32_MAX),
+    workers_max=(0, INT32_MAX),
+    gpu_count=(1, INT32_MAX),
+    execution_timeout_ms=(0, INT32_MAX),
+    wait_timeout=(0, INT32_MAX),
+    prune_max=(0, INT32_MAX),
+    container_disk_in_gb=(1, INT32_MAX),
+    volume_in_gb=(0, INT32_MAX),
+)
 
 
 def out_of_range(args):
@@ -169,6 +243,7 @@ def invalid_options(module, args):
 
 # --- the run of one task, and what came of it ---------------------------------------------------
 
+
 class FaultSchedule:
     """Sets, before each request of a run, the faults its plan says that request meets (and the
     lost responses of the plan not met yet: the emulator disarms each once met)."""
@@ -188,8 +263,7 @@ class FaultSchedule:
             self.meanwhile[1]()
         if kind == "connection refused":
             # the request never leaves: nothing reaches the service
-            raise requests.exceptions.ConnectionError(NewConnectionError(None, "Failed to establish a new connection: [Errno 111] "
-                                                                               "Connection refused"))
+            raise requests.exceptions.ConnectionError(NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused"))
         lost = self.emulator.faults()["drop_after_apply"]
         self.emulator.set_faults(drop_after_apply=lost, **(fault_settings(kind, self.api_timeout) if kind else {}))
 
@@ -270,10 +344,25 @@ class Figures:
     def report(self, profile, seconds):
         faults = ", ".join("%s %d" % (kind, count) for kind, count in sorted(self.faults.items())) or "none"
         outcomes = ", ".join("%s %d" % (kind, count) for kind, count in sorted(self.outcomes.items()))
-        return ("stateful test, %s profile: %d examples, %d steps (%d module tasks, %d changes by other tools), %d module runs; "
-                "faults met %d (%s); outcomes of the tasks: %s; %d invariant checks, %d violations; seeds %s; %.0f s"
-                % (profile, self.examples, self.steps, self.tasks, self.changes, self.runs, sum(self.faults.values()), faults,
-                   outcomes, self.checks, self.violations, ", ".join(str(s) for s in self.seeds) or "derandomised", seconds))
+        return (
+            "stateful test, %s profile: %d examples, %d steps (%d module tasks, %d changes by other tools), %d module runs; "
+            "faults met %d (%s); outcomes of the tasks: %s; %d invariant checks, %d violations; seeds %s; %.0f s"
+            % (
+                profile,
+                self.examples,
+                self.steps,
+                self.tasks,
+                self.changes,
+                self.runs,
+                sum(self.faults.values()),
+                faults,
+                outcomes,
+                self.checks,
+                self.violations,
+                ", ".join(str(s) for s in self.seeds) or "derandomised",
+                seconds,
+            )
+        )
 
 
 FIGURES = Figures()
@@ -306,8 +395,7 @@ def changed_fields(old, new):
 
 
 def without_workers(state):
-    return dict(endpoints=[dict((k, v) for k, v in e.items() if k != "clusters") for e in state["endpoints"] if e],
-                templates=state["templates"])
+    return dict(endpoints=[dict((k, v) for k, v in e.items() if k != "clusters") for e in state["endpoints"] if e], templates=state["templates"])
 
 
 def in_effect(state):
@@ -321,6 +409,7 @@ def in_effect(state):
 
 
 # --- the list's cap ------------------------------------------------------------------------------
+
 
 def collection_modules_reading(name):
     """The collection's module_utils that hold ``name``: each one that imports the list's cap reads its own copy."""
@@ -340,6 +429,7 @@ def at_cap(state, cap):
 
 # --- the state machine --------------------------------------------------------------------------
 
+
 class Account(RuleBasedStateMachine):
     """A Tensor One account that tasks of the collection and other tools change, step by step."""
 
@@ -350,8 +440,14 @@ class Account(RuleBasedStateMachine):
         FIGURES.examples += 1
         self.clock = VirtualClock()
         # The service's own window after a template's last use (2 minutes): on the virtual clock it costs nothing.
-        self.emulator = Emulator(api_keys=[API_KEY], read_only_keys=[READ_ONLY_KEY], clock=self.clock.now, sleep=self.clock.sleep,
-                                 profile=self.PROFILE, template_recent_use_seconds=120)
+        self.emulator = Emulator(
+            api_keys=[API_KEY],
+            read_only_keys=[READ_ONLY_KEY],
+            clock=self.clock.now,
+            sleep=self.clock.sleep,
+            profile=self.PROFILE,
+            template_recent_use_seconds=120,
+        )
         self.stale_ids = []
         self.number = 0
         self.list_cap = None
@@ -374,9 +470,13 @@ class Account(RuleBasedStateMachine):
 
     # -- steps --
 
-    @initialize(drain_seconds=st.sampled_from([0, 5, 60]),
-                others=st.lists(st.sampled_from(OTHER_NAMES + NAMES[:2]), unique=True, max_size=3),
-                console_template=st.booleans(), odd_shapes=st.booleans(), list_cap=st.sampled_from([None, None, 3, 4]))
+    @initialize(
+        drain_seconds=st.sampled_from([0, 5, 60]),
+        others=st.lists(st.sampled_from(OTHER_NAMES + NAMES[:2]), unique=True, max_size=3),
+        console_template=st.booleans(),
+        odd_shapes=st.booleans(),
+        list_cap=st.sampled_from([None, None, 3, 4]),
+    )
     def start(self, drain_seconds, others, console_template, odd_shapes, list_cap):  # pylint: disable=too-many-arguments
         """The account as the first task finds it: endpoints and a template made by other tools (with
         settings the collection does not manage, on a service that has them), and the shapes the real
@@ -389,16 +489,32 @@ class Account(RuleBasedStateMachine):
             for module in collection_modules_reading("LIST_CAP"):
                 self.patches.enter_context(mock.patch.object(module, "LIST_CAP", list_cap))
         if odd_shapes:
-            self.emulator.seed_endpoints([None, {"id": None, "name": "legacy-without-id", "workersMax": 1},
-                                          {"name": None, "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": 1}])
+            self.emulator.seed_endpoints(
+                [
+                    None,
+                    {"id": None, "name": "legacy-without-id", "workersMax": 1},
+                    {"name": None, "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": 1},
+                ]
+            )
         for number, name in enumerate(others):
-            self.other_tool("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
-                            {"i": {"name": name, "templateId": "tpl-other", "gpuIds": "AMPERE_24", "workersMin": 1, "workersMax": 2}})
+            self.other_tool(
+                "mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
+                {"i": {"name": name, "templateId": "tpl-other", "gpuIds": "AMPERE_24", "workersMin": 1, "workersMax": 2}},
+            )
             if self.PROFILE == "full":
                 self.emulator.seed_endpoints([dict(UNMANAGED[number], id=self.endpoint_named(name)["id"])])
         if console_template and self.PROFILE == "full":
-            self.emulator.seed_templates([{"name": "worker-a", "imageName": "reg.example/console:0.9", "containerDiskInGb": 10,
-                                           "isServerless": True, "env": [{"key": "CONSOLE", "value": "console-only"}]}])
+            self.emulator.seed_templates(
+                [
+                    {
+                        "name": "worker-a",
+                        "imageName": "reg.example/console:0.9",
+                        "containerDiskInGb": 10,
+                        "isServerless": True,
+                        "env": [{"key": "CONSOLE", "value": "console-only"}],
+                    }
+                ]
+            )
 
     def teardown(self):
         self.patches.close()
@@ -567,10 +683,10 @@ class Account(RuleBasedStateMachine):
 
             def act():
                 note("  meanwhile, %r%s" % (change, "" if self.change(change, self.state()) else " (nothing to do)"))
+
             acting = (number, act)
         schedule = FaultSchedule(self.emulator, faults or Faults(), params["api_timeout"], acting)
-        result, error, run, adapter = module.run(params, self.emulator, self.clock, check_mode=check_mode, diff=True,
-                                                 before_send=schedule.before_send)
+        result, error, run, adapter = module.run(params, self.emulator, self.clock, check_mode=check_mode, diff=True, before_send=schedule.before_send)
         self.emulator.set_faults()
         log = self.emulator.log()
         after = self.state()
@@ -579,8 +695,20 @@ class Account(RuleBasedStateMachine):
         met["timeout"] = adapter.timeouts
         met = collections.Counter(dict((k, n) for k, n in met.items() if n))
         FIGURES.faults.update(met)
-        outcome = Outcome(module.name, params, check_mode, faults, result, error, run, before, after, log, met,
-                          meanwhile[1] if meanwhile and len(schedule.sent) >= meanwhile[0] else None)
+        outcome = Outcome(
+            module.name,
+            params,
+            check_mode,
+            faults,
+            result,
+            error,
+            run,
+            before,
+            after,
+            log,
+            met,
+            meanwhile[1] if meanwhile and len(schedule.sent) >= meanwhile[0] else None,
+        )
         note("  %r" % outcome)
         self.forget_deleted(before, after)
         self.check_run(outcome)
@@ -589,11 +717,15 @@ class Account(RuleBasedStateMachine):
     # -- invariants ------------------------------------------------------------------------------
 
     def check_run(self, outcome):
-        self.expect(outcome.cause != "bug", "the run failed without a fault to blame: %s: %s", type(outcome.error).__name__,
-                    outcome.message)
+        self.expect(outcome.cause != "bug", "the run failed without a fault to blame: %s: %s", type(outcome.error).__name__, outcome.message)
         seen = len(outcome.requests) + outcome.faults_met["connection refused"]  # (those never reach it)
-        self.expect(outcome.requests_sent == seen, "the run counted %d requests, the service saw %d (and %d connections refused)",
-                    outcome.requests_sent, len(outcome.requests), outcome.faults_met["connection refused"])
+        self.expect(
+            outcome.requests_sent == seen,
+            "the run counted %d requests, the service saw %d (and %d connections refused)",
+            outcome.requests_sent,
+            len(outcome.requests),
+            outcome.faults_met["connection refused"],
+        )
         shown = json.dumps([outcome.result, outcome.message, outcome.warnings, outcome.actions])
         # (template info shows variable values when asked to: include_env_values)
         for hidden in HIDDEN[:2] if outcome.params.get("include_env_values") else HIDDEN:
@@ -614,12 +746,19 @@ class Account(RuleBasedStateMachine):
             # (an endpoint deleted elsewhere while the run waits for its drain counts as deleted: the run's own
             # delete may have been applied before its response was lost)
             applied = outcome.applied > 0 or (outcome.meanwhile is not None and bool(outcome.actions))
-            self.expect(outcome.result["changed"] == bool(outcome.actions) == applied,
-                        "changed is %s with actions %s and %d mutations applied", outcome.result["changed"], flow(outcome.actions),
-                        outcome.applied)
+            self.expect(
+                outcome.result["changed"] == bool(outcome.actions) == applied,
+                "changed is %s with actions %s and %d mutations applied",
+                outcome.result["changed"],
+                flow(outcome.actions),
+                outcome.applied,
+            )
             if outcome.result["changed"] and outcome.meanwhile is None:
-                self.expect(in_effect(outcome.after) != in_effect(outcome.before),
-                            "the run reports a change, but the account does the same as before: %s", flow(outcome.actions))
+                self.expect(
+                    in_effect(outcome.after) != in_effect(outcome.before),
+                    "the run reports a change, but the account does the same as before: %s",
+                    flow(outcome.actions),
+                )
             self.check_returned(outcome)
         if outcome.module in INFO_MODULES:
             self.check_info_run(outcome)
@@ -650,8 +789,15 @@ class Account(RuleBasedStateMachine):
             self.expect(view["id"] in stored, "the run returned %s %r, which the service does not have", kind, view.get("name"))
             for option, (field, how) in table.items():
                 if option in view and how != "template":
-                    self.expect(matches(how, stored[view["id"]][field], view[option]), "the run returned %s %r with %s %s, the service has %r",
-                                kind, view.get("name"), option, flow(view[option]), stored[view["id"]][field])
+                    self.expect(
+                        matches(how, stored[view["id"]][field], view[option]),
+                        "the run returned %s %r with %s %s, the service has %r",
+                        kind,
+                        view.get("name"),
+                        option,
+                        flow(view[option]),
+                        stored[view["id"]][field],
+                    )
 
     def check_names(self, state):
         for kind in ("endpoints", "templates"):
@@ -680,8 +826,9 @@ class Account(RuleBasedStateMachine):
             return
         if prediction.cause == "refused" and isinstance(prediction.error, ModelError):
             # (check mode goes on past a template not created yet, so it may name another reason first)
-            self.expect(real.cause == "refused" and isinstance(real.error, ModelError),
-                        "check mode refused (%s), the run did not: %r", prediction.message, real)
+            self.expect(
+                real.cause == "refused" and isinstance(real.error, ModelError), "check mode refused (%s), the run did not: %r", prediction.message, real
+            )
             return
         if real.cause != "ok":
             # Check mode knows the collection's own checks, not every refusal of the API (documented);
@@ -689,23 +836,32 @@ class Account(RuleBasedStateMachine):
             pending = any("not created yet" in w or "No template named" in w for w in prediction.warnings)
             # (a template delete at the list's cap reports the service's refusal: only the service knows what is beyond it)
             by_service = isinstance(real.error, APIError) or "the service refused it" in real.message
-            self.expect(real.cause == "timeout" or (real.cause == "refused" and (by_service or pending)),
-                        "check mode predicted %s, the run: %r", flow(prediction.actions), real)
+            self.expect(
+                real.cause == "timeout" or (real.cause == "refused" and (by_service or pending)),
+                "check mode predicted %s, the run: %r",
+                flow(prediction.actions),
+                real,
+            )
             return
 
         def split(actions):
             return [a for a in actions if not a.startswith("delete ")], sorted(a for a in actions if a.startswith("delete "))
-        self.expect(split(prediction.actions) == split(real.actions), "check mode predicted %s, the run did %s",
-                    flow(prediction.actions), flow(real.actions))
-        self.expect(prediction.result["changed"] == real.result["changed"], "check mode predicted changed=%s, the run %s",
-                    prediction.result["changed"], real.result["changed"])
+
+        self.expect(split(prediction.actions) == split(real.actions), "check mode predicted %s, the run did %s", flow(prediction.actions), flow(real.actions))
+        self.expect(
+            prediction.result["changed"] == real.result["changed"],
+            "check mode predicted changed=%s, the run %s",
+            prediction.result["changed"],
+            real.result["changed"],
+        )
         # and the values it returns (the id of a create, and the workers, are not known before)
         predicted, done = self.returned(prediction)[1], self.returned(real)[1]
         self.expect(len(predicted) == len(done), "check mode predicted %d results, the run returned %d", len(predicted), len(done))
         for guess, view in zip(predicted, done):
             differ = sorted(k for k in guess if k in view and k not in ("id", "workers") and guess[k] != view[k])
-            self.expect(not differ, "check mode predicted %s, the run returned %s", flow(dict((k, guess[k]) for k in differ)),
-                        flow(dict((k, view[k]) for k in differ)))
+            self.expect(
+                not differ, "check mode predicted %s, the run returned %s", flow(dict((k, guess[k]) for k in differ)), flow(dict((k, view[k]) for k in differ))
+            )
 
     def check_repeat(self, outcome):
         """The same task again changes nothing, in one request (two when it names an id beyond the list's cap, read by id)."""
@@ -715,12 +871,15 @@ class Account(RuleBasedStateMachine):
             # run created past it, or one it deleted by name: gone now, or beyond the list?)
             note("  at the list's cap, the same task again is refused")
             return
-        self.expect(outcome.cause == "ok" and not outcome.result["changed"] and not outcome.actions,
-                    "the same task again changed something: %r", outcome)
+        self.expect(outcome.cause == "ok" and not outcome.result["changed"] and not outcome.actions, "the same task again changed something: %r", outcome)
         shown = set(e["id"] for e in listed(outcome.before, self.list_cap) if e)
         by_id = capped and any(item.get("id") is not None and item["id"] not in shown for item in _items(outcome))
-        self.expect(outcome.mutations == 0 and len(outcome.requests) == 1 + by_id,
-                    "the same task again sent %d requests, %d mutations", len(outcome.requests), outcome.mutations)
+        self.expect(
+            outcome.mutations == 0 and len(outcome.requests) == 1 + by_id,
+            "the same task again sent %d requests, %d mutations",
+            len(outcome.requests),
+            outcome.mutations,
+        )
 
     # -- endpoints --
 
@@ -746,8 +905,11 @@ class Account(RuleBasedStateMachine):
         refused_prune = None
         if fleet.get("prune"):
             prefix = fleet.get("prune_prefix") or ""
-            candidates = set(i for i, e in before.items() if i not in selected and e["name"] not in declared_names
-                             and i is not None and e["name"] is not None and e["name"].startswith(prefix))
+            candidates = set(
+                i
+                for i, e in before.items()
+                if i not in selected and e["name"] not in declared_names and i is not None and e["name"] is not None and e["name"].startswith(prefix)
+            )
             refused_prune = self.prune_refusal(outcome, fleet, items, selected, candidates)
             if refused_prune:
                 candidates = set()  # a prune the documentation says is refused deletes nothing
@@ -760,24 +922,38 @@ class Account(RuleBasedStateMachine):
             if old["name"] in touched or (item is not None and item.get("name") in touched):
                 continue  # another tool changed it during the run (by its name, or by the name this run gives it)
             if new is None:
-                self.expect(deleting, "%s was deleted but not declared absent or pruned%s", where,
-                            " (the prune must be refused: %s)" % refused_prune if refused_prune else "")
+                self.expect(
+                    deleting,
+                    "%s was deleted but not declared absent or pruned%s",
+                    where,
+                    " (the prune must be refused: %s)" % refused_prune if refused_prune else "",
+                )
                 continue
             self.expect(not (ok and deleting), "%s should be deleted and is not", where)
             for field in changed_fields(old, new):
                 # a change the service ignores is no change, whatever the run reports
-                self.expect(field != "gpuIds" or not new["instanceIds"], "%s: the run changed gpuIds to %r, which the service ignores: "
-                            "it is a CPU endpoint (instanceIds %r)", where, new[field], new["instanceIds"])
-                self.expect(field != "networkVolumeId" or not new[field] or not new["networkVolumeIds"], "%s: the run changed "
-                            "networkVolumeId to %r, which the service ignores beside networkVolumeIds %r", where, new[field],
-                            new["networkVolumeIds"])
+                self.expect(
+                    field != "gpuIds" or not new["instanceIds"],
+                    "%s: the run changed gpuIds to %r, which the service ignores: it is a CPU endpoint (instanceIds %r)",
+                    where,
+                    new[field],
+                    new["instanceIds"],
+                )
+                self.expect(
+                    field != "networkVolumeId" or not new[field] or not new["networkVolumeIds"],
+                    "%s: the run changed networkVolumeId to %r, which the service ignores beside networkVolumeIds %r",
+                    where,
+                    new[field],
+                    new["networkVolumeIds"],
+                )
                 if field == "env" and without_null_values(old[field]) == new[field]:
                     continue  # a variable without a value goes back with an empty one (the input requires a value)
                 if deleting:
                     allowed = field in ("workersMin", "workersMax") and new[field] == 0
                 else:
-                    allowed = item is not None and any(ENDPOINT_API[o][0] == field and matches(ENDPOINT_API[o][1], new[field], v, templates)
-                                                       for o, v in item.items() if o in ENDPOINT_API)
+                    allowed = item is not None and any(
+                        ENDPOINT_API[o][0] == field and matches(ENDPOINT_API[o][1], new[field], v, templates) for o, v in item.items() if o in ENDPOINT_API
+                    )
                 self.expect(allowed, "%s: %s changed from %r to %r, which the task did not ask", where, field, old[field], new[field])
             if ok and item is not None and not deleting:
                 self.check_declared(where, new, item, templates)
@@ -792,11 +968,14 @@ class Account(RuleBasedStateMachine):
                     self.expect(new[field] == default, "%s: %s is %r, not the create default %r", where, field, new[field], default)
         if ok:
             for item in items:
-                if (item.get("state") != "absent" and "id" not in item and item["name"] not in touched
-                        and not any(e["name"] == item["name"] for e in before.values())):
+                if (
+                    item.get("state") != "absent"
+                    and "id" not in item
+                    and item["name"] not in touched
+                    and not any(e["name"] == item["name"] for e in before.values())
+                ):
                     self.expect(any(e["name"] == item["name"] for e in created), "endpoint %r was not created", item["name"])
-        self.expect(untouched(outcome.after["templates"], touched) == untouched(outcome.before["templates"], touched),
-                    "an endpoint task changed templates")
+        self.expect(untouched(outcome.after["templates"], touched) == untouched(outcome.before["templates"], touched), "an endpoint task changed templates")
 
     def prune_refusal(self, outcome, fleet, items, selected, candidates):
         """Why the documentation says this prune is refused (None: it is not)."""
@@ -815,8 +994,9 @@ class Account(RuleBasedStateMachine):
         for option, value in item.items():
             if option in ENDPOINT_API:
                 field, kind = ENDPOINT_API[option]
-                self.expect(matches(kind, stored[field], value, templates), "%s: %s is %r, the task asks %s: %s", where, field,
-                            stored[field], option, flow(value))
+                self.expect(
+                    matches(kind, stored[field], value, templates), "%s: %s is %r, the task asks %s: %s", where, field, stored[field], option, flow(value)
+                )
 
     # -- info --
 
@@ -837,36 +1017,62 @@ class Account(RuleBasedStateMachine):
         wanted_id, wanted_name = outcome.params.get("id"), outcome.params.get("name")
 
         def matching(endpoints):
-            return sorted(((e["id"], e["name"]) for e in endpoints
-                           if e and wanted_id in (None, e["id"]) and wanted_name in (None, e["name"])), key=repr)
+            return sorted(((e["id"], e["name"]) for e in endpoints if e and wanted_id in (None, e["id"]) and wanted_name in (None, e["name"])), key=repr)
+
         returned = sorted(((v["id"], v["name"]) for v in outcome.result["endpoints"]), key=repr)
         complete = wanted_id is not None or not capped
-        self.expect(outcome.result.get("complete") is complete, "endpoint info: complete is %r, the list of %d endpoints %s",
-                    outcome.result.get("complete"), len(outcome.before["endpoints"]), "is at the cap" if capped else "is whole")
+        self.expect(
+            outcome.result.get("complete") is complete,
+            "endpoint info: complete is %r, the list of %d endpoints %s",
+            outcome.result.get("complete"),
+            len(outcome.before["endpoints"]),
+            "is at the cap" if capped else "is whole",
+        )
         if complete:
-            self.expect(returned == matching(outcome.before["endpoints"]), "endpoint info returned %s, the account has %s",
-                        returned, matching(outcome.before["endpoints"]))
+            self.expect(
+                returned == matching(outcome.before["endpoints"]),
+                "endpoint info returned %s, the account has %s",
+                returned,
+                matching(outcome.before["endpoints"]),
+            )
         else:
-            self.expect(returned == matching(listed(outcome.before, self.list_cap)), "endpoint info returned %s, the list shows %s",
-                        returned, matching(listed(outcome.before, self.list_cap)))
-            self.expect(any("missing" in w for w in outcome.warnings), "endpoint info at the list's cap does not warn: %s",
-                        outcome.warnings)
+            self.expect(
+                returned == matching(listed(outcome.before, self.list_cap)),
+                "endpoint info returned %s, the list shows %s",
+                returned,
+                matching(listed(outcome.before, self.list_cap)),
+            )
+            self.expect(any("missing" in w for w in outcome.warnings), "endpoint info at the list's cap does not warn: %s", outcome.warnings)
 
     def check_template_info(self, outcome, capped):
         """Each template's endpoint_ids are the endpoints that use it; at the cap, those the list shows, and a warning."""
         wanted = outcome.params.get("name")
         templates = [t for t in outcome.before["templates"] if t and wanted in (None, t["name"])]
         views = dict((v["id"], v) for v in outcome.result["templates"])
-        self.expect(sorted(views) == sorted(t["id"] for t in templates), "template info returned %s, the account has %s",
-                    sorted(views), sorted(t["id"] for t in templates))
+        self.expect(
+            sorted(views) == sorted(t["id"] for t in templates),
+            "template info returned %s, the account has %s",
+            sorted(views),
+            sorted(t["id"] for t in templates),
+        )
         warns = any("may miss endpoints" in w for w in outcome.warnings)
-        self.expect(warns == capped, "template info %s, the list of %d endpoints %s", "warns" if warns else "does not warn",
-                    len(outcome.before["endpoints"]), "is at the cap" if capped else "is whole")
+        self.expect(
+            warns == capped,
+            "template info %s, the list of %d endpoints %s",
+            "warns" if warns else "does not warn",
+            len(outcome.before["endpoints"]),
+            "is at the cap" if capped else "is whole",
+        )
         endpoints = listed(outcome.before, self.list_cap) if capped else outcome.before["endpoints"]
         for template in templates:
             users = sorted(e["id"] for e in endpoints if e and e["id"] and e["templateId"] == template["id"])
-            self.expect(sorted(views[template["id"]]["endpoint_ids"]) == users, "template info: %r has endpoint_ids %s, used by %s",
-                        template["name"], views[template["id"]]["endpoint_ids"], users)
+            self.expect(
+                sorted(views[template["id"]]["endpoint_ids"]) == users,
+                "template info: %r has endpoint_ids %s, used by %s",
+                template["name"],
+                views[template["id"]]["endpoint_ids"],
+                users,
+            )
 
     # -- templates --
 
@@ -878,8 +1084,9 @@ class Account(RuleBasedStateMachine):
         before, after = by_id(untouched(outcome.before["endpoints"], touched)), by_id(untouched(outcome.after["endpoints"], touched))
         self.expect(set(before) == set(after), "a template task created or deleted endpoints")
         for endpoint_id, old in before.items():
-            self.expect(not changed_fields(old, after[endpoint_id]), "a template task changed endpoint %r: %s", old["name"],
-                        changed_fields(old, after[endpoint_id]))
+            self.expect(
+                not changed_fields(old, after[endpoint_id]), "a template task changed endpoint %r: %s", old["name"], changed_fields(old, after[endpoint_id])
+            )
         if args["name"] in touched:
             return  # another tool changed the template during the run
         old_templates = dict((t["id"], t) for t in outcome.before["templates"] if t)
@@ -888,8 +1095,7 @@ class Account(RuleBasedStateMachine):
         for template_id, old in old_templates.items():
             if old["name"] != name and old["name"] not in touched:
                 self.expect(new_templates.get(template_id) == old, "template %r changed, the task names %r", old["name"], name)
-        self.expect(all(t["name"] == name for i, t in new_templates.items() if i not in old_templates),
-                    "a template the task does not name was created")
+        self.expect(all(t["name"] == name for i, t in new_templates.items() if i not in old_templates), "a template the task does not name was created")
         old = [t for t in old_templates.values() if t["name"] == name]
         new = [t for t in new_templates.values() if t["name"] == name]
         old, new = (old[0] if old else None), (new[0] if new else None)
@@ -906,8 +1112,14 @@ class Account(RuleBasedStateMachine):
         expected = expected_template(old, args)
         for field in set(expected) | set(new):
             if field != "id":
-                self.expect(field_equal(field, new.get(field), expected.get(field)), "template %r: %s is %r, expected %r", name, field,
-                            new.get(field), expected.get(field))
+                self.expect(
+                    field_equal(field, new.get(field), expected.get(field)),
+                    "template %r: %s is %r, expected %r",
+                    name,
+                    field,
+                    new.get(field),
+                    expected.get(field),
+                )
 
     # -- refusals --
 
@@ -966,6 +1178,7 @@ def field_equal(field, stored, expected):
 
 # --- the refusals the collection and the service make, and what the account must show for each -----
 
+
 def _item_named(outcome, name):
     items = outcome.params["endpoints"] if outcome.module == "tensorone_endpoints" else [outcome.params]
     return [i for i in items if i.get("name") == name]
@@ -994,9 +1207,14 @@ def _selects(item, outcome):
 def _needs(_machine, outcome, match):
     missing = [m.strip() for m in match.group("missing").split(",")]
     items = _item_named(outcome, match.group("name"))
-    return (not _named(outcome.before, match.group("name")) and len(items) == 1
-            and all(items[0].get(m) is None and (m != "gpu_ids" or not items[0].get("instance_ids"))
-                    and (m != "template_id" or items[0].get("template") is None) for m in missing))
+    return (
+        not _named(outcome.before, match.group("name"))
+        and len(items) == 1
+        and all(
+            items[0].get(m) is None and (m != "gpu_ids" or not items[0].get("instance_ids")) and (m != "template_id" or items[0].get("template") is None)
+            for m in missing
+        )
+    )
 
 
 def _no_id(_machine, outcome, match):
@@ -1009,8 +1227,7 @@ def _other_name(_machine, outcome, match):
 
 
 def _min_on_create(_machine, outcome, match):
-    return any(i.get("workers_min") == int(match.group("min")) > 3 and i.get("workers_max") is None and _selects(i, outcome) is None
-               for i in _items(outcome))
+    return any(i.get("workers_min") == int(match.group("min")) > 3 and i.get("workers_max") is None and _selects(i, outcome) is None for i in _items(outcome))
 
 
 def _min_above_max(_machine, outcome, match):
@@ -1026,8 +1243,11 @@ def _min_above_max(_machine, outcome, match):
 
 def _fixed_type(_machine, outcome, match):
     endpoint = _before(outcome).get(match.group("id"))
-    return endpoint is not None and endpoint["type"] == match.group("type") and any(
-        _selects(i, outcome) is endpoint and i.get("endpoint_type") not in (None, endpoint["type"]) for i in _items(outcome))
+    return (
+        endpoint is not None
+        and endpoint["type"] == match.group("type")
+        and any(_selects(i, outcome) is endpoint and i.get("endpoint_type") not in (None, endpoint["type"]) for i in _items(outcome))
+    )
 
 
 def _name_taken(_machine, outcome, match):
@@ -1045,20 +1265,33 @@ def _prune_candidates(outcome):
     ids = set(e["id"] for e in declared if e)
     names = set(i["name"] for i in params["endpoints"])
     prefix = params.get("prune_prefix") or ""
-    return [e for e in _before(outcome).values() if e["id"] not in ids and e["name"] not in names
-            and e["id"] is not None and e["name"] is not None and e["name"].startswith(prefix)]
+    return [
+        e
+        for e in _before(outcome).values()
+        if e["id"] not in ids and e["name"] not in names and e["id"] is not None and e["name"] is not None and e["name"].startswith(prefix)
+    ]
 
 
 def _prune_keeps_nothing(_machine, outcome, _match):
     params = outcome.params
-    return (params["prune"] and not params.get("prune_prefix") and not params["prune_all"]
-            and all(i["state"] == "absent" for i in params["endpoints"]) and bool(_prune_candidates(outcome)))
+    return (
+        params["prune"]
+        and not params.get("prune_prefix")
+        and not params["prune_all"]
+        and all(i["state"] == "absent" for i in params["endpoints"])
+        and bool(_prune_candidates(outcome))
+    )
 
 
 def _prune_matches_nothing(_machine, outcome, _match):
     params = outcome.params
-    return (params["prune"] and not params.get("prune_prefix") and not params["prune_all"]
-            and not any(_selects(i, outcome) for i in params["endpoints"]) and bool(_prune_candidates(outcome)))
+    return (
+        params["prune"]
+        and not params.get("prune_prefix")
+        and not params["prune_all"]
+        and not any(_selects(i, outcome) for i in params["endpoints"])
+        and bool(_prune_candidates(outcome))
+    )
 
 
 def _overridden(_machine, outcome, match):
@@ -1083,8 +1316,7 @@ def _documented(machine, _outcome, _match):
 
 def _unsupported(machine, outcome, match):
     options = [o.strip() for o in match.group("options").split(",")]
-    return machine.PROFILE == "documented" and all(o in NEWER_ENDPOINT_OPTIONS and any(i.get(o) is not None for i in _items(outcome))
-                                                   for o in options)
+    return machine.PROFILE == "documented" and all(o in NEWER_ENDPOINT_OPTIONS and any(i.get(o) is not None for i in _items(outcome)) for o in options)
 
 
 def _template_needs(_machine, outcome, match):
@@ -1128,8 +1360,11 @@ def _quota(_machine, outcome, match):
 def _beyond_the_list(machine, outcome, match):
     """The list came back at its cap and does not show the endpoint the item names (without an id)."""
     shown = [e["name"] for e in listed(outcome.before, machine.list_cap) if e]
-    items = [i for i in _items(outcome) if i.get("name") == match.group("name") and i.get("id") is None
-             and (i.get("state") == "absent") == (match.group("verb") == "delete")]
+    items = [
+        i
+        for i in _items(outcome)
+        if i.get("name") == match.group("name") and i.get("id") is None and (i.get("state") == "absent") == (match.group("verb") == "delete")
+    ]
     return _list_at_cap(machine, outcome, match) and match.group("name") not in shown and bool(items)
 
 
@@ -1137,8 +1372,11 @@ def _name_taken_beyond_the_list(machine, outcome, match):
     """The service refuses a name another endpoint has; the collection checks the names it reads, so the
     other one is beyond the list's cap."""
     shown = [e["name"] for e in listed(outcome.before, machine.list_cap) if e]
-    return match.group("name") not in shown and bool(_named(outcome.before, match.group("name"))) and any(
-        (_selects(i, outcome) or {}).get("name") not in (None, match.group("name")) for i in _items(outcome) if i.get("name") == match.group("name"))
+    return (
+        match.group("name") not in shown
+        and bool(_named(outcome.before, match.group("name")))
+        and any((_selects(i, outcome) or {}).get("name") not in (None, match.group("name")) for i in _items(outcome) if i.get("name") == match.group("name"))
+    )
 
 
 def _list_at_cap(machine, outcome, match):
@@ -1167,12 +1405,20 @@ REFUSALS = (
     ("prune_guard", r"prune refused: endpoints declares no endpoint to keep and prune_prefix is not set", _prune_keeps_nothing),
     ("prune_guard", r"prune refused: none of the endpoints the list declares exists in the account", _prune_matches_nothing),
     ("invalid_option", r"(?P<option>gpu_ids|network_volume_id) cannot be set: ", _overridden),
-    ("list_incomplete", r"Endpoint '(?P<name>[^']+)' is not in the account's list, which came back with (?P<cap>\d+) endpoints, the most the API "
-     r"lists: it may exist beyond them. Give its id to (?P<verb>delete|update) it", _beyond_the_list),
+    (
+        "list_incomplete",
+        r"Endpoint '(?P<name>[^']+)' is not in the account's list, which came back with (?P<cap>\d+) endpoints, the most the API "
+        r"lists: it may exist beyond them. Give its id to (?P<verb>delete|update) it",
+        _beyond_the_list,
+    ),
     ("graphql", r'An endpoint named "(?P<name>[^"]+)" already exists', _name_taken_beyond_the_list),
     ("list_incomplete", r"prune refused: the account's list came back with (?P<cap>\d+) endpoints, the most the API lists", _list_at_cap),
-    ("list_incomplete", r"Could not delete template '[^']+' \(\w+\): the service refused it \(.*\), and the account's list of endpoints came "
-     r"back with (?P<cap>\d+) endpoints", _list_at_cap),
+    (
+        "list_incomplete",
+        r"Could not delete template '[^']+' \(\w+\): the service refused it \(.*\), and the account's list of endpoints came "
+        r"back with (?P<cap>\d+) endpoints",
+        _list_at_cap,
+    ),
     ("prune_guard", r"prune refused: it would delete (?P<count>\d+) endpoints, more than prune_max \((?P<max>\d+)\)", _prune_max),
     ("not_found", r"No template named '(?P<name>[^']+)' exists \(template\)", _no_template),
     ("unsupported", r"template \(a template's name\) cannot be used on this service", _documented),

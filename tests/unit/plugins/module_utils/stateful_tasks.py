@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # What the state machine of test_stateful.py draws: tasks of the modules (as a
@@ -152,8 +153,19 @@ class Change:
 # The emulator's fault settings that make one request meet each fault (rates of 1
 # always hit; each request's settings replace the previous ones). "timeout" and
 # "slow" answer later than, or within, the task's api_timeout.
-FAULT_KINDS = ("HTTP 502", "HTTP 503", "HTTP 504", "HTTP 500", "HTTP 429", "HTTP 429, Retry-After 121", "connection reset",
-               "connection refused", "timeout", "slow", "myself null")
+FAULT_KINDS = (
+    "HTTP 502",
+    "HTTP 503",
+    "HTTP 504",
+    "HTTP 500",
+    "HTTP 429",
+    "HTTP 429, Retry-After 121",
+    "connection reset",
+    "connection refused",
+    "timeout",
+    "slow",
+    "myself null",
+)
 # The emulator's mutation kinds (a lost response is one-shot per kind: the next applied one).
 MUTATION_KINDS = ("create", "update", "delete", "template_create", "template_update", "template_delete")
 
@@ -207,13 +219,29 @@ NEWER_OPTIONS = dict(
     endpoint_type=st.sampled_from(["QB", "LB"]),
 )
 # A slip now and then: one value the module refuses before any request.
-SLIPS = st.sampled_from([
-    dict(idle_timeout=0), dict(idle_timeout=3601), dict(scaler_value=0), dict(workers_max=-1), dict(gpu_ids=[]),
-    dict(gpu_ids=["AMPERE_48", " "]), dict(gpu_count=0), dict(execution_timeout_ms=-1), dict(allowed_cuda_versions=["12"]),
-    dict(min_cuda_version="12"), dict(workers_min=3, workers_max=2), dict(template="worker-a", template_id="tpl-base"),
-    dict(network_volume_id="vol-1", network_volume_ids=["vol-2"]), dict(gpu_ids=["AMPERE_48"], instance_ids=["cpu3c-2-4"]),
-    dict(name="ab"), dict(id=""), dict(template_id=""), dict(workers_max=2 ** 31), dict(workers_min=5),
-])
+SLIPS = st.sampled_from(
+    [
+        dict(idle_timeout=0),
+        dict(idle_timeout=3601),
+        dict(scaler_value=0),
+        dict(workers_max=-1),
+        dict(gpu_ids=[]),
+        dict(gpu_ids=["AMPERE_48", " "]),
+        dict(gpu_count=0),
+        dict(execution_timeout_ms=-1),
+        dict(allowed_cuda_versions=["12"]),
+        dict(min_cuda_version="12"),
+        dict(workers_min=3, workers_max=2),
+        dict(template="worker-a", template_id="tpl-base"),
+        dict(network_volume_id="vol-1", network_volume_ids=["vol-2"]),
+        dict(gpu_ids=["AMPERE_48"], instance_ids=["cpu3c-2-4"]),
+        dict(name="ab"),
+        dict(id=""),
+        dict(template_id=""),
+        dict(workers_max=2**31),
+        dict(workers_min=5),
+    ]
+)
 
 
 def chance(n):
@@ -307,22 +335,30 @@ def read_only_now_and_then(draw, args):
 
 @st.composite
 def fleet_tasks(draw, newer=4):
-    items = draw(st.lists(endpoint_items(newer=newer), max_size=4,
-                          unique_by=(lambda item: item["name"], lambda item: item.get("id", item["name"]))))
+    items = draw(st.lists(endpoint_items(newer=newer), max_size=4, unique_by=(lambda item: item["name"], lambda item: item.get("id", item["name"]))))
     args = {"endpoints": items}
     if draw(chance(4)):
         # a list that names nothing the account has: typos of its names, another environment's list
         renamed = [item for item in items if "id" not in item]
-        names = draw(st.lists(st.one_of(st.builds(TypoOf, st.sampled_from([1, 2, -1, 0]), st.integers(0, len(TypoOf.TYPOS) - 1)),
-                                        st.sampled_from(ELSEWHERE_NAMES)), min_size=len(renamed), max_size=len(renamed), unique=True))
+        names = draw(
+            st.lists(
+                st.one_of(st.builds(TypoOf, st.sampled_from([1, 2, -1, 0]), st.integers(0, len(TypoOf.TYPOS) - 1)), st.sampled_from(ELSEWHERE_NAMES)),
+                min_size=len(renamed),
+                max_size=len(renamed),
+                unique=True,
+            )
+        )
         for item, name in zip(renamed, names):
             item["name"] = name
         if draw(st.booleans()):
             args.update(prune=True, prune_all=draw(chance(4)))
     if "prune" not in args and draw(chance(3)):
         args["prune"] = True
-        args.update(draw(st.fixed_dictionaries({}, optional=dict(
-            prune_prefix=st.sampled_from(PREFIXES), prune_all=st.booleans(), prune_max=st.sampled_from([0, 1, 3])))))
+        args.update(
+            draw(
+                st.fixed_dictionaries({}, optional=dict(prune_prefix=st.sampled_from(PREFIXES), prune_all=st.booleans(), prune_max=st.sampled_from([0, 1, 3])))
+            )
+        )
     args.update(draw(st.fixed_dictionaries({}, optional=dict(API_OPTIONS, wait_timeout=st.sampled_from([0, 5, 300])))))
     if draw(chance(16)):
         args.update(draw(st.sampled_from([dict(wait_timeout=-1), dict(prune=True, prune_max=-1)])))
@@ -339,8 +375,7 @@ def endpoint_tasks(draw, newer=4):
 TEMPLATE_OPTIONS = dict(
     docker_args=st.sampled_from(["", "python handler.py"]),
     env=st.dictionaries(st.sampled_from(["MODEL", "DEBUG"]), st.sampled_from(["llama-3", "1", "", None]), max_size=2),
-    secret_env=st.dictionaries(st.sampled_from(["TOKEN", "LICENSE"]), st.sampled_from(["s3cr3t-one", "s3cr3t-two", None]),
-                               max_size=2),
+    secret_env=st.dictionaries(st.sampled_from(["TOKEN", "LICENSE"]), st.sampled_from(["s3cr3t-one", "s3cr3t-two", None]), max_size=2),
     volume_in_gb=st.sampled_from([0, 0, 0, 0, 0, 5]),
     is_serverless=st.booleans(),
     readme=st.sampled_from(["", "# LLM worker"]),
@@ -351,9 +386,17 @@ TEMPLATE_OPTIONS = dict(
 )
 IMAGES = st.sampled_from(["reg.example/llm:1.0", "reg.example/llm:1.1"])
 DISKS = st.sampled_from([1, 20])
-TEMPLATE_SLIPS = st.sampled_from([dict(image_name=" "), dict(container_disk_in_gb=0), dict(volume_in_gb=-1),
-                                  dict(env={"TOKEN": "x"}, secret_env={"TOKEN": "s3cr3t-one"}), dict(env={" ": "x"}),
-                                  dict(env={"DEBUG": True}), dict(name=" ")])
+TEMPLATE_SLIPS = st.sampled_from(
+    [
+        dict(image_name=" "),
+        dict(container_disk_in_gb=0),
+        dict(volume_in_gb=-1),
+        dict(env={"TOKEN": "x"}, secret_env={"TOKEN": "s3cr3t-one"}),
+        dict(env={" ": "x"}),
+        dict(env={"DEBUG": True}),
+        dict(name=" "),
+    ]
+)
 
 
 @st.composite
@@ -402,25 +445,38 @@ UNMANAGED = (
     dict(networkVolumeIds=[{"networkVolumeId": "vol-9", "dataCenterId": "EU-RO-1"}], modelReferences=[]),
 )
 MANAGED = (
-    dict(idleTimeout=77), dict(scalerType="REQUEST_COUNT", scalerValue=9), dict(gpuIds="ADA_24"), dict(locations="GB"),
-    dict(templateId="tpl-console"), dict(networkVolumeId="vol-console"),
+    dict(idleTimeout=77),
+    dict(scalerType="REQUEST_COUNT", scalerValue=9),
+    dict(gpuIds="ADA_24"),
+    dict(locations="GB"),
+    dict(templateId="tpl-console"),
+    dict(networkVolumeId="vol-console"),
 )
-TEMPLATE_EDITS = (dict(readme="edited in the console"), dict(isPublic=True), dict(env=[{"key": "CONSOLE", "value": "console-only"}]),
-                  dict(env=[{"key": "MODEL", "value": None}, {"key": "CONSOLE", "value": "console-only"}]))
+TEMPLATE_EDITS = (
+    dict(readme="edited in the console"),
+    dict(isPublic=True),
+    dict(env=[{"key": "CONSOLE", "value": "console-only"}]),
+    dict(env=[{"key": "MODEL", "value": None}, {"key": "CONSOLE", "value": "console-only"}]),
+)
 
 
 @st.composite
 def other_changes(draw):
     """Another tool creates, edits or deletes an endpoint, workers die or drain, the service lowers
     workers_max or the account's worker quota changes, someone edits a template in the console, or time passes."""
-    kind = draw(st.sampled_from(["creates", "edits", "edits", "deletes", "lowers workers_max", "workers", "edits template",
-                                 "time passes", "sets the worker quota"]))
+    kind = draw(
+        st.sampled_from(["creates", "edits", "edits", "deletes", "lowers workers_max", "workers", "edits template", "time passes", "sets the worker quota"])
+    )
     if kind == "sets the worker quota":
         return Change(kind, quota=draw(st.sampled_from([8, 20, 40])))
     if kind == "creates":
         # now and then a CPU endpoint, or one that uses a template of the collection's
-        return Change(kind, name=draw(ANY_NAME), workers_max=draw(st.integers(0, 4)),
-                      **draw(st.sampled_from([{}, {}, dict(cpu=True), dict(template=TEMPLATE_NAMES[0]), dict(template=TEMPLATE_NAMES[0])])))
+        return Change(
+            kind,
+            name=draw(ANY_NAME),
+            workers_max=draw(st.integers(0, 4)),
+            **draw(st.sampled_from([{}, {}, dict(cpu=True), dict(template=TEMPLATE_NAMES[0]), dict(template=TEMPLATE_NAMES[0])])),
+        )
     if kind == "edits":
         return Change(kind, name=draw(ANY_NAME), fields=draw(st.sampled_from(MANAGED + UNMANAGED * 2)))
     if kind in ("deletes", "lowers workers_max"):

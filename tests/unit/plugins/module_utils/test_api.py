@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import json
@@ -31,8 +32,7 @@ class FakeResponse:
 
 
 HTML = {"Content-Type": "text/html; charset=UTF-8"}
-GATEWAY_PAGE = ("<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n"
-                "<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n")
+GATEWAY_PAGE = "<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
 EDGE_1010 = FakeResponse(403, headers={"Content-Type": "text/plain; charset=UTF-8"}, text="error code: 1010")
 
 
@@ -78,12 +78,17 @@ def test_sends_variables_and_returns_data():
     assert client.session.headers["User-Agent"].startswith("tensorone.cloud/1.0.0")
 
 
-@pytest.mark.parametrize("transient", [
-    FakeResponse(429, headers={"Retry-After": "2"}),
-    FakeResponse(502), FakeResponse(503), FakeResponse(504),
-    requests.exceptions.ReadTimeout("read timed out"),
-    url_error(requests.exceptions.ConnectionError, NewConnectionError(None, "refused")),
-])
+@pytest.mark.parametrize(
+    "transient",
+    [
+        FakeResponse(429, headers={"Retry-After": "2"}),
+        FakeResponse(502),
+        FakeResponse(503),
+        FakeResponse(504),
+        requests.exceptions.ReadTimeout("read timed out"),
+        url_error(requests.exceptions.ConnectionError, NewConnectionError(None, "refused")),
+    ],
+)
 def test_transient_failures_are_retried(transient):
     client = make_client([transient, ok({"a": 1})])
     assert client.execute("q") == {"a": 1}
@@ -104,15 +109,18 @@ def test_gives_up_after_api_retries_and_says_so():
     assert client.requests_sent == 4
 
 
-@pytest.mark.parametrize("response, kind", [
-    (FakeResponse(401, {"errors": [{"message": "Unauthorized"}]}), "auth"),
-    (FakeResponse(200, {"data": None, "errors": [{"message": "Unauthorized"}]}), "auth"),
-    (FakeResponse(200, {"data": {"saveEndpoint": None}, "errors": [{"message": "Scaler value cannot be less than 1."}]}), "graphql"),
-    (FakeResponse(400, {"errors": [{"message": "Cannot query field 'x'"}]}), "graphql"),
-    (FakeResponse(500, None), "http"),
-    (FakeResponse(500, {"errors": [{"message": "Something went wrong. Please try again later or contact support."}]}), "http"),
-    (FakeResponse(200, None), "http"),
-])
+@pytest.mark.parametrize(
+    "response, kind",
+    [
+        (FakeResponse(401, {"errors": [{"message": "Unauthorized"}]}), "auth"),
+        (FakeResponse(200, {"data": None, "errors": [{"message": "Unauthorized"}]}), "auth"),
+        (FakeResponse(200, {"data": {"saveEndpoint": None}, "errors": [{"message": "Scaler value cannot be less than 1."}]}), "graphql"),
+        (FakeResponse(400, {"errors": [{"message": "Cannot query field 'x'"}]}), "graphql"),
+        (FakeResponse(500, None), "http"),
+        (FakeResponse(500, {"errors": [{"message": "Something went wrong. Please try again later or contact support."}]}), "http"),
+        (FakeResponse(200, None), "http"),
+    ],
+)
 def test_permanent_failures_are_not_retried(response, kind):
     client = make_client([response])
     with pytest.raises(_api.APIError) as info:
@@ -143,16 +151,20 @@ def test_lost_create_not_applied_is_sent_again():
 def test_rate_limited_create_is_retried_without_lookup():
     def applied():
         raise AssertionError("a 429 was not applied: no lookup needed")
+
     client = make_client([FakeResponse(429), ok({"saveEndpoint": {}})])
     client.execute("mutation", retry_safe=False, applied=applied)
 
 
-@pytest.mark.parametrize("exc", [
-    url_error(requests.exceptions.ConnectionError, NewConnectionError(None, "Failed: https://h/graphql?api_key=%s" % KEY)),
-    requests.exceptions.ReadTimeout("HTTPSConnectionPool: Read timed out. url=/graphql?api_key=%s" % KEY),
-    requests.exceptions.SSLError("certificate verify failed for /graphql?api_key=%s" % KEY),
-    requests.exceptions.InvalidURL("bad url /graphql?api_key=%s" % KEY),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        url_error(requests.exceptions.ConnectionError, NewConnectionError(None, "Failed: https://h/graphql?api_key=%s" % KEY)),
+        requests.exceptions.ReadTimeout("HTTPSConnectionPool: Read timed out. url=/graphql?api_key=%s" % KEY),
+        requests.exceptions.SSLError("certificate verify failed for /graphql?api_key=%s" % KEY),
+        requests.exceptions.InvalidURL("bad url /graphql?api_key=%s" % KEY),
+    ],
+)
 def test_no_error_message_holds_the_key(exc):
     client = make_client([exc] * 3, retries=2)
     with pytest.raises(_api.APIError) as info:
@@ -193,15 +205,18 @@ class FilledModule:
         self.no_log_values = set()
 
 
-@pytest.mark.parametrize("option, environment, expected", [
-    (None, None, _api.USER_AGENT),
-    ("", None, _api.USER_AGENT),
-    ("", "", _api.USER_AGENT),
-    ("option-agent/1", None, "option-agent/1"),
-    ("option-agent/1", "env-agent/2", "option-agent/1"),
-    (None, "env-agent/2", "env-agent/2"),
-    ("", "env-agent/2", "env-agent/2"),
-])
+@pytest.mark.parametrize(
+    "option, environment, expected",
+    [
+        (None, None, _api.USER_AGENT),
+        ("", None, _api.USER_AGENT),
+        ("", "", _api.USER_AGENT),
+        ("option-agent/1", None, "option-agent/1"),
+        ("option-agent/1", "env-agent/2", "option-agent/1"),
+        (None, "env-agent/2", "env-agent/2"),
+        ("", "env-agent/2", "env-agent/2"),
+    ],
+)
 def test_http_agent_option_then_environment_then_default(monkeypatch, option, environment, expected):
     monkeypatch.delenv("TENSORONE_HTTP_AGENT", raising=False)
     if environment is not None:
@@ -220,12 +235,21 @@ def test_http_agent_that_cannot_be_a_header_is_refused_naming_the_option(agent):
     assert agent not in errors[0]
 
 
-@pytest.mark.parametrize("response, says", [
-    (EDGE_1010, 'the text "error code: 1010"'),
-    (FakeResponse(403, headers=HTML, text="<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>"
-                                          "<body>" + "x" * 5000 + "</body></html>"), 'an HTML page titled "Attention Required! | Cloudflare"'),
-    (FakeResponse(403), "an empty body"),
-])
+@pytest.mark.parametrize(
+    "response, says",
+    [
+        (EDGE_1010, 'the text "error code: 1010"'),
+        (
+            FakeResponse(
+                403,
+                headers=HTML,
+                text="<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body>" + "x" * 5000 + "</body></html>",
+            ),
+            'an HTML page titled "Attention Required! | Cloudflare"',
+        ),
+        (FakeResponse(403), "an empty body"),
+    ],
+)
 def test_a_403_that_is_not_json_is_the_edge_refusing_the_client(response, says):
     client = make_client([response] * 2)
     with pytest.raises(_api.APIError) as info:
@@ -245,18 +269,25 @@ def test_a_json_403_is_the_api_refusing_the_key():
     assert "check api_key" in info.value.message and "edge" not in info.value.message
 
 
-@pytest.mark.parametrize("response, message", [
-    (gateway_page(500, "Internal Server Error"), 'The API answered HTTP 500 with an HTML page titled "500 Internal Server Error"'),
-    (FakeResponse(200, headers=HTML, text="<html><head><title>Tensor One</title></head><body>Welcome</body></html>"),
-     'The API answered HTTP 200 with an HTML page titled "Tensor One", not a GraphQL response (is api_url the GraphQL API?)'),
-    # HTML without a Content-Type saying so; a title too long to quote.
-    (FakeResponse(200, text="\n  <!doctype html><html><head><title>%s</title></head></html>" % ("Long " * 40)),
-     "The API answered HTTP 200 with an HTML page, not a GraphQL response (is api_url the GraphQL API?)"),
-    (FakeResponse(200, text=""), "The API answered HTTP 200 with an empty body, not a GraphQL response (is api_url the GraphQL API?)"),
-    (FakeResponse(200, text="  \r\n"), "The API answered HTTP 200 with an empty body, not a GraphQL response (is api_url the GraphQL API?)"),
-    (FakeResponse(500, text="upstream\nconnect error"), "The API answered HTTP 500 with a body that is not JSON"),
-    (FakeResponse(200, [1, 2]), "The API answered HTTP 200 with a body that is not a GraphQL response"),
-])
+@pytest.mark.parametrize(
+    "response, message",
+    [
+        (gateway_page(500, "Internal Server Error"), 'The API answered HTTP 500 with an HTML page titled "500 Internal Server Error"'),
+        (
+            FakeResponse(200, headers=HTML, text="<html><head><title>Tensor One</title></head><body>Welcome</body></html>"),
+            'The API answered HTTP 200 with an HTML page titled "Tensor One", not a GraphQL response (is api_url the GraphQL API?)',
+        ),
+        # HTML without a Content-Type saying so; a title too long to quote.
+        (
+            FakeResponse(200, text="\n  <!doctype html><html><head><title>%s</title></head></html>" % ("Long " * 40)),
+            "The API answered HTTP 200 with an HTML page, not a GraphQL response (is api_url the GraphQL API?)",
+        ),
+        (FakeResponse(200, text=""), "The API answered HTTP 200 with an empty body, not a GraphQL response (is api_url the GraphQL API?)"),
+        (FakeResponse(200, text="  \r\n"), "The API answered HTTP 200 with an empty body, not a GraphQL response (is api_url the GraphQL API?)"),
+        (FakeResponse(500, text="upstream\nconnect error"), "The API answered HTTP 500 with a body that is not JSON"),
+        (FakeResponse(200, [1, 2]), "The API answered HTTP 200 with a body that is not a GraphQL response"),
+    ],
+)
 def test_a_body_that_is_not_json_says_what_came_back(response, message):
     client = make_client([response])
     with pytest.raises(_api.APIError) as info:
@@ -270,8 +301,9 @@ def test_a_gateway_page_is_retried_and_the_last_message_says_what_came_back(stat
     client = make_client([gateway_page(status, reason)] * 3, retries=2)
     with pytest.raises(_api.APIError) as info:
         client.execute("q")
-    assert info.value.message == ('The API answered HTTP %d with an HTML page titled "%d %s"; gave up after 3 attempts (api_retries=2)'
-                                  % (status, status, reason))
+    assert info.value.message == (
+        'The API answered HTTP %d with an HTML page titled "%d %s"; gave up after 3 attempts (api_retries=2)' % (status, status, reason)
+    )
     assert (info.value.kind, info.value.status, info.value.attempts, client.requests_sent) == ("http", status, 3, 3)
     assert_clean(info.value)
     client = make_client([gateway_page(status, reason), ok({"a": 1})])

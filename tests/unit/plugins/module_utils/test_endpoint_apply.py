@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The endpoint model's steps against the in-process emulator, which resets
@@ -12,11 +13,22 @@ import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import Endpoints, converge, plan_endpoint
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError
-from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import converge_one, run_for
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator, emulator_factory  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import converge_one, run_for
 
-FULL = dict(state="present", name="ep-one", template_id="tpl", gpu_ids=["AMPERE_48", "ADA_48_PRO"], locations=["US"],
-            idle_timeout=60, scaler_type="REQUEST_COUNT", scaler_value=2, workers_min=1, workers_max=4, network_volume_id="vol-1")
+FULL = dict(
+    state="present",
+    name="ep-one",
+    template_id="tpl",
+    gpu_ids=["AMPERE_48", "ADA_48_PRO"],
+    locations=["US"],
+    idle_timeout=60,
+    scaler_type="REQUEST_COUNT",
+    scaler_value=2,
+    workers_min=1,
+    workers_max=4,
+    network_volume_id="vol-1",
+)
 
 
 def stored(server):
@@ -61,8 +73,10 @@ def test_a_new_endpoint_with_instance_ids_cleared_is_a_gpu_endpoint():
 def test_a_name_taken_by_a_concurrent_run_is_converged_not_failed(emulator):  # pylint: disable=redefined-outer-name
     endpoints = Endpoints(run_for(emulator))
     step = plan_endpoint(endpoints.read(), FULL)  # reads an empty account
-    emulator.call("mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
-                  {"i": {"name": "ep-one", "templateId": "tpl", "gpuIds": "AMPERE_48,ADA_48_PRO", "workersMax": 2}})
+    emulator.call(
+        "mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
+        {"i": {"name": "ep-one", "templateId": "tpl", "gpuIds": "AMPERE_48,ADA_48_PRO", "workersMax": 2}},
+    )
     outcome = endpoints.apply([step], 30)[0]
     assert step.action == "create" and outcome.action == "update"
     assert len(emulator.state()["endpoints"]) == 1

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Full-fidelity endpoints against the in-process emulator, on both of its
@@ -15,15 +16,22 @@ import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as model
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
-from ansible_collections.tensorone.cloud.plugins.module_utils._resource import unknown_fields
-from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError
-from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import converge_one, run_for
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError, unknown_fields
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import converge_one, run_for
 
-EXTRA = dict(gpuCount=2, executionTimeoutMs=1200000, flashBootType="FLASHBOOT", allowedCudaVersions="12.8,12.4",
-             minCudaVersion="12.4", type="LB", env=[{"key": "HF_TOKEN_REF", "value": "console-set-value-93c1"}],
-             networkVolumeIds=[{"networkVolumeId": "vol-eu-1", "dataCenterId": "EU-RO-1"}], modelReferences=["hf/llama"],
-             workersPFBTarget=1)
+EXTRA = dict(
+    gpuCount=2,
+    executionTimeoutMs=1200000,
+    flashBootType="FLASHBOOT",
+    allowedCudaVersions="12.8,12.4",
+    minCudaVersion="12.4",
+    type="LB",
+    env=[{"key": "HF_TOKEN_REF", "value": "console-set-value-93c1"}],
+    networkVolumeIds=[{"networkVolumeId": "vol-eu-1", "dataCenterId": "EU-RO-1"}],
+    modelReferences=["hf/llama"],
+    workersPFBTarget=1,
+)
 SEEDED = dict(id="fidelity000001", name="fidelity", templateId="tpl", gpuIds="AMPERE_48", workersMax=2, **EXTRA)
 
 
@@ -84,9 +92,19 @@ def test_an_option_the_service_lacks_fails_naming_it_before_any_mutation(emulato
 
 def test_the_new_options_create_converge_and_change_alone(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    options = dict(name="fid-new", template_id="tpl", gpu_ids=["AMPERE_80"], workers_max=1, gpu_count=2, execution_timeout_ms=0,
-                   flashboot=True, allowed_cuda_versions=["12.8", "12.4"], min_cuda_version="12.4", endpoint_type="LB",
-                   network_volume_ids=["vol-1"])
+    options = dict(
+        name="fid-new",
+        template_id="tpl",
+        gpu_ids=["AMPERE_80"],
+        workers_max=1,
+        gpu_count=2,
+        execution_timeout_ms=0,
+        flashboot=True,
+        allowed_cuda_versions=["12.8", "12.4"],
+        min_cuda_version="12.4",
+        endpoint_type="LB",
+        network_volume_ids=["vol-1"],
+    )
     _step, _run, created = converge_one(server, options)
     endpoint_id = created["endpoint"]["id"]
     assert stored(server, endpoint_id)["allowedCudaVersions"] == "12.4,12.8" and stored(server, endpoint_id)["type"] == "LB"
@@ -117,18 +135,27 @@ def test_min_cuda_version_is_a_major_minor_version_or_empty(value, refused):
     assert bool(errors) == refused, errors
 
 
-@pytest.mark.parametrize("options", [
-    dict(),
-    dict(gpu_count=2, flashboot=True, allowed_cuda_versions=["12.4"], min_cuda_version="12.4", endpoint_type="LB",
-         execution_timeout_ms=0, network_volume_ids=["vol-1"]),
-    dict(locations=["US"], network_volume_id="", workers_max=1, idle_timeout=30),
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(),
+        dict(
+            gpu_count=2,
+            flashboot=True,
+            allowed_cuda_versions=["12.4"],
+            min_cuda_version="12.4",
+            endpoint_type="LB",
+            execution_timeout_ms=0,
+            network_volume_ids=["vol-1"],
+        ),
+        dict(locations=["US"], network_volume_id="", workers_max=1, idle_timeout=30),
+    ],
+)
 def test_check_mode_predicts_a_create_alike_in_both_modules_and_as_the_run_returns_it(emulator_factory, options):  # pylint: disable=redefined-outer-name
     """The single and the fleet module predict the same endpoint for the same create, with the service's create
     defaults, and that is what a run of either returns (but the new id)."""
     server = emulator_factory()
-    item = dict(dict((o, None) for o in model.endpoint_argument_spec()), state="present", name="new-one", template_id="tpl",
-                gpu_ids=["AMPERE_48"], **options)
+    item = dict(dict((o, None) for o in model.endpoint_argument_spec()), state="present", name="new-one", template_id="tpl", gpu_ids=["AMPERE_48"], **options)
     single = dict(item, wait_timeout=30)
     fleet = dict(endpoints=[item], wait_timeout=30, prune=False)
     predicted = model.converge_endpoint(run_for(server, single, check_mode=True))["endpoint"]
@@ -147,13 +174,24 @@ def test_a_fleet_create_is_predicted_with_every_field_the_run_returns(emulator_f
     server = emulator_factory()
     server.seed_endpoints([SEEDED])
     blank = dict((o, None) for o in model.endpoint_argument_spec())
-    fleet = dict(endpoints=[dict(blank, state="present", name="new-one", template_id="tpl", gpu_ids=["AMPERE_48"]),
-                            dict(blank, state="present", name="fidelity", gpu_count=2, flashboot=True, execution_timeout_ms=1200000,
-                                 endpoint_type="LB", min_cuda_version="12.4")],
-                 wait_timeout=30, prune=False)
+    fleet = dict(
+        endpoints=[
+            dict(blank, state="present", name="new-one", template_id="tpl", gpu_ids=["AMPERE_48"]),
+            dict(
+                blank, state="present", name="fidelity", gpu_count=2, flashboot=True, execution_timeout_ms=1200000, endpoint_type="LB", min_cuda_version="12.4"
+            ),
+        ],
+        wait_timeout=30,
+        prune=False,
+    )
     predicted = model.converge_fleet(run_for(server, fleet, check_mode=True))["endpoints"][0]
-    assert (predicted["gpu_count"], predicted["flashboot"], predicted["execution_timeout_ms"], predicted["endpoint_type"],
-            predicted["min_cuda_version"]) == (1, False, 600000, "QB", None)
+    assert (predicted["gpu_count"], predicted["flashboot"], predicted["execution_timeout_ms"], predicted["endpoint_type"], predicted["min_cuda_version"]) == (
+        1,
+        False,
+        600000,
+        "QB",
+        None,
+    )
     created = model.converge_fleet(run_for(server, fleet))["endpoints"][0]
     assert dict(created, id=None) == predicted
 
@@ -184,8 +222,7 @@ def test_a_different_endpoint_type_is_refused_before_any_mutation(emulator_facto
 
 def test_a_cpu_endpoint_is_updated_and_deleted(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    server.seed_endpoints([dict(id="cpuendpoint001", name="cpu-one", templateId="tpl", gpuIds="", instanceIds=["cpu3c-2-4"],
-                                workersMax=1)])
+    server.seed_endpoints([dict(id="cpuendpoint001", name="cpu-one", templateId="tpl", gpuIds="", instanceIds=["cpu3c-2-4"], workersMax=1)])
     converge_one(server, dict(name="cpu-one", workers_max=2))
     assert stored(server, "cpuendpoint001")["instanceIds"] == ["cpu3c-2-4"]
     _step, _run, result = converge_one(server, dict(name="cpu-one", state="absent"))
@@ -195,8 +232,7 @@ def test_a_cpu_endpoint_is_updated_and_deleted(emulator_factory):  # pylint: dis
 def test_only_live_workers_hold_a_delete_back(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     stopped = [dict(id="w%d" % i, desiredStatus=status) for i, status in enumerate(("EXITED", "DEAD", "PAUSED", "TERMINATED"))]
-    server.seed_endpoints([dict(id="stopped0000001", name="stopped", templateId="tpl", gpuIds="AMPERE_16", workersMax=0,
-                                clusters=stopped)])
+    server.seed_endpoints([dict(id="stopped0000001", name="stopped", templateId="tpl", gpuIds="AMPERE_16", workersMax=0, clusters=stopped)])
     endpoint = model.endpoint_from_api(dict(clusters=[None] + stopped + [dict(id="live", desiredStatus="RUNNING")]))
     assert [w["id"] for w in model.running_workers(endpoint)] == ["live"]
     _step, run, result = converge_one(server, dict(name="stopped", state="absent"))
@@ -205,16 +241,23 @@ def test_only_live_workers_hold_a_delete_back(emulator_factory):  # pylint: disa
 
 def test_null_items_and_endpoints_without_id_or_name_never_break_a_run(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    server.seed_endpoints([None, dict(id=None, name="no-id", templateId="tpl", gpuIds="AMPERE_16", workersMax=0),
-                           dict(id="noname00000001", name=None, templateId="tpl", gpuIds="AMPERE_16", workersMax=0),
-                           dict(id="keep0000000001", name="keep-me", templateId="tpl", gpuIds="AMPERE_16", workersMax=0,
-                                clusters=[None])])
+    server.seed_endpoints(
+        [
+            None,
+            dict(id=None, name="no-id", templateId="tpl", gpuIds="AMPERE_16", workersMax=0),
+            dict(id="noname00000001", name=None, templateId="tpl", gpuIds="AMPERE_16", workersMax=0),
+            dict(id="keep0000000001", name="keep-me", templateId="tpl", gpuIds="AMPERE_16", workersMax=0, clusters=[None]),
+        ]
+    )
     run = run_for(server, check_mode=True, retries=0)
-    steps = model.converge(run, dict(endpoints=[dict(name="keep-me", state="present")], prune=True, prune_all=True,
-                                     prune_prefix=None, prune_max=None, wait_timeout=30))
+    steps = model.converge(
+        run, dict(endpoints=[dict(name="keep-me", state="present")], prune=True, prune_all=True, prune_prefix=None, prune_max=None, wait_timeout=30)
+    )
     assert [s.action for s in steps] == ["none"]
-    assert sorted(run.warnings) == ["prune skipped an endpoint the API lists without a name (noname00000001)",
-                                    "prune skipped an endpoint the API lists without an id (no-id)"]
+    assert sorted(run.warnings) == [
+        "prune skipped an endpoint the API lists without a name (noname00000001)",
+        "prune skipped an endpoint the API lists without an id (no-id)",
+    ]
 
 
 def test_a_list_at_the_cap_refuses_prune_and_reads_an_unlisted_id_by_id(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
@@ -232,14 +275,17 @@ def test_a_list_at_the_cap_refuses_prune_and_reads_an_unlisted_id_by_id(emulator
     assert len(server.state()["endpoints"]) == 4
 
 
-@pytest.mark.parametrize("message, names", [
-    ("Cannot query field \"gpuCount\" on type \"Endpoint\".", {"gpuCount"}),  # graphql-js
-    ("Cannot query field 'gpuCount' on type 'Endpoint'. Did you mean 'gpuIds'?", {"gpuCount"}),  # graphql-core
-    ("Variable '$input' got invalid value {...}; Field 'flashBootType' is not defined by type 'EndpointInput'.", {"flashBootType"}),
-    ('Variable "$input" got invalid value {...}; Field "minCudaVersion" is not defined by type "EndpointInput".', {"minCudaVersion"}),
-    ("Expected value of type 'EndpointInput' not to include unknown field 'type'", {"type"}),
-    ("Endpoint not found", set()),
-])
+@pytest.mark.parametrize(
+    "message, names",
+    [
+        ("Cannot query field \"gpuCount\" on type \"Endpoint\".", {"gpuCount"}),  # graphql-js
+        ("Cannot query field 'gpuCount' on type 'Endpoint'. Did you mean 'gpuIds'?", {"gpuCount"}),  # graphql-core
+        ("Variable '$input' got invalid value {...}; Field 'flashBootType' is not defined by type 'EndpointInput'.", {"flashBootType"}),
+        ('Variable "$input" got invalid value {...}; Field "minCudaVersion" is not defined by type "EndpointInput".', {"minCudaVersion"}),
+        ("Expected value of type 'EndpointInput' not to include unknown field 'type'", {"type"}),
+        ("Endpoint not found", set()),
+    ],
+)
 def test_validation_errors_name_the_fields_a_service_lacks(message, names):
     assert unknown_fields(APIError("The API returned an error: " + message, "graphql", details=[message])) == names
 
@@ -265,8 +311,7 @@ def capped_server(emulator_factory, monkeypatch, **options):  # pylint: disable=
 
 def test_absent_by_a_name_the_capped_list_does_not_reach_is_refused(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
     server = capped_server(emulator_factory, monkeypatch)
-    with pytest.raises(ModelError, match="Endpoint 'capped-3' is not in the account's list, which came back with 3 endpoints.*"
-                                         "Give its id to delete it"):
+    with pytest.raises(ModelError, match="Endpoint 'capped-3' is not in the account's list, which came back with 3 endpoints.*Give its id to delete it"):
         converge_one(server, dict(name="capped-3", state="absent"))
     assert len(server.state()["endpoints"]) == 4
 
@@ -286,8 +331,9 @@ def test_info_at_the_capped_list_says_it_is_incomplete_and_reads_an_id_beyond_it
     run = run_for(server, dict(id=None, name="capped-3"))
     result = model.read_endpoints(run)
     assert result["endpoints"] == [] and result["complete"] is False
-    assert run.warnings == ["The account's list of endpoints came back with 3 endpoints, the most the API lists: endpoints "
-                            "beyond them are missing from this result"]
+    assert run.warnings == [
+        "The account's list of endpoints came back with 3 endpoints, the most the API lists: endpoints beyond them are missing from this result"
+    ]
     run = run_for(server, dict(id="capped00000003", name=None))
     result = model.read_endpoints(run)
     assert [e["name"] for e in result["endpoints"]] == ["capped-3"] and result["complete"] is True and run.warnings == []
@@ -308,8 +354,18 @@ def test_gpu_ids_on_a_cpu_endpoint_is_refused_unless_instance_ids_is_cleared(emu
 
 def test_network_volume_id_beside_network_volume_ids_is_refused_in_check_mode_too(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    server.seed_endpoints([dict(id="volumes0000001", name="vols", templateId="tpl", gpuIds="AMPERE_16", workersMax=1,
-                                networkVolumeIds=[{"networkVolumeId": "vol-a", "dataCenterId": "EU-RO-1"}])])
+    server.seed_endpoints(
+        [
+            dict(
+                id="volumes0000001",
+                name="vols",
+                templateId="tpl",
+                gpuIds="AMPERE_16",
+                workersMax=1,
+                networkVolumeIds=[{"networkVolumeId": "vol-a", "dataCenterId": "EU-RO-1"}],
+            )
+        ]
+    )
     for check_mode in (True, False):
         with pytest.raises(ModelError, match=r"network_volume_id cannot be set: it has network_volume_ids \['vol-a'\]"):
             converge_one(server, dict(name="vols", network_volume_id="vol-b"), check_mode=check_mode)

@@ -1,17 +1,28 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as model
 
 API_ENDPOINT = {
-    "id": "abc123", "name": "llm", "templateId": "tpl", "gpuIds": "AMPERE_48, ADA_48_PRO", "idleTimeout": 7,
-    "locations": "US,CZ", "networkVolumeId": "", "scalerType": "REQUEST_COUNT", "scalerValue": 2,
-    "workersMin": 1, "workersMax": 4, "clusters": [{"id": "w1", "desiredStatus": "RUNNING"}],
+    "id": "abc123",
+    "name": "llm",
+    "templateId": "tpl",
+    "gpuIds": "AMPERE_48, ADA_48_PRO",
+    "idleTimeout": 7,
+    "locations": "US,CZ",
+    "networkVolumeId": "",
+    "scalerType": "REQUEST_COUNT",
+    "scalerValue": 2,
+    "workersMin": 1,
+    "workersMax": 4,
+    "clusters": [{"id": "w1", "desiredStatus": "RUNNING"}],
 }
 
 
@@ -21,23 +32,35 @@ def current():
 
 def test_endpoint_from_api_uses_option_names_and_normal_forms():
     assert current() == {
-        "id": "abc123", "name": "llm", "template_id": "tpl", "gpu_ids": ["AMPERE_48", "ADA_48_PRO"], "idle_timeout": 7,
-        "locations": ["US", "CZ"], "network_volume_id": None, "scaler_type": "REQUEST_COUNT", "scaler_value": 2,
-        "workers_min": 1, "workers_max": 4, "workers": [{"id": "w1", "desired_status": "RUNNING"}],
+        "id": "abc123",
+        "name": "llm",
+        "template_id": "tpl",
+        "gpu_ids": ["AMPERE_48", "ADA_48_PRO"],
+        "idle_timeout": 7,
+        "locations": ["US", "CZ"],
+        "network_volume_id": None,
+        "scaler_type": "REQUEST_COUNT",
+        "scaler_value": 2,
+        "workers_min": 1,
+        "workers_max": 4,
+        "workers": [{"id": "w1", "desired_status": "RUNNING"}],
     }
 
 
-@pytest.mark.parametrize("option, value, expected", [
-    ("gpu_ids", "A, B", ["A", "B"]),
-    ("gpu_ids", ["A,B", " C "], ["A", "B", "C"]),
-    ("gpu_ids", ["B", "A"], ["B", "A"]),  # a priority list: order kept
-    ("locations", None, []),
-    ("locations", "", []),
-    ("network_volume_id", "", None),
-    ("network_volume_id", "vol", "vol"),
-    ("workers_max", "3", 3),
-    ("name", " spaced name ", " spaced name "),  # names are returned verbatim by the API
-])
+@pytest.mark.parametrize(
+    "option, value, expected",
+    [
+        ("gpu_ids", "A, B", ["A", "B"]),
+        ("gpu_ids", ["A,B", " C "], ["A", "B", "C"]),
+        ("gpu_ids", ["B", "A"], ["B", "A"]),  # a priority list: order kept
+        ("locations", None, []),
+        ("locations", "", []),
+        ("network_volume_id", "", None),
+        ("network_volume_id", "vol", "vol"),
+        ("workers_max", "3", 3),
+        ("name", " spaced name ", " spaced name "),  # names are returned verbatim by the API
+    ],
+)
 def test_values_read_from_the_api_normalise(option, value, expected):
     assert model.FIELD_OF[option].view(value) == expected
 
@@ -48,8 +71,7 @@ def test_desired_holds_only_what_the_user_set():
 
 
 def test_equal_after_normalisation_is_no_difference():
-    desired = model.desired_from_params({"name": "llm", "gpu_ids": ["AMPERE_48", "ADA_48_PRO"], "locations": ["US", "CZ"],
-                                         "network_volume_id": ""})
+    desired = model.desired_from_params({"name": "llm", "gpu_ids": ["AMPERE_48", "ADA_48_PRO"], "locations": ["US", "CZ"], "network_volume_id": ""})
     assert model.differences(current(), desired) == {}
 
 
@@ -61,18 +83,38 @@ def test_gpu_order_is_a_difference():
 def test_update_input_carries_every_field_exactly_as_read():
     api_input = model.build_input(API_ENDPOINT, {"workers_max": 6})
     assert api_input == {
-        "id": "abc123", "name": "llm", "templateId": "tpl", "gpuIds": "AMPERE_48, ADA_48_PRO", "idleTimeout": 7,
-        "locations": "US,CZ", "networkVolumeId": "", "scalerType": "REQUEST_COUNT", "scalerValue": 2,
-        "workersMin": 1, "workersMax": 6,
+        "id": "abc123",
+        "name": "llm",
+        "templateId": "tpl",
+        "gpuIds": "AMPERE_48, ADA_48_PRO",
+        "idleTimeout": 7,
+        "locations": "US,CZ",
+        "networkVolumeId": "",
+        "scalerType": "REQUEST_COUNT",
+        "scalerValue": 2,
+        "workersMin": 1,
+        "workersMax": 6,
     }
 
 
 def test_update_input_writes_back_every_field_the_endpoint_has_in_the_input_shape():
-    full = dict(API_ENDPOINT, gpuCount=2, executionTimeoutMs=0, flashBootType="FLASHBOOT", allowedCudaVersions="12.8,12.4",
-                minCudaVersion="12.4", type="LB", instanceIds=None, modelReferences=["m1", None],
-                networkVolumeIds=[{"networkVolumeId": "v1", "dataCenterId": "EU-RO-1"}, None],
-                env=[{"key": "A", "value": "1"}, None, {"key": "B", "value": ""}], workersPFBTarget=2,
-                computeType="GPU", version=3, template={"id": "x"})
+    full = dict(
+        API_ENDPOINT,
+        gpuCount=2,
+        executionTimeoutMs=0,
+        flashBootType="FLASHBOOT",
+        allowedCudaVersions="12.8,12.4",
+        minCudaVersion="12.4",
+        type="LB",
+        instanceIds=None,
+        modelReferences=["m1", None],
+        networkVolumeIds=[{"networkVolumeId": "v1", "dataCenterId": "EU-RO-1"}, None],
+        env=[{"key": "A", "value": "1"}, None, {"key": "B", "value": ""}],
+        workersPFBTarget=2,
+        computeType="GPU",
+        version=3,
+        template={"id": "x"},
+    )
     api_input = model.build_input(full, {"idle_timeout": 9})
     assert api_input["idleTimeout"] == 9
     assert api_input["allowedCudaVersions"] == "12.8,12.4"  # as read, not reordered
@@ -94,22 +136,25 @@ def test_apply_desired_predicts_a_create_with_null_id():
     assert predicted["id"] is None and predicted["name"] == "n1" and predicted["locations"] == [] and predicted["workers"] == []
 
 
-@pytest.mark.parametrize("params, fragment", [
-    ({"name": "ab"}, "name must be 3 to 191"),
-    ({"name": "x" * 192}, "name must be 3 to 191"),
-    ({"gpu_ids": []}, "gpu_ids must list at least one"),
-    ({"gpu_ids": ["A", " "]}, "gpu_ids must not contain empty items"),
-    ({"gpu_ids": ["A,,B"]}, "gpu_ids must not contain empty items"),
-    ({"locations": [""]}, "locations must not contain empty items"),
-    ({"idle_timeout": 0}, "idle_timeout must be between 1 and 3600"),
-    ({"idle_timeout": 3601}, "idle_timeout must be between 1 and 3600"),
-    ({"scaler_value": 0}, "scaler_value must be at least 1"),
-    ({"workers_min": -1}, "workers_min must be at least 0"),
-    ({"workers_max": -1}, "workers_max must be at least 0"),
-    ({"wait_timeout": -5}, "wait_timeout must be at least 0"),
-    ({"workers_min": 4, "workers_max": 2}, "workers_min (4) must not exceed workers_max (2)"),
-    ({"template_id": "  "}, "template_id must not be empty"),
-])
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"name": "ab"}, "name must be 3 to 191"),
+        ({"name": "x" * 192}, "name must be 3 to 191"),
+        ({"gpu_ids": []}, "gpu_ids must list at least one"),
+        ({"gpu_ids": ["A", " "]}, "gpu_ids must not contain empty items"),
+        ({"gpu_ids": ["A,,B"]}, "gpu_ids must not contain empty items"),
+        ({"locations": [""]}, "locations must not contain empty items"),
+        ({"idle_timeout": 0}, "idle_timeout must be between 1 and 3600"),
+        ({"idle_timeout": 3601}, "idle_timeout must be between 1 and 3600"),
+        ({"scaler_value": 0}, "scaler_value must be at least 1"),
+        ({"workers_min": -1}, "workers_min must be at least 0"),
+        ({"workers_max": -1}, "workers_max must be at least 0"),
+        ({"wait_timeout": -5}, "wait_timeout must be at least 0"),
+        ({"workers_min": 4, "workers_max": 2}, "workers_min (4) must not exceed workers_max (2)"),
+        ({"template_id": "  "}, "template_id must not be empty"),
+    ],
+)
 def test_validation_names_the_option(params, fragment):
     errors = model.validate_params(params)
     assert any(fragment in e for e in errors), errors
@@ -120,8 +165,7 @@ def test_valid_params_pass():
 
 
 def test_workers_checked_against_current_values():
-    assert model.validate_workers(5, None, current()) == [
-        "workers_min (5) must not exceed workers_max (4) (with the endpoint's current values)"]
+    assert model.validate_workers(5, None, current()) == ["workers_min (5) must not exceed workers_max (4) (with the endpoint's current values)"]
     assert model.validate_workers(None, 0, current())  # current workers_min is 1
     assert model.validate_workers(3, None, current()) == []
 
@@ -141,8 +185,7 @@ def test_running_workers_ignore_stopped_ones():
 
 # --- properties -----------------------------------------------------------
 
-token = st.text(alphabet=st.characters(blacklist_characters=",", blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(
-    lambda t: t.strip() == t and t)
+token = st.text(alphabet=st.characters(blacklist_characters=",", blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(lambda t: t.strip() == t and t)
 csv_list = st.lists(token, max_size=4)
 option_values = {
     "name": st.text(min_size=3, max_size=30),
@@ -156,14 +199,22 @@ option_values = {
     "workers_min": st.integers(0, 10),
     "workers_max": st.integers(0, 10),
 }
-api_endpoints = st.fixed_dictionaries({
-    "id": token, "name": option_values["name"], "templateId": option_values["template_id"],
-    "gpuIds": option_values["gpu_ids"].map(",".join), "idleTimeout": option_values["idle_timeout"],
-    "locations": st.one_of(st.none(), csv_list.map(",".join)), "networkVolumeId": option_values["network_volume_id"],
-    "scalerType": option_values["scaler_type"], "scalerValue": option_values["scaler_value"],
-    "workersMin": option_values["workers_min"], "workersMax": option_values["workers_max"],
-    "clusters": st.just([]),
-})
+api_endpoints = st.fixed_dictionaries(
+    {
+        "id": token,
+        "name": option_values["name"],
+        "templateId": option_values["template_id"],
+        "gpuIds": option_values["gpu_ids"].map(",".join),
+        "idleTimeout": option_values["idle_timeout"],
+        "locations": st.one_of(st.none(), csv_list.map(",".join)),
+        "networkVolumeId": option_values["network_volume_id"],
+        "scalerType": option_values["scaler_type"],
+        "scalerValue": option_values["scaler_value"],
+        "workersMin": option_values["workers_min"],
+        "workersMax": option_values["workers_max"],
+        "clusters": st.just([]),
+    }
+)
 user_options = st.fixed_dictionaries({}, optional=option_values)
 
 

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The transport (_api.Client) and the endpoint steps (_endpoint.Endpoints)
@@ -16,10 +17,16 @@ import time
 import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import (
-    BACKOFF_BASE, BACKOFF_MAX, RETRY_AFTER_MAX, APIError, Client,
+    BACKOFF_BASE,
+    BACKOFF_MAX,
+    RETRY_AFTER_MAX,
+    APIError,
+    Client,
 )
 from ansible_collections.tensorone.cloud.plugins.module_utils._endpoint import (
-    Endpoints, converge_endpoint, plan_endpoint,
+    Endpoints,
+    converge_endpoint,
+    plan_endpoint,
 )
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator  # noqa: F401 pylint: disable=unused-import
@@ -30,21 +37,38 @@ NAMES = ["fault-%d" % i for i in range(5)]
 
 
 def create_params(name, index):
-    return dict(state="present", name=name, template_id="tpl-faults", gpu_ids=["AMPERE_48", "ADA_48_PRO"],
-                locations=["US", "CZ"], idle_timeout=10 + index, scaler_type="REQUEST_COUNT", scaler_value=2,
-                workers_min=1, workers_max=2)
+    return dict(
+        state="present",
+        name=name,
+        template_id="tpl-faults",
+        gpu_ids=["AMPERE_48", "ADA_48_PRO"],
+        locations=["US", "CZ"],
+        idle_timeout=10 + index,
+        scaler_type="REQUEST_COUNT",
+        scaler_value=2,
+        workers_min=1,
+        workers_max=2,
+    )
 
 
 def update_params(name, index):
-    return dict(state="present", name=name, gpu_ids=["ADA_48_PRO", "AMPERE_48"], idle_timeout=100 + index,
-                scaler_value=3, workers_max=3)
+    return dict(state="present", name=name, gpu_ids=["ADA_48_PRO", "AMPERE_48"], idle_timeout=100 + index, scaler_value=3, workers_max=3)
 
 
 def expected_record(name, index, updated):
     """The stored API record (without id and clusters) create_params, then update_params, must leave."""
-    return dict(name=name, templateId="tpl-faults", gpuIds="ADA_48_PRO,AMPERE_48" if updated else "AMPERE_48,ADA_48_PRO",
-                idleTimeout=(100 if updated else 10) + index, locations="US,CZ", networkVolumeId=None,
-                scalerType="REQUEST_COUNT", scalerValue=3 if updated else 2, workersMin=1, workersMax=3 if updated else 2)
+    return dict(
+        name=name,
+        templateId="tpl-faults",
+        gpuIds="ADA_48_PRO,AMPERE_48" if updated else "AMPERE_48,ADA_48_PRO",
+        idleTimeout=(100 if updated else 10) + index,
+        locations="US,CZ",
+        networkVolumeId=None,
+        scalerType="REQUEST_COUNT",
+        scalerValue=3 if updated else 2,
+        workersMin=1,
+        workersMax=3 if updated else 2,
+    )
 
 
 class Runs:
@@ -60,8 +84,7 @@ class Runs:
 
     def run(self, params, wait_timeout=30):
         """One module run: returns its Step; APIError/ModelError propagate, as the module reports them."""
-        client = Client(self.server.graphql_url, self.server.api_key, timeout=self.timeout, retries=self.retries,
-                        sleep=self.slept.append)
+        client = Client(self.server.graphql_url, self.server.api_key, timeout=self.timeout, retries=self.retries, sleep=self.slept.append)
         run = Run(client, dict(params, wait_timeout=wait_timeout), sleep=lambda seconds: None)
         try:
             converge_endpoint(run)
@@ -93,6 +116,7 @@ def assert_no_create_sent_twice(server):
 
 # --- item 1: transient faults --------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_transient_faults_converge_exactly_without_duplicates(emulator, seed):  # pylint: disable=redefined-outer-name
     """25% 5xx + 10% 429: create, update, delete 5 endpoints; no run fails (api_retries 10),
@@ -119,8 +143,9 @@ def test_transient_faults_converge_exactly_without_duplicates(emulator, seed):  
     assert emulator.state()["endpoints"] == []
 
     counters = emulator.log()["counters"]
-    assert counters["create"] - len(log_entries(emulator, mutation_kind="create", fault="5xx")) \
-        - len(log_entries(emulator, mutation_kind="create", fault="429")) == len(NAMES)
+    assert counters["create"] - len(log_entries(emulator, mutation_kind="create", fault="5xx")) - len(
+        log_entries(emulator, mutation_kind="create", fault="429")
+    ) == len(NAMES)
     assert counters["applied_delete"] == len(NAMES)
     # each injected fault cost exactly one retry, and nothing else was sent
     assert counters["faults"] > 0
@@ -139,8 +164,7 @@ def test_with_default_retries_a_run_converges_or_fails_cleanly_and_a_rerun_conve
     give_ups = 0
     for phase in ("create", "update", "absent"):
         for index, name in enumerate(NAMES):
-            params = {"create": create_params, "update": update_params}.get(
-                phase, lambda n, i: dict(state="absent", name=n))(name, index)
+            params = {"create": create_params, "update": update_params}.get(phase, lambda n, i: dict(state="absent", name=n))(name, index)
             for _attempt in range(30):
                 try:
                     runs.run(params)
@@ -164,6 +188,7 @@ def test_with_default_retries_a_run_converges_or_fails_cleanly_and_a_rerun_conve
 
 # --- item 2: lost responses --------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("kind", ["create", "update", "delete"])
 def test_a_lost_response_is_recovered_in_the_same_run(emulator, kind, seed):  # pylint: disable=redefined-outer-name
@@ -173,10 +198,8 @@ def test_a_lost_response_is_recovered_in_the_same_run(emulator, kind, seed):  # 
     if kind != "create":
         runs.run(create_params("lost", 0))
     emulator.clear_log()
-    emulator.set_faults(seed=seed, rate_reset=0.1, drop_after_apply=[kind, "update"] if kind == "delete" else [kind],
-                        **TRANSIENT)
-    params = {"create": create_params("lost", 0), "update": update_params("lost", 0),
-              "delete": dict(state="absent", name="lost")}[kind]
+    emulator.set_faults(seed=seed, rate_reset=0.1, drop_after_apply=[kind, "update"] if kind == "delete" else [kind], **TRANSIENT)
+    params = {"create": create_params("lost", 0), "update": update_params("lost", 0), "delete": dict(state="absent", name="lost")}[kind]
     step = runs.run(params)  # no exception: recovered in the same run
     assert step.changed
     drops = log_entries(emulator, fault="drop_after_apply")
@@ -266,6 +289,7 @@ def test_a_retry_after_is_waited_for(emulator):  # pylint: disable=redefined-out
 
 # --- item 4: a slow API ----------------------------------------------------------------
 
+
 def test_responses_slower_than_api_timeout_fail_clearly_within_the_budget(emulator):  # pylint: disable=redefined-outer-name
     """api_timeout 0.2 s, responses 0.5 s late, api_retries 2, real backoff sleeps: 3 attempts,
     a timeout message, and total time within attempts x api_timeout + the backoff + slack."""
@@ -277,8 +301,7 @@ def test_responses_slower_than_api_timeout_fail_clearly_within_the_budget(emulat
     elapsed = time.monotonic() - started
     client.session.close()
     assert info.value.kind == "timeout" and info.value.attempts == 3
-    assert info.value.message == ("No response from 127.0.0.1:%d within api_timeout (0.2s); gave up after 3 attempts "
-                                  "(api_retries=2)" % emulator.port)
+    assert info.value.message == ("No response from 127.0.0.1:%d within api_timeout (0.2s); gave up after 3 attempts (api_retries=2)" % emulator.port)
     # three full timeouts, two backoffs of 0.25-0.5 s then 0.5-1 s
     assert 3 * 0.2 + 0.25 + 0.5 <= elapsed <= 3 * 0.2 + 0.5 + 1.0 + 0.5
 
@@ -311,6 +334,7 @@ def test_responses_slower_than_usual_but_within_api_timeout_are_not_retried(emul
 
 
 # --- item 5: two runs at once ------------------------------------------------------------
+
 
 def run_together(server, params_list, retries=10):
     """Two module runs per params in params_list, the two runs of each started together in two threads;

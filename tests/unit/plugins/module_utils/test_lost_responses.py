@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Lost responses followed by more failures, request by request: the modules'
@@ -46,10 +47,13 @@ TEMPLATE = dict(name="worker", image_name="reg.example/worker:1.0", container_di
 ENDPOINT = dict(name="ep-lost", template_id="tpl", gpu_ids=["AMPERE_48"], workers_max=1)
 
 
-@pytest.mark.parametrize("module, args, kind", [
-    (tensorone_template, TEMPLATE, "template_create"),
-    (tensorone_endpoint, ENDPOINT, "create"),
-])
+@pytest.mark.parametrize(
+    "module, args, kind",
+    [
+        (tensorone_template, TEMPLATE, "template_create"),
+        (tensorone_endpoint, ENDPOINT, "create"),
+    ],
+)
 def test_a_lost_create_whose_lookup_fails_fails_the_run_and_the_next_run_finds_it(module, args, kind):
     """Request 2, the create, is applied and its response lost; request 3, the lookup by name, gets an
     HTTP 500. The run cannot know whether it created anything: it fails with the 500, and does not

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Secrets in what a module prints: tensorone_template as Ansible runs it
@@ -14,10 +15,10 @@ import json
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import PASS_VARS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import mask_values
 from ansible_collections.tensorone.cloud.plugins.modules import tensorone_template
@@ -74,17 +75,27 @@ def test_env_as_text_is_refused_too(capsys):
 
 # --- masking values read from the service in messages (Run.redact) -------------------------------------------------
 
-@pytest.mark.parametrize("text, values, masked", [
-    # a short value: only where it stands quoted, as an echoed input shows it; the message's own words and numbers stay
-    ("gave up after 1 attempt on 'on' and \"1\" and \\\"a\\\" (a retry)", ["1", "on", "a"],
-     "gave up after 1 attempt on '********' and \"********\" and \\\"********\\\" (a retry)"),
-    ("Template 'llm-worker' (tpl1) is used by endpoint 'api' (ep1)", ["1", "l", "api"],
-     "Template 'llm-worker' (tpl1) is used by endpoint '********' (ep1)"),
-    # a longer one: wherever it occurs, in its escaped forms too
-    ("value=console-token-5d2e;X", ["console-token-5d2e"], "value=********;X"),
-    ('{"value": "pa\\"ss-word-1"}', ['pa"ss-word-1'], '{"value": "********"}'),
-    ("no secret here", [], "no secret here"),
-])
+
+@pytest.mark.parametrize(
+    "text, values, masked",
+    [
+        # a short value: only where it stands quoted, as an echoed input shows it; the message's own words and numbers stay
+        (
+            "gave up after 1 attempt on 'on' and \"1\" and \\\"a\\\" (a retry)",
+            ["1", "on", "a"],
+            "gave up after 1 attempt on '********' and \"********\" and \\\"********\\\" (a retry)",
+        ),
+        (
+            "Template 'llm-worker' (tpl1) is used by endpoint 'api' (ep1)",
+            ["1", "l", "api"],
+            "Template 'llm-worker' (tpl1) is used by endpoint '********' (ep1)",
+        ),
+        # a longer one: wherever it occurs, in its escaped forms too
+        ("value=console-token-5d2e;X", ["console-token-5d2e"], "value=********;X"),
+        ('{"value": "pa\\"ss-word-1"}', ['pa"ss-word-1'], '{"value": "********"}'),
+        ("no secret here", [], "no secret here"),
+    ],
+)
 def test_values_read_from_the_service_are_masked_without_garbling_the_message(text, values, masked):
     assert mask_values(text, values) == masked
 

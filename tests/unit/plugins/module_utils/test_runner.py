@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The runner's shaping of a module run's outcome: every failure, the collection's
@@ -26,6 +27,7 @@ def failing(error):
     def work(run):
         run.actions.append("create endpoint 'half-way'")
         raise error
+
     return work
 
 
@@ -45,6 +47,7 @@ def test_an_api_failure_keeps_its_kind_and_is_masked():
 def test_a_bug_is_a_failure_of_kind_bug_without_a_traceback():
     def work(run):
         return {}["missing"]
+
     result = outcome_of(make_run(), work)
     assert result["failure"]["kind"] == "bug" and "KeyError" in result["msg"] and "Traceback" not in repr(result)
 

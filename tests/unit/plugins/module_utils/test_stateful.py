@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # Random playbooks under faults: a hypothesis state machine whose steps are what
@@ -29,7 +30,10 @@ from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.stateful_machine import (
-    FIGURES, DocumentedAccount, FullAccount, collection_modules_reading,
+    FIGURES,
+    DocumentedAccount,
+    FullAccount,
+    collection_modules_reading,
 )
 
 LONG = os.environ.get("TENSORONE_STATEFUL") == "long"
@@ -38,17 +42,24 @@ STEPS = int(os.environ.get("TENSORONE_STATEFUL_STEPS", 60 if LONG else 40))
 
 
 def budget(derandomize):
-    return settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=derandomize, database=None,
-                    print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-                    # no explain phase: it traces every line, and makes shrinking a failure take minutes
-                    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
+    return settings(
+        max_examples=EXAMPLES,
+        stateful_step_count=STEPS,
+        deadline=None,
+        derandomize=derandomize,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        # no explain phase: it traces every line, and makes shrinking a failure take minutes
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    )
 
 
 def seeds():
     given = os.environ.get("TENSORONE_STATEFUL_SEEDS")
     if given:
         return [int(s) for s in given.split(",") if s.strip()]
-    return [random.SystemRandom().randrange(2 ** 32) for _seed in range(int(os.environ.get("TENSORONE_STATEFUL_SEED_COUNT", 2)))]
+    return [random.SystemRandom().randrange(2**32) for _seed in range(int(os.environ.get("TENSORONE_STATEFUL_SEED_COUNT", 2)))]
 
 
 @pytest.mark.parametrize("machine", [FullAccount, DocumentedAccount], ids=["full", "documented"])

@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The stateful test's model of other tools (stateful_machine.py), step by step
@@ -38,11 +39,9 @@ def workers(machine, name):
 
 def scaled_to_zero(machine, name, workers_min):
     """app-b made by another tool with ``workers_min`` workers, then scaled to 0: its workers drain."""
-    machine.other_tool(SAVE, {"i": {"name": name, "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMin": workers_min,
-                                    "workersMax": workers_min}})
+    machine.other_tool(SAVE, {"i": {"name": name, "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMin": workers_min, "workersMax": workers_min}})
     endpoint = machine.endpoint_named(name)
-    machine.other_tool(SAVE, {"i": {"id": endpoint["id"], "name": name, "templateId": "tpl-other", "gpuIds": "ADA_24",
-                                    "workersMin": 0, "workersMax": 0}})
+    machine.other_tool(SAVE, {"i": {"id": endpoint["id"], "name": name, "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMin": 0, "workersMax": 0}})
     return endpoint["id"]
 
 
@@ -76,8 +75,11 @@ def test_a_delete_converges_when_another_tool_stops_a_worker_while_it_drains(mac
     machine.task(Task("tensorone_endpoints", dict(endpoints=[created])), Faults())
     endpoint_id = machine.endpoint_named("app-b")["id"]
     # requests: the list, the read for the update, the scale to 0, then (4) the first read of the drain wait
-    machine.task(Task("tensorone_endpoints", dict(endpoints=[dict(id=endpoint_id, name="app-b", state="absent")])), Faults(),
-                 meanwhile=(4, Change("workers", name="app-b", status="EXITED")))
+    machine.task(
+        Task("tensorone_endpoints", dict(endpoints=[dict(id=endpoint_id, name="app-b", state="absent")])),
+        Faults(),
+        meanwhile=(4, Change("workers", name="app-b", status="EXITED")),
+    )
     assert machine.endpoint_named("app-b") is None
     # the first run itself deleted it (the change met the run, and no re-run was needed)
     acted = machine.notes.index("  meanwhile, workers {name: app-b, status: EXITED}")
@@ -92,8 +94,11 @@ def test_another_tool_deleting_an_endpoint_under_the_name_the_run_just_gave_it_i
         machine.other_tool(SAVE, {"i": {"name": name, "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": 0}})
     renamed = machine.endpoint_named("app-a")["id"]
     # requests: the list, the read for the update, the rename, then (4) the delete of app-b
-    machine.task(Task("tensorone_endpoints", dict(endpoints=[dict(name="app-b", state="absent"), dict(id=renamed, name="web-a")])),
-                 Faults(), meanwhile=(4, Change("deletes", name="web-a")))
+    machine.task(
+        Task("tensorone_endpoints", dict(endpoints=[dict(name="app-b", state="absent"), dict(id=renamed, name="web-a")])),
+        Faults(),
+        meanwhile=(4, Change("deletes", name="web-a")),
+    )
     assert machine.state()["endpoints"] == []
     acted = machine.notes.index("  meanwhile, deletes {name: web-a}")
     assert "delete endpoint 'web-a'" not in machine.notes[acted + 1] and "update endpoint 'app-a'" in machine.notes[acted + 1]

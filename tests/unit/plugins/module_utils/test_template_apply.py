@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The template model against the in-process emulator: create, converge,
@@ -21,8 +22,14 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
 
 SECRET = "sk-live-4f9a2c1e7b"
-TEMPLATE = dict(name="llm-worker", image_name="reg.example/llm:1.0.0", container_disk_in_gb=20, docker_args="python handler.py",
-                env={"MODEL": "llama-3"}, secret_env={"LICENSE_KEY": SECRET})
+TEMPLATE = dict(
+    name="llm-worker",
+    image_name="reg.example/llm:1.0.0",
+    container_disk_in_gb=20,
+    docker_args="python handler.py",
+    env={"MODEL": "llama-3"},
+    secret_env={"LICENSE_KEY": SECRET},
+)
 
 
 class Clock:
@@ -80,8 +87,7 @@ def test_create_converge_and_release_a_new_image_in_place(emulator_factory):  # 
     released, run = converge(server, dict(TEMPLATE, image_name="reg.example/llm:1.1.0"))
     saves = [r for r in server.log()["requests"] if r["seq"] > mark and r["operation_type"] == "mutation"]
     assert [s["mutation_kind"] for s in saves] == ["template_update"] and saves[0]["variables"]["input"]["id"] == template_id
-    assert run.actions == ["save template 'llm-worker' (%s): image_name; rolls the workers of endpoint 'llm-inference' "
-                           "(usesllm0000001)" % template_id]
+    assert run.actions == ["save template 'llm-worker' (%s): image_name; rolls the workers of endpoint 'llm-inference' (usesllm0000001)" % template_id]
     after = stored(server)[0]
     assert after["id"] == template_id and after["imageName"] == "reg.example/llm:1.1.0" and after["isServerless"] is True
     assert after["env"] == [{"key": "LICENSE_KEY", "value": SECRET}, {"key": "MODEL", "value": "llama-3"}]
@@ -92,10 +98,23 @@ def test_create_converge_and_release_a_new_image_in_place(emulator_factory):  # 
 
 def test_a_template_made_in_the_console_keeps_what_the_task_does_not_set(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    console = dict(id="consoletpl1", name="llm-worker", imageName="reg.example/llm:0.9", containerDiskInGb=30, volumeInGb=0,
-                   dockerArgs="bash run.sh", env=[{"key": "HF_TOKEN", "value": "{{ RUNPOD_SECRET_hf }}"}, {"key": "A", "value": "1"}],
-                   isServerless=True, readme="## console", containerRegistryAuthId="cred-9", ports="8000/http",
-                   startScript="echo hi", isPublic=True, volumeMountPath="/runpod-volume", category="NVIDIA")
+    console = dict(
+        id="consoletpl1",
+        name="llm-worker",
+        imageName="reg.example/llm:0.9",
+        containerDiskInGb=30,
+        volumeInGb=0,
+        dockerArgs="bash run.sh",
+        env=[{"key": "HF_TOKEN", "value": "{{ RUNPOD_SECRET_hf }}"}, {"key": "A", "value": "1"}],
+        isServerless=True,
+        readme="## console",
+        containerRegistryAuthId="cred-9",
+        ports="8000/http",
+        startScript="echo hi",
+        isPublic=True,
+        volumeMountPath="/runpod-volume",
+        category="NVIDIA",
+    )
     server.seed_templates([console])
     result, _run = converge(server, dict(name="llm-worker", image_name="reg.example/llm:1.0.0", env={"A": "2"}))
     after = stored(server)[0]
@@ -108,8 +127,7 @@ def test_a_template_made_in_the_console_keeps_what_the_task_does_not_set(emulato
 def test_a_boolean_read_as_null_is_written_back_as_null(emulator_factory):  # pylint: disable=redefined-outer-name
     """isServerless and isPublic are nullable: a save sends back exactly what was read, not a made-up false."""
     server = emulator_factory()
-    server.seed_templates([dict(id="nulltpl001", name="llm-worker", imageName="reg.example/llm:1.0.0", containerDiskInGb=20,
-                                isServerless=None, isPublic=None)])
+    server.seed_templates([dict(id="nulltpl001", name="llm-worker", imageName="reg.example/llm:1.0.0", containerDiskInGb=20, isServerless=None, isPublic=None)])
     result, _run = converge(server, dict(name="llm-worker", readme="## new readme"))
     assert result["changed"] and result["template"]["readme"] == "## new readme"
     sent = mutations(server)[-1]["variables"]["input"]
@@ -120,11 +138,20 @@ def test_a_boolean_read_as_null_is_written_back_as_null(emulator_factory):  # py
 
 def test_names_with_outer_white_space_are_kept_with_a_warning(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    _result, run = converge(server, dict(name="padded-worker ", image_name=" reg.example/llm:1.0.0", container_disk_in_gb=5,
-                                         env={"MODEL ": "llama", "PLAIN": "x"}, secret_env={" LICENSE_KEY": SECRET}))
-    assert run.warnings == ["The template's %s %r starts or ends with white space; the API keeps it as given" % pair for pair in
-                            (("name", "padded-worker "), ("image_name", " reg.example/llm:1.0.0"), ("env key", "MODEL "),
-                             ("secret_env key", " LICENSE_KEY"))]
+    _result, run = converge(
+        server,
+        dict(
+            name="padded-worker ",
+            image_name=" reg.example/llm:1.0.0",
+            container_disk_in_gb=5,
+            env={"MODEL ": "llama", "PLAIN": "x"},
+            secret_env={" LICENSE_KEY": SECRET},
+        ),
+    )
+    assert run.warnings == [
+        "The template's %s %r starts or ends with white space; the API keeps it as given" % pair
+        for pair in (("name", "padded-worker "), ("image_name", " reg.example/llm:1.0.0"), ("env key", "MODEL "), ("secret_env key", " LICENSE_KEY"))
+    ]
     saved = stored(server, "padded-worker ")[0]
     assert saved["imageName"] == " reg.example/llm:1.0.0" and [v["key"] for v in saved["env"]] == [" LICENSE_KEY", "MODEL ", "PLAIN"]
     assert SECRET not in json.dumps(run.warnings)
@@ -136,8 +163,10 @@ def test_two_runs_saving_one_template_at_once_the_last_save_wins(emulator_factor
     server = emulator_factory()
     converge(server, dict(name="llm-worker", image_name="reg.example/llm:1.0.0", container_disk_in_gb=20, env={"MODEL": "llama"}))
     runs = []
-    for params in (dict(name="llm-worker", image_name="reg.example/llm:2.0.0", env={"ADDED_BY_FIRST": "1"}),
-                   dict(name="llm-worker", image_name="reg.example/llm:3.0.0", readme="## second")):
+    for params in (
+        dict(name="llm-worker", image_name="reg.example/llm:2.0.0", env={"ADDED_BY_FIRST": "1"}),
+        dict(name="llm-worker", image_name="reg.example/llm:3.0.0", readme="## second"),
+    ):
         run = make_run(server, params)
         wanted = model.Wanted(run.params)
         templates = model.Templates(run, wanted)
@@ -191,8 +220,11 @@ def test_delete_refused_while_in_use_then_retried_through_the_window(emulator_fa
     converge(server, TEMPLATE)
     template_id = stored(server)[0]["id"]
     endpoint(server, template_id)
-    with pytest.raises(ModelError, match=r"Template 'llm-worker' \(%s\) is used by endpoint 'llm-inference' \(usesllm0000001\): "
-                                         r"nothing was deleted" % template_id):
+    with pytest.raises(
+        ModelError,
+        match=r"Template 'llm-worker' \(%s\) is used by endpoint 'llm-inference' \(usesllm0000001\): "
+        r"nothing was deleted" % template_id,
+    ):
         converge(server, dict(name="llm-worker", state="absent"))
     assert len(stored(server)) == 1 and len(mutations(server)) == 1
     endpoint_run = Run(Client(server.graphql_url, server.api_key, timeout=5, retries=0), sleep=lambda s: None)
@@ -206,6 +238,7 @@ def test_delete_refused_while_in_use_then_retried_through_the_window(emulator_fa
         original(seconds)
         if len(clock.sleeps) == 2:
             server.configure(template_recent_use_seconds=0)
+
     clock.sleep = sleep
     result, run = converge(server, dict(name="llm-worker", state="absent"), clock=clock)
     assert result["changed"] and stored(server) == [] and run.actions == ["delete template 'llm-worker' (%s)" % template_id]
@@ -219,8 +252,11 @@ def test_delete_gives_up_after_wait_timeout_with_the_services_message(emulator_f
     server.seed_templates([dict(id="windowtpl1", name="llm-worker", imageName="i", containerDiskInGb=5)])
     server.seed_endpoints([dict(id="gone0000000001", name="gone-soon", templateId="windowtpl1", gpuIds="AMPERE_16", workersMax=0)])
     server.call("mutation { deleteEndpoint(id: \"gone0000000001\") }")
-    with pytest.raises(ModelError, match=r"Could not delete template 'llm-worker' \(windowtpl1\) within 3s \(wait_timeout\): "
-                                         r".*was used recently.*run again, or raise wait_timeout"):
+    with pytest.raises(
+        ModelError,
+        match=r"Could not delete template 'llm-worker' \(windowtpl1\) within 3s \(wait_timeout\): "
+        r".*was used recently.*run again, or raise wait_timeout",
+    ):
         converge(server, dict(name="llm-worker", state="absent", wait_timeout=3))
     assert len(stored(server)) == 1
 
@@ -242,8 +278,20 @@ def test_secret_values_are_scrubbed_from_errors_that_echo_the_input(emulator_fac
 def test_the_diff_shows_no_value_read_from_the_service_only_the_tasks_own(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     console = "console-model-5e1f"  # set in the console for a variable the task now sets plainly: it may be a secret
-    server.seed_templates([dict(id="consoletpl2", name="llm-worker", imageName="reg.example/llm:0.9", containerDiskInGb=30, volumeInGb=0,
-                                dockerArgs="", isServerless=True, env=[{"key": "MODEL", "value": console}, {"key": "DEBUG", "value": "1"}])])
+    server.seed_templates(
+        [
+            dict(
+                id="consoletpl2",
+                name="llm-worker",
+                imageName="reg.example/llm:0.9",
+                containerDiskInGb=30,
+                volumeInGb=0,
+                dockerArgs="",
+                isServerless=True,
+                env=[{"key": "MODEL", "value": console}, {"key": "DEBUG", "value": "1"}],
+            )
+        ]
+    )
     task = dict(name="llm-worker", env={"MODEL": "llama-3"})
     for check_mode in (True, False):
         result, run = converge(server, task, check_mode=check_mode, diff=True)
@@ -258,8 +306,20 @@ def test_the_diff_shows_no_value_read_from_the_service_only_the_tasks_own(emulat
 def test_short_values_read_from_the_service_are_masked_only_where_quoted(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     console_env = {"DEBUG": "on", "WORKERS": "1", "MODE": "a", "TOKEN": "console-token-5d2e"}
-    server.seed_templates([dict(id="consoletpl3", name="llm-worker", imageName="reg.example/llm:0.9", containerDiskInGb=20, volumeInGb=0,
-                                dockerArgs="", isServerless=True, env=[{"key": k, "value": v} for k, v in sorted(console_env.items())])])
+    server.seed_templates(
+        [
+            dict(
+                id="consoletpl3",
+                name="llm-worker",
+                imageName="reg.example/llm:0.9",
+                containerDiskInGb=20,
+                volumeInGb=0,
+                dockerArgs="",
+                isServerless=True,
+                env=[{"key": k, "value": v} for k, v in sorted(console_env.items())],
+            )
+        ]
+    )
     original = model.build_input
     # The service refuses the input and echoes it, each value quoted (graphql-core abbreviates the env list itself).
     monkeypatch.setattr(model, "build_input", lambda *args, **kwargs: dict(original(*args, **kwargs), bogusField=console_env))
@@ -269,8 +329,10 @@ def test_short_values_read_from_the_service_are_masked_only_where_quoted(emulato
     assert "'bogusField': {'DEBUG': 'on', 'WORKERS': '1', 'MODE': 'a', 'TOKEN': 'console-token-5d2e'}" in caught.value.message  # the echo
     shown = run.redact(caught.value.message)
     assert "'bogusField': {'DEBUG': '********', 'WORKERS': '********', 'MODE': '********', 'TOKEN': '********'}" in shown
-    assert shown.startswith("The API answered HTTP 400: Variable '$input' has invalid value: Expected value of type "
-                            "'SaveTemplateInput' not to include unknown field 'bogusField', found: {")
+    assert shown.startswith(
+        "The API answered HTTP 400: Variable '$input' has invalid value: Expected value of type "
+        "'SaveTemplateInput' not to include unknown field 'bogusField', found: {"
+    )
     assert "'name': 'llm-worker'" in shown and "'containerDiskInGb': 20" in shown and "console-token-5d2e" not in shown
 
 
@@ -293,11 +355,13 @@ def test_an_option_the_service_lacks_fails_naming_it(emulator_factory, monkeypat
 
 def _without_field(execute, field):
     """A client that answers like a service without ``field``: graphql-core's validation error."""
+
     def wrapped(document, variables=None, **options):
         if " %s " % field in document:
             message = "Cannot query field '%s' on type 'PodTemplate'." % field
             raise APIError("The API answered HTTP 400: " + message, "graphql", details=[message], status=400)
         return execute(document, variables, **options)
+
     return wrapped
 
 
@@ -324,11 +388,13 @@ def test_an_info_item_fed_back_without_its_read_only_keys_and_env_changes_nothin
     fed = dict((k, v) for k, v in item.items() if k not in ("id", "is_public", "endpoint_ids", "env"))
     result, fed_run = converge(server, fed)
     assert not result["changed"]
-    assert model.Wanted(dict(fed, env=item["env"], secret_env=None)).changes(model.Templates(fed_run).find("llm-worker")) == \
-        ["env (LICENSE_KEY, MODEL)"]  # the masks would replace the values
+    assert model.Wanted(dict(fed, env=item["env"], secret_env=None)).changes(model.Templates(fed_run).find("llm-worker")) == [
+        "env (LICENSE_KEY, MODEL)"
+    ]  # the masks would replace the values
 
 
 # --- endpoints by template name -----------------------------------------------
+
 
 def converge_endpoint(server, **params):
     client = Client(server.graphql_url, server.api_key, timeout=5, retries=0, sleep=lambda s: None)
@@ -355,8 +421,7 @@ def test_an_unknown_template_name_fails_before_any_mutation(emulator_factory):  
         converge_endpoint(server, name="by-name", template="llm-wroker", gpu_ids=["AMPERE_48"])
     client = Client(server.graphql_url, server.api_key, timeout=5, retries=0)
     with pytest.raises(ModelError, match=r"endpoints\[1\] \(two\): No template named 'nope'"):
-        endpoint_model.converge(Run(client), dict(endpoints=[dict(name="one", template="llm-worker"), dict(name="two", template="nope")],
-                                                  wait_timeout=30))
+        endpoint_model.converge(Run(client), dict(endpoints=[dict(name="one", template="llm-worker"), dict(name="two", template="nope")], wait_timeout=30))
     assert len(mutations(server)) == 1 and server.state()["endpoints"] == []
 
 
@@ -379,12 +444,12 @@ def test_the_templates_are_read_only_when_some_item_names_one(emulator_factory):
 def test_check_mode_predicts_an_endpoint_on_a_template_not_created_yet(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     client = Client(server.graphql_url, server.api_key, timeout=5, retries=0, sleep=lambda s: None)
-    run = Run(client, dict(name="by-name", template="to-be-made", gpu_ids=["AMPERE_48"], state="present", wait_timeout=30),
-              check_mode=True)
+    run = Run(client, dict(name="by-name", template="to-be-made", gpu_ids=["AMPERE_48"], state="present", wait_timeout=30), check_mode=True)
     result = endpoint_model.converge_endpoint(run)
     assert result["changed"] and result["endpoint"]["template_id"] is None
-    assert run.warnings == ["No template named 'to-be-made' exists yet: check mode predicts the endpoint with template_id null; "
-                            "a run fails unless the template exists by then"]
+    assert run.warnings == [
+        "No template named 'to-be-made' exists yet: check mode predicts the endpoint with template_id null; a run fails unless the template exists by then"
+    ]
     assert mutations(server) == []
 
 
@@ -398,9 +463,9 @@ def test_a_create_refused_because_another_run_made_the_name_converges_that_templ
         if not calls:
             calls.append(name)
             # Another run creates the name between this run's read and its create.
-            server.seed_templates([dict(id="otherrun01", name=name, imageName="reg.example/other:0.1", containerDiskInGb=20,
-                                        isServerless=True)])
+            server.seed_templates([dict(id="otherrun01", name=name, imageName="reg.example/other:0.1", containerDiskInGb=20, isServerless=True)])
         return found
+
     monkeypatch.setattr(model.Templates, "find", find_then_race)
     result, run = converge(server, TEMPLATE)
     assert result["changed"] and [t["id"] for t in server.state()["templates"]] == ["otherrun01"]
@@ -411,8 +476,9 @@ def test_a_create_refused_because_another_run_made_the_name_converges_that_templ
 
 def fleet_run(server, items, check_mode=False):
     client = Client(server.graphql_url, server.api_key, timeout=5, retries=0, sleep=lambda s: None)
-    params = dict(endpoints=[dict(dict(state="present"), **item) for item in items], prune=False, prune_prefix=None,
-                  prune_all=False, prune_max=None, wait_timeout=10)
+    params = dict(
+        endpoints=[dict(dict(state="present"), **item) for item in items], prune=False, prune_prefix=None, prune_all=False, prune_max=None, wait_timeout=10
+    )
     run = Run(client, params, check_mode=check_mode, sleep=lambda s: None)
     return endpoint_model.converge_fleet(run)
 
@@ -435,8 +501,7 @@ def test_check_mode_predicts_the_roles_retire_flows_as_the_real_run_does(emulato
     endpoint(server, template_id)
     endpoint(server, template_id, endpoint_id="keepsllm000001", name="llm-keeps")
     # Retire one endpoint and move the other to a template not created yet, then retire the old template.
-    planned = fleet_run(server, [dict(name="llm-inference", state="absent"), dict(name="llm-keeps", template="new-worker")],
-                        check_mode=True)
+    planned = fleet_run(server, [dict(name="llm-inference", state="absent"), dict(name="llm-keeps", template="new-worker")], check_mode=True)
     assert planned["deleted"] == [dict(id="usesllm0000001", name="llm-inference")]
     result, run = converge(server, dict(name="llm-worker", state="absent", endpoints_result=planned), check_mode=True)
     assert result["changed"] and run.actions == ["delete template 'llm-worker' (%s)" % template_id]
@@ -460,24 +525,26 @@ def test_check_mode_predicts_the_roles_retire_flows_as_the_real_run_does(emulato
 
 def test_endpoints_result_must_be_an_endpoints_tasks_result():
     errors = model.validate_template(dict(name="x", endpoints_result=dict(endpoint=None)))
-    assert errors == ["endpoints_result must be the registered result of a tensorone.cloud.tensorone_endpoints task "
-                      "(it has no endpoints list)"]
+    assert errors == ["endpoints_result must be the registered result of a tensorone.cloud.tensorone_endpoints task (it has no endpoints list)"]
 
 
 def test_a_delete_refused_while_the_endpoint_list_is_capped_fails_at_once_saying_why(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
     monkeypatch.setattr(model, "LIST_CAP", 2)
     server = emulator_factory(list_cap=2, template_recent_use_seconds=0)
     server.seed_templates([dict(id="capsedtpl1", name="llm-worker", imageName="i", containerDiskInGb=5)])
-    server.seed_endpoints([dict(id="listed%08d" % i, name="listed-%d" % i, templateId="other", gpuIds="AMPERE_16", workersMax=0)
-                           for i in range(2)] + [dict(id="beyondcap00001", name="beyond", templateId="capsedtpl1", gpuIds="AMPERE_16",
-                                                      workersMax=0)])
-    with pytest.raises(ModelError, match=r"Could not delete template 'llm-worker' \(capsedtpl1\): the service refused it .*came back "
-                                         r"with 2 endpoints, the most the API lists, so an endpoint beyond them may use the template"):
+    server.seed_endpoints(
+        [dict(id="listed%08d" % i, name="listed-%d" % i, templateId="other", gpuIds="AMPERE_16", workersMax=0) for i in range(2)]
+        + [dict(id="beyondcap00001", name="beyond", templateId="capsedtpl1", gpuIds="AMPERE_16", workersMax=0)]
+    )
+    with pytest.raises(
+        ModelError,
+        match=r"Could not delete template 'llm-worker' \(capsedtpl1\): the service refused it .*came back "
+        r"with 2 endpoints, the most the API lists, so an endpoint beyond them may use the template",
+    ):
         converge(server, dict(name="llm-worker", state="absent", wait_timeout=600))
     assert [m["mutation_kind"] for m in mutations(server)] == ["template_delete"]  # once: no retries through wait_timeout
     _result, run = converge(server, dict(name="llm-worker", image_name="i2"))
     assert any("may roll the workers of more endpoints than the action names" in w for w in run.warnings)
     info_run = make_run(server, dict(id=None, name=None, include_env_values=False))
     model.read_templates(info_run)
-    assert info_run.warnings == ["endpoint_ids may miss endpoints: the account's list of endpoints came back with 2 endpoints, "
-                                 "the most the API lists"]
+    assert info_run.warnings == ["endpoint_ids may miss endpoints: the account's list of endpoints came back with 2 endpoints, the most the API lists"]

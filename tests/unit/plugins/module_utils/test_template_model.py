@@ -1,6 +1,7 @@
 # Copyright: Tensor One collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 # The template model without the API: environment normalisation, comparison
@@ -10,17 +11,27 @@ __metaclass__ = type
 import json
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _template as model
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError, secret_variants
 
 API_TEMPLATE = {
-    "id": "tpl0000001", "name": "llm-worker", "imageName": "reg/llm:1.0", "containerDiskInGb": 20, "volumeInGb": 0,
-    "volumeMountPath": None, "dockerArgs": "python handler.py", "isServerless": True, "readme": "## made in the console",
-    "containerRegistryAuthId": "cred-1", "ports": "8000/http", "startScript": None, "isPublic": True,
-    "env": [{"key": "MODEL", "value": "llama"}, None, {"key": "CONSOLE_TOKEN", "value": "console-secret-71"},
-            {"key": "LICENSE", "value": "old-license-value"}],
+    "id": "tpl0000001",
+    "name": "llm-worker",
+    "imageName": "reg/llm:1.0",
+    "containerDiskInGb": 20,
+    "volumeInGb": 0,
+    "volumeMountPath": None,
+    "dockerArgs": "python handler.py",
+    "isServerless": True,
+    "readme": "## made in the console",
+    "containerRegistryAuthId": "cred-1",
+    "ports": "8000/http",
+    "startScript": None,
+    "isPublic": True,
+    "env": [{"key": "MODEL", "value": "llama"}, None, {"key": "CONSOLE_TOKEN", "value": "console-secret-71"}, {"key": "LICENSE", "value": "old-license-value"}],
 }
 
 
@@ -37,21 +48,34 @@ def current():
 
 def test_template_from_api_uses_option_names_and_keeps_every_value():
     assert current() == {
-        "id": "tpl0000001", "name": "llm-worker", "image_name": "reg/llm:1.0", "container_disk_in_gb": 20, "volume_in_gb": 0,
-        "volume_mount_path": None, "docker_args": "python handler.py", "is_serverless": True, "readme": "## made in the console",
-        "container_registry_auth_id": "cred-1", "ports": "8000/http", "start_script": None, "is_public": True,
+        "id": "tpl0000001",
+        "name": "llm-worker",
+        "image_name": "reg/llm:1.0",
+        "container_disk_in_gb": 20,
+        "volume_in_gb": 0,
+        "volume_mount_path": None,
+        "docker_args": "python handler.py",
+        "is_serverless": True,
+        "readme": "## made in the console",
+        "container_registry_auth_id": "cred-1",
+        "ports": "8000/http",
+        "start_script": None,
+        "is_public": True,
         "env": {"MODEL": "llama", "CONSOLE_TOKEN": "console-secret-71", "LICENSE": "old-license-value"},
         "endpoint_ids": ["ep1"],
     }
 
 
-@pytest.mark.parametrize("env, expected", [
-    (None, None),
-    ({}, {}),
-    ({"A": "x"}, {"A": "x"}),
-    ({"N": 1, "F": 0.5}, {"N": "1", "F": "0.5"}),  # numbers are sent as strings
-    ({"GONE": None}, {"GONE": None}),  # null removes the variable
-])
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        (None, None),
+        ({}, {}),
+        ({"A": "x"}, {"A": "x"}),
+        ({"N": 1, "F": 0.5}, {"N": "1", "F": "0.5"}),  # numbers are sent as strings
+        ({"GONE": None}, {"GONE": None}),  # null removes the variable
+    ],
+)
 def test_env_normalisation(env, expected):
     assert model.normalise_env(env) == expected
 
@@ -69,8 +93,9 @@ def test_only_what_the_task_sets_is_compared():
 
 
 def test_changes_name_the_variables_and_never_a_value():
-    wanted = model.Wanted(params(name="llm-worker", image_name="reg/llm:2.0", env={"MODEL": "mistral", "GONE": None},
-                                 secret_env={"LICENSE": "new-license-value"}))
+    wanted = model.Wanted(
+        params(name="llm-worker", image_name="reg/llm:2.0", env={"MODEL": "mistral", "GONE": None}, secret_env={"LICENSE": "new-license-value"})
+    )
     changes = wanted.changes(current())
     assert changes == ["image_name", "env (MODEL)", "secret_env (LICENSE)"]
     assert "new-license-value" not in json.dumps(changes) and "mistral" not in json.dumps(changes)
@@ -80,17 +105,25 @@ def test_changes_name_the_variables_and_never_a_value():
 
 
 def test_update_input_is_full_merged_and_writes_back_what_was_read():
-    wanted = model.Wanted(params(name="llm-worker", image_name="reg/llm:2.0", env={"NEW": "n", "MODEL": None},
-                                 secret_env={"LICENSE": "new-license-value"}))
+    wanted = model.Wanted(params(name="llm-worker", image_name="reg/llm:2.0", env={"NEW": "n", "MODEL": None}, secret_env={"LICENSE": "new-license-value"}))
     api_input = model.build_input(dict(API_TEMPLATE, isServerless=None, isPublic=None), wanted)
     assert api_input == {
-        "id": "tpl0000001", "name": "llm-worker", "imageName": "reg/llm:2.0", "containerDiskInGb": 20, "volumeInGb": 0,
+        "id": "tpl0000001",
+        "name": "llm-worker",
+        "imageName": "reg/llm:2.0",
+        "containerDiskInGb": 20,
+        "volumeInGb": 0,
         # read as null, written as null (never made up as false)
-        "volumeMountPath": None, "dockerArgs": "python handler.py", "isServerless": None, "readme": "## made in the console",
-        "containerRegistryAuthId": "cred-1", "ports": "8000/http", "startScript": None, "isPublic": None,
+        "volumeMountPath": None,
+        "dockerArgs": "python handler.py",
+        "isServerless": None,
+        "readme": "## made in the console",
+        "containerRegistryAuthId": "cred-1",
+        "ports": "8000/http",
+        "startScript": None,
+        "isPublic": None,
         # as read, in order (the null item dropped), managed ones set or removed, new ones appended
-        "env": [{"key": "CONSOLE_TOKEN", "value": "console-secret-71"}, {"key": "LICENSE", "value": "new-license-value"},
-                {"key": "NEW", "value": "n"}],
+        "env": [{"key": "CONSOLE_TOKEN", "value": "console-secret-71"}, {"key": "LICENSE", "value": "new-license-value"}, {"key": "NEW", "value": "n"}],
     }
 
 
@@ -103,20 +136,25 @@ def test_update_input_fills_the_required_fields_the_read_lacks():
 
 
 def test_create_input_has_the_create_time_defaults_and_only_what_is_set():
-    wanted = model.Wanted(params(name="new-one", image_name="reg/new:1", container_disk_in_gb=5, env={"A": "1", "B": None},
-                                 secret_env={"S": "s-value"}))
+    wanted = model.Wanted(params(name="new-one", image_name="reg/new:1", container_disk_in_gb=5, env={"A": "1", "B": None}, secret_env={"S": "s-value"}))
     assert model.build_input(None, wanted) == {
-        "name": "new-one", "imageName": "reg/new:1", "containerDiskInGb": 5, "volumeInGb": 0, "isServerless": True,
-        "dockerArgs": "", "env": [{"key": "A", "value": "1"}, {"key": "S", "value": "s-value"}],
+        "name": "new-one",
+        "imageName": "reg/new:1",
+        "containerDiskInGb": 5,
+        "volumeInGb": 0,
+        "isServerless": True,
+        "dockerArgs": "",
+        "env": [{"key": "A", "value": "1"}, {"key": "S", "value": "s-value"}],
     }
 
 
 def test_a_decimal_number_as_a_variable_value_is_refused_saying_to_quote_it():
     """YAML reads PYTHON_VERSION: 3.10 as 3.1; a secret's number is not shown."""
-    errors = model.validate_template(params(name="llm-worker", env={"PYTHON_VERSION": 3.1, "WORKERS": 2},
-                                            secret_env={"PIN": 4711.0815}))
-    assert errors == ["env.PYTHON_VERSION must be a string, got the number 3.1: quote it as written (YAML reads 12.10 as the number 12.1)",
-                      "secret_env.PIN must be a string, got a number: quote it as written (YAML reads 12.10 as the number 12.1)"]
+    errors = model.validate_template(params(name="llm-worker", env={"PYTHON_VERSION": 3.1, "WORKERS": 2}, secret_env={"PIN": 4711.0815}))
+    assert errors == [
+        "env.PYTHON_VERSION must be a string, got the number 3.1: quote it as written (YAML reads 12.10 as the number 12.1)",
+        "secret_env.PIN must be a string, got a number: quote it as written (YAML reads 12.10 as the number 12.1)",
+    ]
 
 
 def test_public_view_masks_secret_and_unmanaged_values():
@@ -143,18 +181,21 @@ def test_secret_variants_cover_escaped_quotes():
     assert 'a"b\\c' in variants and 'a\\"b\\\\c' in variants
 
 
-@pytest.mark.parametrize("options, fragment", [
-    ({"name": " "}, "name must not be empty"),
-    ({"image_name": ""}, "image_name must not be empty"),
-    ({"container_disk_in_gb": 0}, "container_disk_in_gb must be between 1"),
-    ({"volume_in_gb": -1}, "volume_in_gb must be between 0"),
-    ({"wait_timeout": -1}, "wait_timeout must be between 0"),
-    ({"env": {"": "x"}}, "env must not have an empty key"),
-    ({"env": {"DEBUG": True}}, "env.DEBUG must be a string, got a boolean (quote it, for example 'true')"),
-    ({"secret_env": {"S": ["a"]}}, "secret_env.S must be a string, got a list"),
-    ({"env": {"A": "1"}, "secret_env": {"A": "2"}}, "env and secret_env both set A"),
-    ({"is_serverless": True, "volume_in_gb": 10}, "volume_in_gb must be 0 for a serverless template"),
-])
+@pytest.mark.parametrize(
+    "options, fragment",
+    [
+        ({"name": " "}, "name must not be empty"),
+        ({"image_name": ""}, "image_name must not be empty"),
+        ({"container_disk_in_gb": 0}, "container_disk_in_gb must be between 1"),
+        ({"volume_in_gb": -1}, "volume_in_gb must be between 0"),
+        ({"wait_timeout": -1}, "wait_timeout must be between 0"),
+        ({"env": {"": "x"}}, "env must not have an empty key"),
+        ({"env": {"DEBUG": True}}, "env.DEBUG must be a string, got a boolean (quote it, for example 'true')"),
+        ({"secret_env": {"S": ["a"]}}, "secret_env.S must be a string, got a list"),
+        ({"env": {"A": "1"}, "secret_env": {"A": "2"}}, "env and secret_env both set A"),
+        ({"is_serverless": True, "volume_in_gb": 10}, "volume_in_gb must be 0 for a serverless template"),
+    ],
+)
 def test_validation_names_the_option(options, fragment):
     errors = model.validate_template(params(**dict(dict(name="ok-name"), **options)))
     assert any(fragment in e for e in errors), errors
@@ -166,8 +207,7 @@ def test_plan_refuses_a_create_without_image_or_disk_and_a_serverless_volume():
     # the template is serverless: a volume is refused even though the task does not set is_serverless
     with pytest.raises(ModelError, match="volume_in_gb must be 0 for a serverless template"):
         model.plan_template(current(), model.Wanted(params(name="llm-worker", volume_in_gb=5)), params(name="llm-worker"))
-    step = model.plan_template(current(), model.Wanted(params(name="llm-worker", is_serverless=False, volume_in_gb=5)),
-                               params(name="llm-worker"))
+    step = model.plan_template(current(), model.Wanted(params(name="llm-worker", is_serverless=False, volume_in_gb=5)), params(name="llm-worker"))
     assert step.action == "update"
 
 
@@ -179,19 +219,38 @@ text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_ch
 secret_text = st.text(alphabet="abc", min_size=1, max_size=8).map(lambda v: SECRET_MARK + v)
 keys = st.text(alphabet="ABCDEFGHIJ_", min_size=1, max_size=4)
 env_lists = st.lists(st.fixed_dictionaries({"key": keys, "value": secret_text}), max_size=5, unique_by=lambda i: i["key"])
-api_templates = st.fixed_dictionaries({
-    "id": st.just("tpl0000001"), "name": st.just("llm-worker"), "imageName": text, "containerDiskInGb": st.integers(1, 500),
-    "volumeInGb": st.just(0), "volumeMountPath": st.one_of(st.none(), text), "dockerArgs": st.one_of(st.just(""), text),
-    "env": env_lists, "isServerless": st.just(True), "readme": st.one_of(st.none(), text),
-    "containerRegistryAuthId": st.one_of(st.none(), text), "ports": st.one_of(st.none(), text),
-    "startScript": st.one_of(st.none(), text), "isPublic": st.booleans(),
-})
-task_options = st.fixed_dictionaries({}, optional={
-    "image_name": text, "container_disk_in_gb": st.integers(1, 500), "docker_args": st.one_of(st.just(""), text),
-    "readme": st.one_of(st.just(""), text), "ports": text, "start_script": text, "volume_mount_path": text,
-    "env": st.dictionaries(keys, st.one_of(st.none(), text), max_size=4),
-    "secret_env": st.dictionaries(keys.map(lambda k: "S_" + k), st.one_of(st.none(), secret_text), max_size=3),
-})
+api_templates = st.fixed_dictionaries(
+    {
+        "id": st.just("tpl0000001"),
+        "name": st.just("llm-worker"),
+        "imageName": text,
+        "containerDiskInGb": st.integers(1, 500),
+        "volumeInGb": st.just(0),
+        "volumeMountPath": st.one_of(st.none(), text),
+        "dockerArgs": st.one_of(st.just(""), text),
+        "env": env_lists,
+        "isServerless": st.just(True),
+        "readme": st.one_of(st.none(), text),
+        "containerRegistryAuthId": st.one_of(st.none(), text),
+        "ports": st.one_of(st.none(), text),
+        "startScript": st.one_of(st.none(), text),
+        "isPublic": st.booleans(),
+    }
+)
+task_options = st.fixed_dictionaries(
+    {},
+    optional={
+        "image_name": text,
+        "container_disk_in_gb": st.integers(1, 500),
+        "docker_args": st.one_of(st.just(""), text),
+        "readme": st.one_of(st.just(""), text),
+        "ports": text,
+        "start_script": text,
+        "volume_mount_path": text,
+        "env": st.dictionaries(keys, st.one_of(st.none(), text), max_size=4),
+        "secret_env": st.dictionaries(keys.map(lambda k: "S_" + k), st.one_of(st.none(), secret_text), max_size=3),
+    },
+)
 
 
 def stored_like_the_api(api_input, read):

@@ -9,11 +9,11 @@
 # The base URL is emulator_url (set by setup_emulator), else tensorone_emulator_url.
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import importlib.util
 import os
-
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleError
@@ -52,7 +52,6 @@ def _plain(value):
 
 
 class LookupModule(LookupBase):
-
     def run(self, terms, variables=None, **kwargs):
         base = (variables or {}).get("emulator_url") or (variables or {}).get("tensorone_emulator_url")
         if not base:
