@@ -197,7 +197,7 @@ class Client:
             raise TransientError("Could not %s %s: %s" % (action, self._host, self._reason(exc)), "connection", applied_maybe=not refused) from None
         except requests.exceptions.RequestException as exc:
             raise APIError("Request to %s failed: %s" % (self._host, self._reason(exc)), "connection") from None
-        return self._read(response)
+        return read_reply(response)
 
     def _reason(self, exc):
         """A short, key-free reason from a requests exception (its text carries the URL)."""
@@ -206,63 +206,65 @@ class Client:
         text = re.sub(r"<[^>]*>:?\s*", "", str(cause))  # drop object reprs
         return self.redact(text.strip()) or type(cause).__name__
 
-    def _read(self, response):
-        status = response.status_code
-        body = None  # what came back, when it is not JSON (the API always answers JSON)
-        try:
-            payload = response.json()
-        except ValueError:
-            payload, body = None, describe_body(response)
-        messages = _error_messages(payload)
-        if status == 403 and body is not None:
-            # Not the API: the CDN in front of it, which refuses some clients by their User-Agent
-            # (HTTP 403, "error code: 1010"). Sending it again would meet the same refusal.
+
+def read_reply(response):
+    """The ``data`` of an HTTP answer of the API, or the failure it is (APIError, TransientError)."""
+    status = response.status_code
+    body = None  # what came back, when it is not JSON (the API always answers JSON)
+    try:
+        payload = response.json()
+    except ValueError:
+        payload, body = None, describe_body(response)
+    messages = _error_messages(payload)
+    if status == 403 and body is not None:
+        # Not the API: the CDN in front of it, which refuses some clients by their User-Agent
+        # (HTTP 403, "error code: 1010"). Sending it again would meet the same refusal.
+        raise APIError(
+            "The service's edge (CDN) refused this client with HTTP 403 and %s, before the request reached "
+            "the API: it may refuse the User-Agent; set the http_agent option (or the TENSORONE_HTTP_AGENT "
+            "environment variable) to another value" % body,
+            "http",
+            status=status,
+        )
+    if status in (401, 403):
+        raise APIError(
+            "Authentication failed (HTTP %d): check api_key (or the TENSORONE_API_KEY environment variable)" % status,
+            "auth",
+            details=messages,
+            status=status,
+        )
+    if status == 429:
+        raise TransientError(
+            "Rate limited by the API (HTTP 429)",
+            "rate_limit",
+            applied_maybe=False,
+            status=status,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+    came_back = " with %s" % body if body is not None else _joined(messages)
+    if status in RETRYABLE_STATUSES:
+        raise TransientError("The API answered HTTP %d%s" % (status, came_back), "http", applied_maybe=True, status=status)
+    if status == 200 and body is not None:
+        raise APIError("The API answered HTTP 200%s, not a GraphQL response (is api_url the GraphQL API?)" % came_back, "http", status=status)
+    if status != 200 or not isinstance(payload, dict):
+        # graphql: the service looked at the GraphQL and refused it (HTTP 400: a validation error). Any
+        # other status is a failure of the service or of the way to it, whatever its body says.
+        raise APIError(
+            "The API answered HTTP %d%s" % (status, came_back or " with a body that is not a GraphQL response"),
+            "graphql" if messages and status == 400 else "http",
+            details=messages,
+            status=status,
+        )
+    if messages:
+        if any(m == "Unauthorized" for m in messages):
             raise APIError(
-                "The service's edge (CDN) refused this client with HTTP 403 and %s, before the request reached "
-                "the API: it may refuse the User-Agent; set the http_agent option (or the TENSORONE_HTTP_AGENT "
-                "environment variable) to another value" % body,
-                "http",
-                status=status,
-            )
-        if status in (401, 403):
-            raise APIError(
-                "Authentication failed (HTTP %d): check api_key (or the TENSORONE_API_KEY environment variable)" % status,
+                "The API refused the operation as unauthorized: the api_key may be read-only or lack this permission",
                 "auth",
                 details=messages,
                 status=status,
             )
-        if status == 429:
-            raise TransientError(
-                "Rate limited by the API (HTTP 429)",
-                "rate_limit",
-                applied_maybe=False,
-                status=status,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        came_back = " with %s" % body if body is not None else _joined(messages)
-        if status in RETRYABLE_STATUSES:
-            raise TransientError("The API answered HTTP %d%s" % (status, came_back), "http", applied_maybe=True, status=status)
-        if status == 200 and body is not None:
-            raise APIError("The API answered HTTP 200%s, not a GraphQL response (is api_url the GraphQL API?)" % came_back, "http", status=status)
-        if status != 200 or not isinstance(payload, dict):
-            # graphql: the service looked at the GraphQL and refused it (HTTP 400: a validation error). Any
-            # other status is a failure of the service or of the way to it, whatever its body says.
-            raise APIError(
-                "The API answered HTTP %d%s" % (status, came_back or " with a body that is not a GraphQL response"),
-                "graphql" if messages and status == 400 else "http",
-                details=messages,
-                status=status,
-            )
-        if messages:
-            if any(m == "Unauthorized" for m in messages):
-                raise APIError(
-                    "The API refused the operation as unauthorized: the api_key may be read-only or lack this permission",
-                    "auth",
-                    details=messages,
-                    status=status,
-                )
-            raise APIError("The API returned an error%s" % _joined(messages), "graphql", details=messages, status=status)
-        return payload.get("data") or {}
+        raise APIError("The API returned an error%s" % _joined(messages), "graphql", details=messages, status=status)
+    return payload.get("data") or {}
 
 
 def describe_body(response):

@@ -126,6 +126,11 @@ def split_csv(value):
     return [token for token in tokens if token]
 
 
+# The module option's type (and list elements) for each kind of Field.
+OPTION_TYPES = dict(str=("str", None), none=("str", None), int=("int", None), bool=("bool", None))
+OPTION_TYPES.update((kind, ("list", "str")) for kind in ("csv", "csvset", "list", "idlist"))
+
+
 class Field:
     """One field of a resource.
 
@@ -145,18 +150,6 @@ class Field:
     ``choices``: the values the module option accepts.
     """
 
-    # The module option's type for each kind.
-    OPTION_TYPES = dict(
-        str=("str", None),
-        none=("str", None),
-        int=("int", None),
-        bool=("bool", None),
-        csv=("list", "str"),
-        csvset=("list", "str"),
-        list=("list", "str"),
-        idlist=("list", "str"),
-    )
-
     def __init__(self, option, api, kind="str", documented=False, create_only=False, choices=None, true_value=None, false_value=None, key=None, read=None):
         self.option = option
         self.api = api
@@ -171,7 +164,7 @@ class Field:
 
     def argument_spec(self):
         """The module option's argument spec."""
-        option_type, elements = self.OPTION_TYPES[self.kind]
+        option_type, elements = OPTION_TYPES[self.kind]
         spec = dict(type=option_type)
         if elements:
             spec["elements"] = elements
