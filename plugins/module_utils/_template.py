@@ -46,6 +46,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     desired_from,
     differences,
     find_one,
+    listed,
     myself_of,
     number_as_text_error,
     recovered,
@@ -619,12 +620,12 @@ def read_templates(run):
     """The work of tensorone_template_info: every template, or those with this id or name."""
     templates = Templates(run)
     wanted_id, wanted_name = run.params.get("id"), run.params.get("name")
-    listed = [t for t in templates.read() if (wanted_id is None or t["id"] == wanted_id) and (wanted_name is None or t["name"] == wanted_name)]
+    found = listed(templates.read(), wanted_id, wanted_name)
     if not templates.users_complete:
         run.warnings.append("endpoint_ids may miss endpoints: %s" % _incomplete_users())
     show = bool(run.params.get("include_env_values"))
     items = []
-    for template in listed:
+    for template in found:
         view = public_view(template, show_values=show)
         del view["secret_env"]
         items.append(view)

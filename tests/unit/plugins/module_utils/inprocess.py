@@ -15,7 +15,8 @@ __metaclass__ = type
 #   reply without a body a closed connection);
 # - Module: a module of the collection as Ansible runs it, minus the process:
 #   the argument spec and checks it hands run_module, checked the way
-#   run_module checks them, then its work function on a Run.
+#   run_module checks them, then its work function on a Run, its result or
+#   failure shaped by the runner's own outcome_of.
 
 from http.client import RemoteDisconnected
 from unittest import mock
@@ -27,7 +28,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ProtocolError
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import API_ARGUMENT_SPEC
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run, client_for, option_errors
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run, client_for, option_errors, outcome_of
 
 API_URL = "http://tensorone.test/graphql"
 
@@ -121,16 +122,23 @@ class Module:
         return params, option_errors(self.spec, args, params, self.check)
 
     def run(self, params, emulator, clock, check_mode=False, diff=False, before_send=None):
-        """The module's work on a Run whose client talks to ``emulator`` on ``clock``: (result, error, run, adapter)."""
+        """The module's work on a Run whose client talks to ``emulator`` on ``clock``, its outcome shaped as run_module
+        shapes it: (result or failure keys, the error raised or None, run, adapter)."""
         client = client_for(params, sleep=clock.sleep)
         adapter = EmulatorAdapter(emulator, clock, before_send)
         client.session.mount(API_URL, adapter)
         run = Run(client, params, check_mode=check_mode, diff=diff, sleep=clock.sleep, clock=clock.now)
-        result = error = None
+        raised = []
+
+        def work(run):
+            try:
+                return self.work(run)
+            except Exception as exc:
+                raised.append(exc)  # the oracle judges the error itself; the result is as the runner shapes it
+                raise
+
         try:
-            result = self.work(run)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            error = exc
+            result = outcome_of(run, work)
         finally:
             client.session.close()
-        return result, error, run, adapter
+        return result, raised[0] if raised else None, run, adapter

@@ -726,6 +726,15 @@ class Account(RuleBasedStateMachine):
             len(outcome.requests),
             outcome.faults_met["connection refused"],
         )
+        if outcome.error is not None:
+            kind = outcome.error.kind if isinstance(outcome.error, (APIError, ModelError)) else "bug"
+            failure = outcome.result.get("failure") or {}
+            self.expect(
+                outcome.result.get("failed") and failure.get("kind") == kind and outcome.result["msg"] == failure.get("message"),
+                "the failure is not shaped with its kind (%s): %r",
+                kind,
+                outcome.result,
+            )
         shown = json.dumps([outcome.result, outcome.message, outcome.warnings, outcome.actions])
         # (template info shows variable values when asked to: include_env_values)
         for hidden in HIDDEN[:2] if outcome.params.get("include_env_values") else HIDDEN:
