@@ -60,8 +60,9 @@ def test_a_lost_create_whose_lookup_fails_fails_the_run_and_the_next_run_finds_i
     take its own create for someone else's. The next run finds the resource and changes nothing."""
     server = Scripted()
     result, error = server.run(module, args, {2: dict(drop_after_apply=[kind]), 3: SERVER_ERROR})
-    assert result is None and isinstance(error, APIError), (result, error)
+    assert isinstance(error, APIError) and result["failed"] and not result["changed"], (result, error)
     assert error.kind == "http" and error.status == 500 and "The API answered HTTP 500" in error.message
+    assert result["failure"]["kind"] == "http" and result["failure"]["status"] == 500  # as the runner shapes it
     stored = server.emulator.state()["templates" if module is tensorone_template else "endpoints"]
     assert [item["name"] for item in stored] == [args["name"]]
     server.emulator.clear_log()
