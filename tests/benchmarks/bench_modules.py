@@ -469,7 +469,7 @@ def measure_module_process(runner, emulator, runs, import_runs):
     for directory, _dirs, files in os.walk(keep):
         for name in files:
             if name in ("AnsiballZ_ping.py", "AnsiballZ_tensorone_endpoint.py"):
-                payloads[name[len("AnsiballZ_") : -len(".py")]] = os.path.join(directory, name)
+                payloads[name.replace("AnsiballZ_", "", 1).rsplit(".py", 1)[0]] = os.path.join(directory, name)
     expect(len(payloads) == 2, "the kept AnsiballZ payloads were not found")
     samples = dict((name, dict(wall_samples=[], cpu_samples=[])) for name in payloads)
     for _run in range(runs):

@@ -32,7 +32,7 @@ ROUTES = {
 def handle(emulator, method, path, body, query_string):
     """(status, JSON value, headers) answering a /_emulator/... request: 404 for an unknown path,
     405 for a wrong method, 400 for a body that is not a JSON object or arguments the operation refuses."""
-    sub_path = path[len(CONTROL_PREFIX) :]
+    sub_path = path.replace(CONTROL_PREFIX, "", 1)
     operation = ROUTES.get((method, sub_path))
     if operation is None:
         if any(route_path == sub_path for _method, route_path in ROUTES):

@@ -158,7 +158,8 @@ def section(lines, name):
     if name + ":" not in lines:
         return []
     rest = []
-    for line in lines[lines.index(name + ":") + 1 :]:
+    start = lines.index(name + ":") + 1
+    for line in lines[start:]:
         if line.strip() and indent_of(line) == 0:
             break
         rest.append(line)
@@ -204,7 +205,7 @@ def convert_references(line, convert):
         if "#" in inside or ":" in inside:  # fully qualified, or ignore:
             return match.group(0)
         name = re.match(r"[A-Za-z0-9_]*", inside).group(0)
-        return "%s(%s" % (markup, convert(markup, name, inside[len(name) :]))
+        return "%s(%s" % (markup, convert(markup, name, inside.replace(name, "", 1)))
 
     return REFERENCE.sub(replace, line)
 

@@ -177,7 +177,8 @@ def test_the_source_text_reaches_every_copy_with_its_references_converted(tree):
 def samples_of(tree, path, key):
     """The sample lines of a top-level return value, read as text."""
     lines = generate_docs.docstring_lines((tree / path).read_text(), "RETURN", path)
-    block = itertools.takewhile(lambda line: line.startswith((" ", "#")), lines[lines.index(key + ":") + 1 :])
+    start = lines.index(key + ":") + 1
+    block = itertools.takewhile(lambda line: line.startswith((" ", "#")), lines[start:])
     return [line for line in block if line.startswith("  sample:")]
 
 
