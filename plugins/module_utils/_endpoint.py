@@ -27,11 +27,13 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     Field,
     ModelError,
     Outcome,
+    PendingId,
     Resource,
     Selection,
     desired_from,
     differences,
     find_one,
+    full_input,
     listed,
     myself_of,
     naming,
@@ -39,6 +41,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     refused,
     split_csv,
     unknown_fields,
+    value_errors,
 )
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     Step as ResourceStep,
@@ -49,9 +52,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
 from ansible_collections.tensorone.cloud.plugins.module_utils._template import (
     NO_TEMPLATE_READ,
     TEMPLATE_NAMES_SELECTION,
+    TEMPLATE_REFERENCE,
     TEMPLATES_FIELD,
-    PendingTemplate,
-    resolve_template_names,
 )
 
 # Every field of an endpoint the collection reads or writes. An update
@@ -184,27 +186,10 @@ def apply_desired(endpoint, desired, fields=DOCUMENTED_FIELDS):
 
 
 def build_input(current, desired, selection=None):
-    """The full EndpointInput for a create (``current`` None) or an update.
-
-    ``current`` is the endpoint as the API returned it (the round-trip read):
-    an update REPLACES the endpoint, so every writable field it has is sent,
-    the task's value where it sets one, the value as read otherwise. Fields
-    the service lacks (``selection``) are never sent.
-    """
-    has = selection.has if selection is not None else (lambda field: True)
-    if current is None:
-        return dict((f.api, f.write(desired[f.option])) for f in OPTION_FIELDS if f.option in desired and has(f) and f.write(desired[f.option]) is not None)
-    api_input = {"id": current["id"]}
-    for field in FIELDS:
-        if field.create_only or not has(field):
-            continue
-        if field.option in desired:
-            api_input[field.api] = field.write(desired[field.option])
-        elif field.api in current:
-            api_input[field.api] = field.write_back(current[field.api])
-    if api_input.get("name") is None:
-        raise ModelError("Endpoint %s has no name in the API's answer; set name to update it" % current["id"], "invalid_option")
-    return api_input
+    """The full EndpointInput for a create (``current`` None) or an update (``current``: the
+    round-trip read, every writable field of which is sent again, ``_resource.full_input``)."""
+    label = current and "Endpoint %s" % current["id"]
+    return full_input(FIELDS, current, desired, selection, required=("name",), label=label)
 
 
 def diff_view(endpoint):
@@ -252,21 +237,7 @@ def validate_params(params):
         ("gpu_count", 1, INT32_MAX),
         ("execution_timeout_ms", 0, INT32_MAX),
     )
-    for option, low, high in ranges:
-        value = params.get(option)
-        if value is None:
-            continue
-        if value < low or value > high:
-            if high != INT32_MAX:
-                limit = "between %d and %d" % (low, high)
-            elif value > high:
-                limit = "at most %d (the API's largest integer)" % high
-            else:
-                limit = "at least %d" % low
-            errors.append("%s must be %s, got %d" % (option, limit, value))
-    for option in ("template_id", "template"):
-        if params.get(option) is not None and not params[option].strip():
-            errors.append("%s must not be empty" % option)
+    errors.extend(value_errors(params, not_blank=("template_id", "template"), ranges=ranges))
     if params.get("min_cuda_version") and not CUDA_VERSION.match(params["min_cuda_version"]):
         errors.append("min_cuda_version must be a major.minor version such as 12.4, or \"\" for none, got %r" % params["min_cuda_version"])
     for one, other, why in (
@@ -817,7 +788,7 @@ def converge(run, params, plan=None):
     if by_template_name:
         # The template model resolves names, from the templates read with the endpoints.
         labels = [""] if plan is not None else [item_label(index, item) for index, item in enumerate(items)]
-        items = resolve_template_names(account.templates, items, labels, run)
+        items = TEMPLATE_REFERENCE.resolve(run, items, labels, account.templates)
         params = dict(params, endpoints=items)
     if not account.complete:
         # Endpoints beyond the list's cap: those the task names by id are read by id.
@@ -829,7 +800,7 @@ def converge(run, params, plan=None):
         steps = plan(account, params)
     outcomes = endpoints.apply(steps, params["wait_timeout"])
     for outcome in outcomes:
-        if outcome.after and isinstance(outcome.after.get("template_id"), PendingTemplate):
+        if outcome.after and isinstance(outcome.after.get("template_id"), PendingId):
             outcome.after["template_id"] = None
     return outcomes
 

@@ -404,6 +404,107 @@ class Deadline:
         self.poll = min(self.poll * 1.5, self.max_poll)
 
 
+def value_errors(params, not_blank=(), ranges=()):
+    """Messages, each naming its option, for options set to white space only (``not_blank``) and
+    integers out of range (``ranges``: (option, low, high))."""
+    errors = ["%s must not be empty" % o for o in not_blank if isinstance(params.get(o), str) and not params[o].strip()]
+    for option, low, high in ranges:
+        value = params.get(option)
+        if value is None or low <= value <= high:
+            continue
+        if high != INT32_MAX:
+            limit = "between %d and %d" % (low, high)
+        elif value > high:
+            limit = "at most %d (the API's largest integer)" % high
+        else:
+            limit = "at least %d" % low
+        errors.append("%s must be %s, got %d" % (option, limit, value))
+    return errors
+
+
+def full_input(fields, current, desired, selection=None, required=(), label=""):
+    """The full input of a create (``current`` None: the fields ``desired`` sets) or an update.
+
+    ``current`` is the resource as the API returned it: an update REPLACES it, so every writable
+    field it has is sent, the task's value where it sets one, the value exactly as read otherwise.
+    Fields the service lacks (``selection``) are never sent. ``required`` (option names) must have
+    a value in an update's input: ``label`` names the resource.
+    """
+    fields = [f for f in fields if selection is None or selection.has(f)]
+    if current is None:
+        written = ((f.api, f.write(desired[f.option])) for f in fields if f.option in desired)
+        return dict((api, value) for api, value in written if value is not None)
+    api_input = {"id": current["id"]}
+    for field in fields:
+        if field.create_only:
+            continue
+        if field.option in desired:
+            api_input[field.api] = field.write(desired[field.option])
+        elif field.api in current:
+            api_input[field.api] = field.write_back(current[field.api])
+    by_option = dict((f.option, f) for f in fields)
+    missing = [o for o in required if o in by_option and api_input.get(by_option[o].api) in (None, "")]
+    if missing:
+        raise ModelError(
+            "%s has no %s in the API's answer; set %s to update it" % (label, ", ".join(by_option[o].api for o in missing), ", ".join(missing)),
+            "invalid_option",
+        )
+    return api_input
+
+
+class PendingId(str):
+    """Check mode's stand-in for the id of a resource that does not exist yet (the same play may
+    create it first, as the role does); shown as null in predictions."""
+
+
+class Reference:
+    """An option that names another resource (``option``: its name; ``id_option``: its id), for
+    example an endpoint's ``template``: ``kind`` is the other resource, ``owner`` the one naming it,
+    ``module`` the module that makes the other."""
+
+    def __init__(self, kind, option, id_option, owner, module):
+        self.kind = kind
+        self.option = option
+        self.id_option = id_option
+        self.owner = owner
+        self.module = module
+
+    def resolve(self, run, items, labels, candidates):
+        """The task items with the name resolved to the id, from ``candidates`` ({id, name}, read in
+        the same request as the items' resources); ``labels`` name the items in messages. An unknown
+        name fails before any change (check mode: warns and predicts with a ``PendingId``). A delete
+        needs no reference."""
+        resolved = []
+        for where, item in zip(labels, items):
+            name = item.get(self.option)
+            if name is None or item.get("state", "present") != "present":
+                resolved.append(item)
+                continue
+            match = find_one(candidates, self.kind, name=name, where=where, hint="rename or delete the others in the console")
+            if match is None and run.check_mode:
+                run.warnings.append(
+                    "%sNo %s named %r exists yet: check mode predicts the %s with %s null; a run fails unless the %s exists by then"
+                    % (where + ": " if where else "", self.kind, name, self.owner, self.id_option, self.kind)
+                )
+                match = dict(id=PendingId("(%s %r, not created yet)" % (self.kind, name)))
+            elif match is None:
+                names = sorted(repr(c.get("name")) for c in candidates)
+                known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"
+                raise refused(
+                    where,
+                    "No %s named %r exists (%s); the account's %ss: %s. Create it first, for example with %s"
+                    % (self.kind, name, self.option, self.kind, known, self.module),
+                    "not_found",
+                )
+            resolved.append(dict(item, **{self.id_option: match["id"]}))
+        return resolved
+
+
+def in_use_error(label, users, advice):
+    """The refusal to delete ``label`` while ``users`` (labels) still reference it, naming them."""
+    return ModelError("%s is used by %s: nothing was deleted. %s" % (label, ", ".join(users), advice), "in_use")
+
+
 # --- carrying a plan out (every resource) -------------------------------------
 
 
@@ -419,6 +520,7 @@ class Resource:
     """
 
     kind = None
+    create_needs = ()
 
     def __init__(self, run):
         self.run = run
@@ -481,6 +583,31 @@ class Resource:
 
     def gone(self, view):
         return ModelError("%s is gone: it was deleted since this run read it" % self.label(view).capitalize(), "gone")
+
+    def plan(self, view, desired, state="present"):
+        """The Step that brings the resource (``view`` as read, or None) to ``state``; a create
+        needs the options in ``create_needs``."""
+        if state == "absent":
+            return Step("delete" if view else "none", view)
+        if view is None:
+            missing = [option for option in self.create_needs if option not in desired]
+            if missing:
+                message = "%s %r does not exist; creating it needs %s" % (self.kind.capitalize(), desired.get("name"), ", ".join(missing))
+                raise ModelError(message, "create_needs")
+            return Step("create", None, desired)
+        return Step("update" if self.changes(view, desired) else "none", view, desired)
+
+    def carry_out(self, step):
+        """The Outcome of one resource's Step; a delete is the model's ``retire(outcome)`` (its own
+        refusals first)."""
+        outcome = Outcome(step)
+        if step.action == "delete":
+            self.retire(outcome)
+        elif step.action == "create":
+            self.create(outcome, step.desired)
+        elif step.action == "update":
+            outcome.after = self.update(step.before, step.desired)
+        return outcome
 
 
 def recovered(reply, from_reply):

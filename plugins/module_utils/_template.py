@@ -6,25 +6,14 @@
 # at any time, without notice, and is not meant to be used by anything else.
 
 """The template model: the image an endpoint's workers run, its disk, start
-command and environment.
+command and environment, built from the shapes of ``_resource``.
 
-Built from the shapes of ``_resource`` like the endpoint model: a field table,
-normalisation, comparison of the options a task sets, a full-input builder.
-What is particular to templates:
-
-* The identity is the name (unique in the account; the API deletes by name),
-  so there is no rename.
-* ``env`` and ``secret_env`` are both stored in the API's one ``env`` list.
-  Together they are the variables the task manages; variables the task does
-  not mention are kept as they are. A ``null`` value removes a variable.
-  Secret values are compared like the others but never shown: results and
-  diffs mask them, and ``Run.secrets`` scrubs them from every message (the
-  API's coercion errors echo the whole input). Every other value read from the
-  service is masked too (it may have been set in the console), but for the
-  task's own ``env`` values.
-* Every save rolls the workers of every endpoint using the template, so a
-  no-op sends nothing, and a save whose response was lost is never sent again
-  blindly: the template is read back by name and compared first.
+What is particular to templates: the identity is the name (unique in the
+account; the API deletes by name), so there is no rename; ``env`` and
+``secret_env`` share the API's one ``env`` list (``_env``); every save rolls
+the workers of every endpoint using the template, so a no-op sends nothing and
+a save whose response was lost is read back and compared, never sent again
+blindly; a delete is refused while an endpoint uses the template.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,33 +21,32 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
+from ansible_collections.tensorone.cloud.plugins.module_utils._env import WantedEnv, env_errors, normalise_env
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     INT32_MAX,
     LIST_CAP,
-    MASK,
     Deadline,
     Field,
     ModelError,
-    Outcome,
+    Reference,
     Resource,
     Selection,
-    Step,
     desired_from,
     differences,
     find_one,
+    full_input,
+    in_use_error,
     listed,
     myself_of,
-    number_as_text_error,
     recovered,
-    refused,
     unknown_fields,
+    value_errors,
 )
 
 # The account's templates: RunPod's field name (no page documents a template read).
 TEMPLATES_FIELD = "podTemplates"
 # What the endpoint model selects to resolve template names in its own read.
 TEMPLATE_NAMES_SELECTION = "%s { id name }" % TEMPLATES_FIELD
-CHANGED_MASK = MASK + " (changed)"
 
 # Every field of a template the collection reads and writes. An update
 # REPLACES the template (the service resets what it is not sent), so every
@@ -117,80 +105,28 @@ def template_argument_spec():
     return spec
 
 
-# --- normalisation and comparison -------------------------------------------
-
-
-def env_value(value):
-    """The string an environment value is stored as; None removes the variable."""
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
-
-
-def normalise_env(env):
-    """{key: str or None} of an env or secret_env option (None: not set)."""
-    if env is None:
-        return None
-    return dict((str(key), env_value(value)) for key, value in env.items())
-
-
-def managed_env(params):
-    """The variables the task manages, {key: value or None (remove)}, and the secret keys among them."""
-    env = normalise_env(params.get("env")) or {}
-    secret = normalise_env(params.get("secret_env")) or {}
-    managed = dict(env)
-    managed.update(secret)
-    return managed, frozenset(secret)
+# --- normalisation, comparison and validation ------------------------------------
 
 
 class Wanted:
-    """What a task asks of one template: the options it sets, the variables it manages, and
-    which of them are secret (compared by value, never shown)."""
+    """What a task asks of one template: the options it sets and the variables it manages (``env``)."""
 
     def __init__(self, params):
         self.name = params["name"]
         self.options = desired_from(params, OPTION_FIELDS)
-        self.env, self.secret_keys = managed_env(params)
-        # The task's own plain values: the only environment values a result, a diff or a message may show.
-        self.plain_env = dict((k, v) for k, v in (normalise_env(params.get("env")) or {}).items() if v is not None)
-
-    def env_changes(self, current_env):
-        """The managed keys whose value differs from ``current_env`` (a removal of a present key counts)."""
-        changed = []
-        for key, value in self.env.items():
-            if (key in current_env) if value is None else (current_env.get(key) != value):
-                changed.append(key)
-        return sorted(changed)
+        self.env = WantedEnv(params.get("env"), params.get("secret_env"))
 
     def changes(self, template):
         """What differs, as option names for messages: option, env (KEYS), secret_env (KEYS)."""
-        changed = sorted(differences(template, self.options))
-        env_keys = self.env_changes(template.get("env") or {})
-        plain = [k for k in env_keys if k not in self.secret_keys]
-        secret = [k for k in env_keys if k in self.secret_keys]
-        if plain:
-            changed.append("env (%s)" % ", ".join(plain))
-        if secret:
-            changed.append("secret_env (%s)" % ", ".join(secret))
-        return changed
+        return sorted(differences(template, self.options)) + self.env.change_names(template.get("env") or {})
 
     def apply(self, template):
         """The template as it will be once the task is applied (None: a new one, with the create defaults)."""
         predicted = dict((option, None) for option in VIEW_OPTIONS)
         predicted.update({"id": None, "env": {}, "endpoint_ids": []})
-        if template is None:
-            predicted.update(CREATE_DEFAULTS)
-            predicted["is_public"] = False
-        else:
-            predicted.update(template)
+        predicted.update(template or dict(CREATE_DEFAULTS, is_public=False))
         predicted.update(self.options)
-        env = dict(predicted["env"])
-        for key, value in self.env.items():
-            if value is None:
-                env.pop(key, None)
-            else:
-                env[key] = value
-        predicted["env"] = env
+        predicted["env"] = self.env.applied(predicted["env"])
         return predicted
 
 
@@ -200,158 +136,42 @@ def template_from_api(api_template, users=None):
     template = {"id": api_template.get("id")}
     for field in FIELDS:
         if field.api in api_template:
-            if field is ENV:
-                template["env"] = ENV.view(api_template.get("env"))
-            else:
-                template[field.option] = field.view(api_template[field.api])
+            template[field.option or "env"] = field.view(api_template[field.api])
     template["endpoint_ids"] = [e["id"] for e in users or []]
     return template
 
 
-def public_view(template, plain_env=None, secret_keys=frozenset(), changed_secrets=(), show_values=False):
-    """A template as modules return it: ``env`` without the secret keys, a value shown only where
-    it is the task's own (``plain_env``: any other value was read from the service, and may be a
-    secret set elsewhere); ``secret_env`` with the task's secret keys the template has, masked
-    (``changed_secrets`` marked so)."""
+def public_view(template, env=None, changed_secrets=(), show_values=False):
+    """A template as modules return it: ``env`` and ``secret_env`` as ``env`` (the task's
+    ``WantedEnv``; None: no variables of its own) shows them."""
     if not template:
         return None
-    plain_env = plain_env or {}
     view = dict((key, value) for key, value in template.items() if key != "env")
-    env = template.get("env") or {}
-    view["env"] = dict(
-        (key, value if show_values or (key in plain_env and plain_env[key] == value) else MASK) for key, value in env.items() if key not in secret_keys
-    )
-    view["secret_env"] = dict((key, CHANGED_MASK if key in changed_secrets else MASK) for key in sorted(secret_keys) if key in env)
+    view["env"], view["secret_env"] = (env or WantedEnv(None, None)).public(template.get("env") or {}, changed_secrets, show_values)
     return view
 
 
-def merged_env(current_env, wanted_env):
-    """The full env input of an update: the variables as read, in their order, the managed ones
-    set (or removed), new ones appended in key order. A value read as null is written as ""."""
-    merged, seen = [], set()
-    for item in current_env or []:
-        if not item or item.get("key") is None or item["key"] in seen:
-            continue
-        key = item["key"]
-        seen.add(key)
-        if key in wanted_env:
-            if wanted_env[key] is not None:
-                merged.append({"key": key, "value": wanted_env[key]})
-        else:
-            merged.append({"key": key, "value": "" if item.get("value") is None else item["value"]})
-    merged.extend({"key": key, "value": value} for key, value in sorted(wanted_env.items()) if key not in seen and value is not None)
-    return merged
-
-
 def build_input(current, wanted, selection=None):
-    """The full SaveTemplateInput for a create (``current`` None) or an update.
-
-    ``current`` is the template as the API returned it. An update REPLACES the
-    template, so every writable field it has is sent, the task's value where it
-    sets one, the value exactly as read otherwise (``isServerless`` included: the
-    documented modify omits it, and whether the service keeps it then is unknown;
-    one read as null goes back as null, never as false).
-    Fields the service lacks (``selection``) are never sent.
-    """
-    has = selection.has if selection is not None else (lambda field: True)
-    options = wanted.options
-    if current is None:
-        values = dict(CREATE_DEFAULTS, **options)
-        api_input = dict((f.api, f.write(values[f.option])) for f in OPTION_FIELDS if f.option in values and has(f) and f.write(values[f.option]) is not None)
-        api_input["env"] = merged_env([], wanted.env)
-    else:
-        api_input = {"id": current["id"]}
-        for field in FIELDS:
-            if not has(field):
-                continue
-            if field is ENV:
-                api_input["env"] = merged_env(current.get("env"), wanted.env)
-            elif field.option in options:
-                api_input[field.api] = field.write(options[field.option])
-            elif field.api in current:
-                api_input[field.api] = field.write_back(current[field.api])
-        for required, option in (("name", "name"), ("imageName", "image_name"), ("containerDiskInGb", "container_disk_in_gb")):
-            if api_input.get(required) in (None, ""):
-                raise ModelError(
-                    "Template %r (%s) has no %s in the API's answer; set %s to update it" % (current.get("name"), current["id"], required, option),
-                    "invalid_option",
-                )
+    """The full SaveTemplateInput for a create (``current`` None) or an update (``current`` as the
+    API returned it). ``isServerless`` read as null goes back as null, never as false: the documented
+    modify omits it, and whether the service keeps it then is unknown."""
+    desired = dict(CREATE_DEFAULTS, **wanted.options) if current is None else wanted.options
+    label = current and "Template %r (%s)" % (current.get("name"), current["id"])
+    api_input = full_input(FIELDS, current, desired, selection, required=("name", "image_name", "container_disk_in_gb"), label=label)
+    if selection is None or selection.has(ENV):
+        api_input["env"] = wanted.env.merged((current or {}).get("env"))
     for api, fallback in INPUT_FALLBACKS.items():
         if api_input.get(api) is None:
             api_input[api] = fallback
     return api_input
 
 
-# --- endpoints that name their template ------------------------------------------
-
-
-class PendingTemplate(str):
-    """Check mode's stand-in for the id of a template that does not exist yet (the same play may
-    create it first, as the role does); shown as null in the predicted endpoint."""
-
-
-def resolve_template_names(templates, items, labels, run):
-    """The endpoint items with ``template`` (a name) resolved to ``template_id``, from ``templates``
-    ({id, name}, read with the endpoints); ``labels`` name the items in messages. An unknown name
-    fails before any change (check mode: warns and predicts). A delete needs no template."""
-    resolved = []
-    for where, item in zip(labels, items):
-        name = item.get("template")
-        if name is not None and item.get("state", "present") == "present":
-            match = find_one(templates, "template", name=name, where=where, hint="rename or delete the others in the console")
-            if match is None and run.check_mode:
-                run.warnings.append(
-                    "%sNo template named %r exists yet: check mode predicts the endpoint with template_id "
-                    "null; a run fails unless the template exists by then" % (where + ": " if where else "", name)
-                )
-                resolved.append(dict(item, template_id=PendingTemplate("(template %r, not created yet)" % name)))
-                continue
-            if match is None:
-                names = sorted(repr(t.get("name")) for t in templates)
-                known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"
-                raise refused(
-                    where,
-                    "No template named %r exists (template); the account's templates: %s. Create it first, "
-                    "for example with tensorone.cloud.tensorone_template" % (name, known),
-                    "not_found",
-                )
-            item = dict(item, template_id=match["id"])
-        resolved.append(item)
-    return resolved
-
-
-# --- validation before any API call ----------------------------------------
-
-
-def _env_errors(option, env):
-    errors = []
-    for key, value in (env or {}).items():
-        if not str(key).strip():
-            errors.append("%s must not have an empty key" % option)
-        if isinstance(value, bool):
-            errors.append("%s.%s must be a string, got a boolean (quote it, for example %r)" % (option, key, str(value).lower()))
-        elif isinstance(value, float):
-            errors.append(number_as_text_error("%s.%s" % (option, key), None if option == "secret_env" else value))
-        elif isinstance(value, (list, dict)):
-            errors.append("%s.%s must be a string, got %s" % (option, key, "a list" if isinstance(value, list) else "a mapping"))
-    return errors
-
-
 def validate_template(params):
     """Messages, each naming its option, for values the API would refuse or the collection cannot use."""
-    errors = []
-    name = params.get("name")
-    if name is None or not name.strip():
-        errors.append("name must not be empty")
-    if params.get("image_name") is not None and not params["image_name"].strip():
-        errors.append("image_name must not be empty")
-    ranges = (("container_disk_in_gb", 1), ("volume_in_gb", 0), ("wait_timeout", 0))
-    for option, low in ranges:
-        value = params.get(option)
-        if value is not None and not low <= value <= INT32_MAX:
-            errors.append("%s must be between %d and %d, got %d" % (option, low, INT32_MAX, value))
-    errors.extend(_env_errors("env", params.get("env")))
-    errors.extend(_env_errors("secret_env", params.get("secret_env")))
+    errors = ["name must not be empty"] if not (params.get("name") or "").strip() else []
+    ranges = (("container_disk_in_gb", 1, INT32_MAX), ("volume_in_gb", 0, INT32_MAX), ("wait_timeout", 0, INT32_MAX))
+    errors.extend(value_errors(params, not_blank=("image_name",), ranges=ranges))
+    errors.extend(env_errors("env", params.get("env")) + env_errors("secret_env", params.get("secret_env")))
     endpoints_result = params.get("endpoints_result")
     if endpoints_result is not None and not isinstance(endpoints_result.get("endpoints"), list):
         errors.append("endpoints_result must be the registered result of a tensorone.cloud.tensorone_endpoints task (it has no endpoints list)")
@@ -414,11 +234,12 @@ class TemplateGateway:
         self.endpoints = [e for e in endpoints if e and e.get("id") is not None]
         templates = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
         self.api = dict((t["id"], t) for t in templates)
-        plain_env = self.wanted.plain_env if self.wanted else {}
-        for api_template in templates:
-            # An error that echoes the input must not show values the task does not show itself.
-            self.run.secrets.extend(v for k, v in ENV.view(api_template.get("env")).items() if v and plain_env.get(k) != v)
-        return [template_from_api(t, self.users(t["id"])) for t in templates]
+        views = [template_from_api(t, self.users(t["id"])) for t in templates]
+        # An error that echoes the input must not show values the task does not show itself.
+        shown = self.wanted.env if self.wanted else WantedEnv(None, None)
+        for view in views:
+            self.run.secrets.extend(shown.unshown_values(view.get("env") or {}))
+        return views
 
     def users(self, template_id):
         """The endpoints (as read) whose template is ``template_id``."""
@@ -452,16 +273,15 @@ class TemplateGateway:
 
 class Templates(TemplateGateway, Resource):
     """One template's change in one module run: the resource base's flows, the in-use refusal and
-    the delete's wait through the service's recently-used window; the reads and saves are its gateway's."""
+    the delete's wait through the service's recently-used window; the reads and saves are its gateway's.
+    ``desired`` is the task's options; the variables it manages are the run's one ``wanted``."""
 
     kind = "template"
+    create_needs = ("image_name", "container_disk_in_gb")
 
     def __init__(self, run, wanted=None):
         Resource.__init__(self, run)
         TemplateGateway.__init__(self, run, wanted)
-
-    # --- what the resource base asks of a model (``desired``: the task's options; the variables
-    # it manages, and which are secret, are the run's one ``wanted``) ---
 
     def find(self, name):
         return find_one(self.read(), "template", name=name, hint="rename or delete the others in the console")
@@ -475,10 +295,21 @@ class Templates(TemplateGateway, Resource):
     def update_action(self, view, desired):
         return "save template %r (%s): %s%s" % (view["name"], view["id"], ", ".join(self.changes(view, desired)), _roll_note(self.users(view["id"])))
 
-    def retire(self, outcome, params):
+    def plan(self, template, desired, state="present"):
+        step = Resource.plan(self, template, desired, state)
+        predicted = self.wanted.apply(template)
+        if state == "present" and predicted.get("is_serverless") and (predicted.get("volume_in_gb") or 0) > 0:
+            raise ModelError(
+                "volume_in_gb must be 0 for a serverless template: template %r would have is_serverless true and "
+                "volume_in_gb %d" % (self.wanted.name, predicted["volume_in_gb"]),
+                "invalid_option",
+            )
+        return step
+
+    def retire(self, outcome):
         """Delete the template of ``outcome``, refused while an endpoint uses it (check mode: counting
         the users an endpoints task before it predicts, ``endpoints_result``)."""
-        template = outcome.before
+        template, params = outcome.before, self.run.params
         users = self.users(template["id"])
         if self.check_mode and params.get("endpoints_result") is not None:
             # The endpoints task before this one changed nothing in check mode: count the users it predicts.
@@ -489,8 +320,7 @@ class Templates(TemplateGateway, Resource):
         self.actions.append("delete template %r (%s)" % (template["name"], template["id"]))
 
     def delete(self, template, wait_timeout):
-        """Delete by name. Refused while an endpoint uses it (naming them); a refusal in the
-        service's "recently used" window is retried within ``wait_timeout``."""
+        """Delete by name; a refusal in the service's "recently used" window is retried within ``wait_timeout``."""
         deadline = Deadline(self.run, wait_timeout)
         name = template["name"]
         while True:
@@ -508,10 +338,9 @@ class Templates(TemplateGateway, Resource):
             if not self.users_complete:
                 # Decided from what was read: no listed endpoint uses it, but the list stops at its cap.
                 raise ModelError(
-                    "Could not delete template %r (%s): the service refused it (%s), and the account's "
-                    "list of endpoints came back with %d endpoints, the most the API lists, so an endpoint "
+                    "Could not delete template %r (%s): the service refused it (%s), and %s, so an endpoint "
                     "beyond them may use the template. Nothing was deleted: point such endpoints at another "
-                    "template (by their id), then run again" % (name, template["id"], refusal, LIST_CAP),
+                    "template (by their id), then run again" % (name, template["id"], refusal, _incomplete_users()),
                     "list_incomplete",
                 )
             if deadline.expired():
@@ -527,18 +356,10 @@ class Templates(TemplateGateway, Resource):
 def in_use(template, users):
     """Refuse to delete a template an endpoint uses, naming the endpoints."""
     if users:
-        raise ModelError(
-            "Template %r (%s) is used by %s: nothing was deleted. Point %s at another template, or delete "
-            "%s, first"
-            % (
-                template["name"],
-                template["id"],
-                ", ".join("endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users),
-                "it" if len(users) == 1 else "them",
-                "it" if len(users) == 1 else "them",
-            ),
-            "in_use",
-        )
+        them = "it" if len(users) == 1 else "them"
+        label = "Template %r (%s)" % (template["name"], template["id"])
+        advice = "Point %s at another template, or delete %s, first" % (them, them)
+        raise in_use_error(label, ["endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users], advice)
 
 
 def planned_users(template, users, endpoints_result):
@@ -567,27 +388,6 @@ def _incomplete_users():
     return "the account's list of endpoints came back with %d endpoints, the most the API lists" % LIST_CAP
 
 
-def plan_template(template, wanted, params):
-    """The Step that brings the template to ``params["state"]`` (template: as read, or None)."""
-    if params.get("state", "present") == "absent":
-        return Step("delete" if template else "none", template)
-    if template is None:
-        missing = [option for option in ("image_name", "container_disk_in_gb") if option not in wanted.options]
-        if missing:
-            raise refused("", "Template %r does not exist; creating it needs %s" % (wanted.name, ", ".join(missing)), "create_needs")
-    predicted = wanted.apply(template)
-    if predicted.get("is_serverless") and (predicted.get("volume_in_gb") or 0) > 0:
-        raise refused(
-            "",
-            "volume_in_gb must be 0 for a serverless template: template %r would have is_serverless true and "
-            "volume_in_gb %d" % (wanted.name, predicted["volume_in_gb"]),
-            "invalid_option",
-        )
-    if template is None:
-        return Step("create", None, wanted.options)
-    return Step("update" if wanted.changes(template) else "none", template, wanted.options)
-
-
 def converge_template(run):
     """The work of tensorone_template."""
     params = run.params
@@ -596,37 +396,29 @@ def converge_template(run):
     run.secrets.extend(value for value in (normalise_env(params.get("secret_env")) or {}).values() if value)
     run.warnings.extend(white_space_warnings(params))
     templates = Templates(run, wanted)
-    outcome = Outcome(plan_template(templates.find(wanted.name), wanted, params))
-    if outcome.action == "delete":
-        templates.retire(outcome, params)
-    elif outcome.action == "create":
-        templates.create(outcome, wanted.options)
-    elif outcome.action == "update":
-        if not templates.users_complete:
-            run.warnings.append("Template %r may roll the workers of more endpoints than the action names: %s" % (outcome.before["name"], _incomplete_users()))
-        outcome.after = templates.update(outcome.before, wanted.options)
-    changed_secrets = [k for k in wanted.env_changes((outcome.before or {}).get("env") or {}) if k in wanted.secret_keys]
-    shown = dict(plain_env=wanted.plain_env, secret_keys=wanted.secret_keys)
-    result = dict(changed=outcome.changed, template=public_view(outcome.after, **shown))
+    step = templates.plan(templates.find(wanted.name), wanted.options, params["state"])
+    if step.action == "update" and not templates.users_complete:
+        run.warnings.append("Template %r may roll the workers of more endpoints than the action names: %s" % (step.before["name"], _incomplete_users()))
+    outcome = templates.carry_out(step)
+    changed = outcome.changed and wanted.env.changed_keys((outcome.before or {}).get("env") or {})
+    result = dict(changed=outcome.changed, template=public_view(outcome.after, wanted.env))
     if run.diff:
-        result["diff"] = dict(
-            before=public_view(outcome.before, **shown) or {},
-            after=public_view(outcome.after, changed_secrets=changed_secrets if outcome.changed else [], **shown) or {},
-        )
+        changed_secrets = [k for k in changed or () if k in wanted.env.secret_keys]
+        result["diff"] = dict(before=public_view(outcome.before, wanted.env) or {}, after=public_view(outcome.after, wanted.env, changed_secrets) or {})
     return result
 
 
 def read_templates(run):
     """The work of tensorone_template_info: every template, or those with this id or name."""
     templates = Templates(run)
-    wanted_id, wanted_name = run.params.get("id"), run.params.get("name")
-    found = listed(templates.read(), wanted_id, wanted_name)
+    found = listed(templates.read(), run.params.get("id"), run.params.get("name"))
     if not templates.users_complete:
         run.warnings.append("endpoint_ids may miss endpoints: %s" % _incomplete_users())
-    show = bool(run.params.get("include_env_values"))
-    items = []
-    for template in found:
-        view = public_view(template, show_values=show)
-        del view["secret_env"]
-        items.append(view)
+    items = [public_view(template, show_values=bool(run.params.get("include_env_values"))) for template in found]
+    for item in items:
+        del item["secret_env"]
     return dict(changed=False, templates=items)
+
+
+# Endpoints name their template: resolved from the templates read with the endpoints.
+TEMPLATE_REFERENCE = Reference("template", "template", "template_id", "endpoint", "tensorone.cloud.tensorone_template")

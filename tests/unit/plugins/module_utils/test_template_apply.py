@@ -17,7 +17,8 @@ import pytest
 from ansible_collections.tensorone.cloud.plugins.module_utils import _endpoint as endpoint_model
 from ansible_collections.tensorone.cloud.plugins.module_utils import _template as model
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError, Client
-from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError
+from ansible_collections.tensorone.cloud.plugins.module_utils._env import CHANGED_MASK
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import MASK, ModelError
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
 
@@ -79,7 +80,7 @@ def test_create_converge_and_release_a_new_image_in_place(emulator_factory):  # 
     template_id = created["template"]["id"]
     assert created["changed"] and run.actions == ["create template 'llm-worker'"] and run.client.requests_sent == 2
     assert stored(server)[0]["isServerless"] is True and stored(server)[0]["volumeInGb"] == 0
-    assert created["template"]["secret_env"] == {"LICENSE_KEY": model.MASK} and created["template"]["env"] == {"MODEL": "llama-3"}
+    assert created["template"]["secret_env"] == {"LICENSE_KEY": MASK} and created["template"]["env"] == {"MODEL": "llama-3"}
     again, run = converge(server, TEMPLATE)
     assert not again["changed"] and run.client.requests_sent == 1 and len(mutations(server)) == 1
     endpoint(server, template_id)
@@ -121,7 +122,7 @@ def test_a_template_made_in_the_console_keeps_what_the_task_does_not_set(emulato
     assert result["changed"]
     assert dict(after, imageName=console["imageName"], env=console["env"]) == console
     assert after["env"] == [{"key": "HF_TOKEN", "value": "{{ RUNPOD_SECRET_hf }}"}, {"key": "A", "value": "2"}]
-    assert result["template"]["env"] == {"HF_TOKEN": model.MASK, "A": "2"}  # a value the task does not set is masked
+    assert result["template"]["env"] == {"HF_TOKEN": MASK, "A": "2"}  # a value the task does not set is masked
 
 
 def test_a_boolean_read_as_null_is_written_back_as_null(emulator_factory):  # pylint: disable=redefined-outer-name
@@ -183,14 +184,14 @@ def test_check_and_diff_mode_touch_nothing_and_show_no_secret(emulator_factory):
     server = emulator_factory()
     planned, run = converge(server, TEMPLATE, check_mode=True, diff=True)
     assert planned["changed"] and planned["template"]["id"] is None and server.state()["templates"] == []
-    assert planned["diff"]["after"]["secret_env"] == {"LICENSE_KEY": model.CHANGED_MASK} and planned["diff"]["before"] == {}
+    assert planned["diff"]["after"]["secret_env"] == {"LICENSE_KEY": CHANGED_MASK} and planned["diff"]["before"] == {}
     converge(server, TEMPLATE)
     before = json.dumps(server.state())
     changed, run = converge(server, dict(TEMPLATE, secret_env={"LICENSE_KEY": "sk-rotated-0000"}), check_mode=True, diff=True)
     assert changed["changed"] and json.dumps(server.state()) == before and len(mutations(server)) == 1
     assert run.actions[0].endswith(": secret_env (LICENSE_KEY)")
-    assert changed["diff"]["before"]["secret_env"] == {"LICENSE_KEY": model.MASK}
-    assert changed["diff"]["after"]["secret_env"] == {"LICENSE_KEY": model.CHANGED_MASK}
+    assert changed["diff"]["before"]["secret_env"] == {"LICENSE_KEY": MASK}
+    assert changed["diff"]["after"]["secret_env"] == {"LICENSE_KEY": CHANGED_MASK}
     text = json.dumps([planned, changed, run.actions])
     assert SECRET not in text and "sk-rotated-0000" not in text
 
@@ -295,12 +296,12 @@ def test_the_diff_shows_no_value_read_from_the_service_only_the_tasks_own(emulat
     task = dict(name="llm-worker", env={"MODEL": "llama-3"})
     for check_mode in (True, False):
         result, run = converge(server, task, check_mode=check_mode, diff=True)
-        assert result["changed"] and result["diff"]["before"]["env"] == {"MODEL": model.MASK, "DEBUG": model.MASK}
-        assert result["diff"]["after"]["env"] == result["template"]["env"] == {"MODEL": "llama-3", "DEBUG": model.MASK}
+        assert result["changed"] and result["diff"]["before"]["env"] == {"MODEL": MASK, "DEBUG": MASK}
+        assert result["diff"]["after"]["env"] == result["template"]["env"] == {"MODEL": "llama-3", "DEBUG": MASK}
         assert console not in json.dumps(result) and console in run.secrets  # ...and no message shows it
     assert stored(server)[0]["env"] == [{"key": "MODEL", "value": "llama-3"}, {"key": "DEBUG", "value": "1"}]
     again, run = converge(server, task, diff=True)  # the value read now is the task's own: shown, and no change shows
-    assert not again["changed"] and again["diff"]["before"]["env"] == again["diff"]["after"]["env"] == {"MODEL": "llama-3", "DEBUG": model.MASK}
+    assert not again["changed"] and again["diff"]["before"]["env"] == again["diff"]["after"]["env"] == {"MODEL": "llama-3", "DEBUG": MASK}
 
 
 def test_short_values_read_from_the_service_are_masked_only_where_quoted(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
@@ -372,7 +373,7 @@ def test_info_masks_env_values_unless_asked_and_lists_the_endpoints(emulator_fac
     run = Run(Client(server.graphql_url, server.api_key, timeout=5, retries=0), dict(name="llm-worker", id=None, include_env_values=False))
     listed = model.read_templates(run)["templates"]
     assert [t["endpoint_ids"] for t in listed] == [["usesllm0000001"]]
-    assert listed[0]["env"] == {"LICENSE_KEY": model.MASK, "MODEL": model.MASK} and "secret_env" not in listed[0]
+    assert listed[0]["env"] == {"LICENSE_KEY": MASK, "MODEL": MASK} and "secret_env" not in listed[0]
     run.params["include_env_values"] = True
     assert model.read_templates(run)["templates"][0]["env"]["LICENSE_KEY"] == SECRET
 

@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _template as model
-from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError, secret_variants
+from ansible_collections.tensorone.cloud.plugins.module_utils._env import CHANGED_MASK, normalise_env
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import MASK, ModelError, secret_variants
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run
 
 API_TEMPLATE = {
     "id": "tpl0000001",
@@ -77,12 +79,12 @@ def test_template_from_api_uses_option_names_and_keeps_every_value():
     ],
 )
 def test_env_normalisation(env, expected):
-    assert model.normalise_env(env) == expected
+    assert normalise_env(env) == expected
 
 
 def test_env_and_secret_env_together_are_the_managed_variables():
-    managed, secret = model.managed_env(params(env={"A": "1"}, secret_env={"S": "s3cr3t-value"}))
-    assert managed == {"A": "1", "S": "s3cr3t-value"} and secret == frozenset(["S"])
+    env = model.Wanted(params(env={"A": "1"}, secret_env={"S": "s3cr3t-value"})).env
+    assert env.values == {"A": "1", "S": "s3cr3t-value"} and env.secret_keys == frozenset(["S"]) and env.plain == {"A": "1"}
 
 
 def test_only_what_the_task_sets_is_compared():
@@ -159,9 +161,9 @@ def test_a_decimal_number_as_a_variable_value_is_refused_saying_to_quote_it():
 
 def test_public_view_masks_secret_and_unmanaged_values():
     wanted = model.Wanted(params(name="llm-worker", env={"MODEL": "llama"}, secret_env={"LICENSE": "old-license-value"}))
-    view = model.public_view(current(), wanted.plain_env, wanted.secret_keys, changed_secrets=["LICENSE"])
-    assert view["env"] == {"MODEL": "llama", "CONSOLE_TOKEN": model.MASK}
-    assert view["secret_env"] == {"LICENSE": model.CHANGED_MASK}
+    view = model.public_view(current(), wanted.env, changed_secrets=["LICENSE"])
+    assert view["env"] == {"MODEL": "llama", "CONSOLE_TOKEN": MASK}
+    assert view["secret_env"] == {"LICENSE": CHANGED_MASK}
     text = json.dumps(view)
     assert "console-secret-71" not in text and "old-license-value" not in text
     assert model.public_view(current(), show_values=True)["env"]["CONSOLE_TOKEN"] == "console-secret-71"
@@ -171,9 +173,9 @@ def test_public_view_masks_secret_and_unmanaged_values():
 def test_public_view_shows_a_plain_value_read_from_the_service_only_where_it_is_the_tasks_own():
     """The task now sets MODEL plainly; the value read (set in the console, maybe a secret) is masked."""
     wanted = model.Wanted(params(name="llm-worker", env={"MODEL": "mistral", "CONSOLE_TOKEN": "console-secret-71"}))
-    view = model.public_view(current(), wanted.plain_env, wanted.secret_keys)
-    assert view["env"] == {"MODEL": model.MASK, "CONSOLE_TOKEN": "console-secret-71", "LICENSE": model.MASK}
-    assert model.public_view(wanted.apply(current()), wanted.plain_env, wanted.secret_keys)["env"]["MODEL"] == "mistral"
+    view = model.public_view(current(), wanted.env)
+    assert view["env"] == {"MODEL": MASK, "CONSOLE_TOKEN": "console-secret-71", "LICENSE": MASK}
+    assert model.public_view(wanted.apply(current()), wanted.env)["env"]["MODEL"] == "mistral"
 
 
 def test_secret_variants_cover_escaped_quotes():
@@ -186,9 +188,9 @@ def test_secret_variants_cover_escaped_quotes():
     [
         ({"name": " "}, "name must not be empty"),
         ({"image_name": ""}, "image_name must not be empty"),
-        ({"container_disk_in_gb": 0}, "container_disk_in_gb must be between 1"),
-        ({"volume_in_gb": -1}, "volume_in_gb must be between 0"),
-        ({"wait_timeout": -1}, "wait_timeout must be between 0"),
+        ({"container_disk_in_gb": 0}, "container_disk_in_gb must be at least 1, got 0"),
+        ({"volume_in_gb": -1}, "volume_in_gb must be at least 0, got -1"),
+        ({"wait_timeout": -1}, "wait_timeout must be at least 0, got -1"),
         ({"env": {"": "x"}}, "env must not have an empty key"),
         ({"env": {"DEBUG": True}}, "env.DEBUG must be a string, got a boolean (quote it, for example 'true')"),
         ({"secret_env": {"S": ["a"]}}, "secret_env.S must be a string, got a list"),
@@ -201,14 +203,19 @@ def test_validation_names_the_option(options, fragment):
     assert any(fragment in e for e in errors), errors
 
 
+def planned(template, **options):
+    wanted = model.Wanted(params(**options))
+    return model.Templates(Run(None), wanted).plan(template, wanted.options)
+
+
 def test_plan_refuses_a_create_without_image_or_disk_and_a_serverless_volume():
-    with pytest.raises(ModelError, match="creating it needs image_name, container_disk_in_gb"):
-        model.plan_template(None, model.Wanted(params(name="new-one")), params(name="new-one"))
+    with pytest.raises(ModelError, match="creating it needs image_name, container_disk_in_gb") as refusal:
+        planned(None, name="new-one")
+    assert refusal.value.kind == "create_needs"
     # the template is serverless: a volume is refused even though the task does not set is_serverless
     with pytest.raises(ModelError, match="volume_in_gb must be 0 for a serverless template"):
-        model.plan_template(current(), model.Wanted(params(name="llm-worker", volume_in_gb=5)), params(name="llm-worker"))
-    step = model.plan_template(current(), model.Wanted(params(name="llm-worker", is_serverless=False, volume_in_gb=5)), params(name="llm-worker"))
-    assert step.action == "update"
+        planned(current(), name="llm-worker", volume_in_gb=5)
+    assert planned(current(), name="llm-worker", is_serverless=False, volume_in_gb=5).action == "update"
 
 
 # --- properties -----------------------------------------------------------
@@ -272,7 +279,7 @@ def test_a_full_update_converges_and_keeps_everything_else(api_template, options
     assert wanted.changes(after) == []
     untouched = [o for o in model.VIEW_OPTIONS if o not in wanted.options]
     assert all(after[o] == before[o] for o in untouched)
-    unmanaged = [k for k in before["env"] if k not in wanted.env]
+    unmanaged = [k for k in before["env"] if k not in wanted.env.values]
     assert all(after["env"][k] == before["env"][k] for k in unmanaged)
     assert after == wanted.apply(before)
 
@@ -284,8 +291,8 @@ def test_no_secret_value_in_the_public_view_or_the_changes(api_template, options
     from the service (for a variable the task sets plainly too) are masked, before and after, and in the changes."""
     wanted = model.Wanted(params(name="llm-worker", **options))
     before = model.template_from_api(api_template)
-    before_view = model.public_view(before, wanted.plain_env, wanted.secret_keys)
-    after_view = model.public_view(wanted.apply(before), wanted.plain_env, wanted.secret_keys)
+    before_view = model.public_view(before, wanted.env)
+    after_view = model.public_view(wanted.apply(before), wanted.env)
     shown = json.dumps([before_view, after_view, wanted.changes(before)], ensure_ascii=False)
     assert SECRET_MARK not in shown
 
@@ -297,4 +304,4 @@ def test_normalisation_is_idempotent(options):
     set_once = dict((o, v) for o, v in once.options.items() if v is not None)
     again = model.Wanted(params(**dict(options, **set_once)))
     assert dict((o, v) for o, v in again.options.items() if v is not None) == set_once
-    assert model.normalise_env(once.env) == once.env
+    assert normalise_env(once.env.values) == once.env.values
