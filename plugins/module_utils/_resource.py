@@ -422,6 +422,20 @@ def value_errors(params, not_blank=(), ranges=()):
     return errors
 
 
+def padded_warnings(kind, named):
+    """Warnings for each (what, text) of ``named`` with white space around it (the API keeps it as given)."""
+    return [
+        "The %s's %s %r starts or ends with white space; the API keeps it as given" % (kind, what, text)
+        for what, text in named
+        if isinstance(text, str) and text.strip() and text != text.strip()
+    ]
+
+
+def labelled(kind, view):
+    """``kind 'name' (id)``: how messages and actions name a resource."""
+    return "%s %r (%s)" % (kind, view.get("name"), view.get("id"))
+
+
 def full_input(fields, current, desired, selection=None, required=(), label=""):
     """The full input of a create (``current`` None: the fields ``desired`` sets) or an update.
 
@@ -530,7 +544,7 @@ class Resource:
         self.warnings = run.warnings
 
     def label(self, view):
-        return "%s %r (%s)" % (self.kind, view.get("name"), view.get("id"))
+        return labelled(self.kind, view)
 
     def update_action(self, view, desired):
         """The action line of an update (a model may say more, for example what the save rolls)."""

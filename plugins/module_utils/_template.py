@@ -36,8 +36,10 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     find_one,
     full_input,
     in_use_error,
+    labelled,
     listed,
     myself_of,
+    padded_warnings,
     recovered,
     unknown_fields,
     value_errors,
@@ -184,20 +186,14 @@ def validate_template(params):
 
 
 def white_space_warnings(params):
-    """Warnings for a name, image name or variable name with white space around it (the API keeps it as given;
-    blank ones are refused)."""
-    padded = [("name", params.get("name")), ("image_name", params.get("image_name"))]
-    padded.extend(("%s key" % option, key) for option in ("env", "secret_env") for key in params.get(option) or {})
-    return [
-        "The template's %s %r starts or ends with white space; the API keeps it as given" % (what, value)
-        for what, value in padded
-        if isinstance(value, str) and value.strip() and value != value.strip()
-    ]
+    """Warnings for a name, image name or variable name with white space around it (blank ones are refused)."""
+    named = [("name", params.get("name")), ("image_name", params.get("image_name"))]
+    return padded_warnings("template", named + [("%s key" % option, key) for option in ("env", "secret_env") for key in params.get(option) or {}])
 
 
 def validate_info(params):
     """tensorone_template_info: an empty id or name is refused (it would silently list nothing)."""
-    return ["%s must not be empty" % option for option in ("id", "name") if params.get(option) is not None and not params[option].strip()]
+    return value_errors(params, not_blank=("id", "name"))
 
 
 # --- reading and carrying out ------------------------------------------------
@@ -359,7 +355,7 @@ def in_use(template, users):
         them = "it" if len(users) == 1 else "them"
         label = "Template %r (%s)" % (template["name"], template["id"])
         advice = "Point %s at another template, or delete %s, first" % (them, them)
-        raise in_use_error(label, ["endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users], advice)
+        raise in_use_error(label, [labelled("endpoint", e) for e in users], advice)
 
 
 def planned_users(template, users, endpoints_result):
@@ -381,7 +377,7 @@ def planned_users(template, users, endpoints_result):
 def _roll_note(users):
     if not users:
         return ""
-    return "; rolls the workers of %s" % ", ".join("endpoint %r (%s)" % (e.get("name"), e["id"]) for e in users)
+    return "; rolls the workers of %s" % ", ".join(labelled("endpoint", e) for e in users)
 
 
 def _incomplete_users():
