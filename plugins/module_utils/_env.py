@@ -19,6 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import MASK, number_as_text_error
 
 CHANGED_MASK = MASK + " (changed)"
@@ -112,3 +114,14 @@ class WantedEnv:
     def unshown_values(self, env):
         """The values of ``env`` (as read) that no output may show: all but the task's own plain ones."""
         return [value for key, value in env.items() if value and self.plain.get(key) != value]
+
+
+# A reference to a secret in an environment value: Tensor One's pages spell it
+# {{ TENSORONE_SECRET_<name> }}, the API family's {{ RUNPOD_SECRET_<name> }};
+# which one the service substitutes is unverified, so both count.
+SECRET_REFERENCE = re.compile(r"\{\{\s*(?:TENSORONE|RUNPOD)_SECRET_([^\s{}]+)\s*\}\}")
+
+
+def secret_references(values):
+    """The secret names the environment values (strings; others skipped) refer to."""
+    return set(name for value in values if isinstance(value, str) for name in SECRET_REFERENCE.findall(value))
