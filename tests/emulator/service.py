@@ -455,13 +455,13 @@ class Emulator:
     # -- state -------------------------------------------------------------
 
     def state(self, fields="documented"):
-        """{"endpoints": [...], "templates": [...]}: the endpoints' documented fields (default), or every
-        stored one with fields="all"; the templates with every stored field either way."""
+        """{table KEY: [...]} (endpoints, templates, registryAuths, secrets): the endpoints' documented
+        fields (default), or every stored one with fields="all"; the other tables' every stored field either way."""
         with self._lock:
             return self.store.state(fields)
 
     def seed(self, **lists):
-        """seed(endpoints=[...], templates=[...]): insert or patch records verbatim, bypassing the business
+        """seed(endpoints=[...], templates=[...], registryAuths=[...], secrets=[...]): insert or patch records verbatim, bypassing the business
         rules; every list is checked before any is stored. Answers each table's stored list."""
         with self._lock:
             answer = self.store.seed(copy.deepcopy(lists))
@@ -477,7 +477,7 @@ class Emulator:
         return self.seed(templates=templates)["templates"]
 
     def reset(self):
-        """Back to startup: no endpoints, empty log, no faults, startup config and seed."""
+        """Back to startup: an empty account, empty log, no faults, startup config and seed."""
         with self._lock:
             self.store.clear()
             self.store.reseed(self._startup_seed)
