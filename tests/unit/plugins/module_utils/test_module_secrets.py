@@ -31,7 +31,8 @@ TEXT_FORMS = [
 
 @contextlib.contextmanager
 def module_args(args):
-    args = dict(args, api_key="t1-unit-key-0000", api_url="http://127.0.0.1:1/graphql", api_retries=0)
+    """The module's arguments for a run in process; by default to an address where nothing listens."""
+    args = dict(dict(api_key="t1-unit-key-0000", api_url="http://127.0.0.1:1/graphql", api_retries=0), **args)
     if "inject_invocation" in PASS_VARS:
         args["_ansible_inject_invocation"] = True  # ansible-core 2.21+ adds the invocation only when asked
     try:
