@@ -7,7 +7,7 @@
 
 """The registry credential model: a username and password for a private image
 registry, saved in the account under a unique name, which templates name by id
-(their ``container_registry_auth_id``), built from the shapes of ``_resource``.
+(their ``container_registry_auth_id``, resolved from ``container_registry_auth``, its name), built from the shapes of ``_resource``.
 
 What is particular to credentials: the username and password are write-only
 (no field of the API returns them), so they are never compared. They are sent
@@ -43,8 +43,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     unknown_fields,
     value_errors,
 )
+from ansible_collections.tensorone.cloud.plugins.module_utils._template import CREDENTIALS_FIELD, CREDENTIALS_SELECTION, TEMPLATES_FIELD
 from ansible_collections.tensorone.cloud.plugins.module_utils._template import FIELD_OF as TEMPLATE_FIELD_OF
-from ansible_collections.tensorone.cloud.plugins.module_utils._template import TEMPLATES_FIELD
 
 # The options, and the input fields they are sent as. The name is the identity (the API's update
 # has no name: there is no rename); the username and password are write-only.
@@ -55,16 +55,15 @@ FIELDS = (
 )
 WRITE_ONLY = ("username", "password")
 
-# The account's credentials: id and name only. Never select registryAuth: its content is
-# undocumented and may encode the credential.
-CREDENTIALS_FIELD = "containerRegistryCreds"
 # The templates that name a credential, read in the same request. A service may lack them: the
 # credentials are still readable then, but a delete cannot be checked.
 TEMPLATE_AUTH_ID = TEMPLATE_FIELD_OF["container_registry_auth_id"].api
 TEMPLATE_USES = Field(None, TEMPLATES_FIELD, read="%s { id name %s }" % (TEMPLATES_FIELD, TEMPLATE_AUTH_ID))
-TEMPLATE_REFERENCE = Field(None, TEMPLATE_AUTH_ID)
+TEMPLATE_AUTH_FIELD = Field(None, TEMPLATE_AUTH_ID)
 
-READ_QUERY = "query TensorOneRegistryAuths { myself { " + CREDENTIALS_FIELD + " { id name } %s } }"
+# The account's credentials, id and name only, as templates read them to resolve a credential's name.
+# Never select registryAuth: its content is undocumented and may encode the credential.
+READ_QUERY = "query TensorOneRegistryAuths { myself { " + CREDENTIALS_SELECTION + " %s } }"
 CREATE_MUTATION = "mutation TensorOneSaveRegistryAuth($input: SaveRegistryAuthInput!) { saveRegistryAuth(input: $input) { id name } }"
 UPDATE_MUTATION = "mutation TensorOneUpdateRegistryAuth($input: UpdateRegistryAuthInput!) { updateRegistryAuth(input: $input) { id name } }"
 # deleteRegistryAuth returns a scalar: no selection set.
@@ -129,20 +128,20 @@ class RegistryAuthGateway:
     def __init__(self, run):
         self.run = run
         self.client = run.client
-        self.selection = Selection((TEMPLATE_USES, TEMPLATE_REFERENCE))
+        self.selection = Selection((TEMPLATE_USES, TEMPLATE_AUTH_FIELD))
         self.templates = []
         self.sent = set()
 
     @property
     def templates_known(self):
-        return self.selection.has(TEMPLATE_USES) and self.selection.has(TEMPLATE_REFERENCE)
+        return self.selection.has(TEMPLATE_USES) and self.selection.has(TEMPLATE_AUTH_FIELD)
 
     def read(self):
         """[{id, name, template_ids}] of every credential of the account (null items skipped); one request
         (two on a service without the templates' read, the first time: it learns that)."""
 
         def document(selection):
-            return READ_QUERY % (TEMPLATE_USES.selection if selection.has(TEMPLATE_USES) and selection.has(TEMPLATE_REFERENCE) else "")
+            return READ_QUERY % (TEMPLATE_USES.selection if selection.has(TEMPLATE_USES) and selection.has(TEMPLATE_AUTH_FIELD) else "")
 
         try:
             data = self.selection.execute(self.client, document)
@@ -246,7 +245,7 @@ class RegistryAuths(RegistryAuthGateway, Resource):
             raise in_use_error(
                 self.label(view).capitalize(),
                 [labelled("template", t) for t in users],
-                "Point %s at another credential (container_registry_auth_id) or delete %s first: the service would delete "
+                "Point %s at another credential (container_registry_auth) or delete %s first: the service would delete "
                 "the credential, silently drop the reference, and %s workers would then fail to pull the image" % (them, them, their),
             )
         if not self.check_mode:

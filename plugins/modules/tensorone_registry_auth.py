@@ -13,7 +13,8 @@ short_description: Create, rotate and delete Tensor One container registry crede
 version_added: 1.1.0
 description:
   - Saves the username and password of a private container registry in the Tensor One account, under a name, so that
-    templates can run images from that registry. A template names the credential by its ID, in
+    templates can run images from that registry. A template names the credential by its name, in
+    O(tensorone.cloud.tensorone_template#module:container_registry_auth), or by its ID, in
     O(tensorone.cloud.tensorone_template#module:container_registry_auth_id).
   - The credential is found by O(name), which is unique in the account.
   - The API never returns a credential's username or password, so the module cannot compare them with the task's.
@@ -108,14 +109,13 @@ EXAMPLES = r"""
     name: team-registry
     username: "{{ vault_registry_username }}"
     password: "{{ vault_registry_password }}"
-  register: registry
 
-- name: Run a template's image from that registry
+- name: Run a template's image from that registry (the template names the credential)
   tensorone.cloud.tensorone_template:
     name: private-worker
     image_name: registry.example.com/team/private-worker:1.0.0
     container_disk_in_gb: 20
-    container_registry_auth_id: "{{ registry.registry_auth.id }}"
+    container_registry_auth: team-registry
 
 - name: Rotate the password (sent on every run, always a change)
   tensorone.cloud.tensorone_registry_auth:

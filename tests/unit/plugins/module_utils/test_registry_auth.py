@@ -223,7 +223,7 @@ def test_a_delete_is_refused_while_a_template_names_the_credential(emulator_fact
         assert caught.value.kind == "in_use"
         assert caught.value.message == (
             "Registry credential 'team-registry' (%s) is used by template 'private-worker' (privtpl001), template 'other-worker' (privtpl002): "
-            "nothing was deleted. Point the templates at another credential (container_registry_auth_id) or delete the templates first: the "
+            "nothing was deleted. Point the templates at another credential (container_registry_auth) or delete the templates first: the "
             "service would delete the credential, silently drop the reference, and their workers would then fail to pull the image" % auth_id
         )
     assert len(stored(server)) == 1 and len(mutations(server)) == 1
