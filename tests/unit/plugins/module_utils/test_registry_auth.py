@@ -162,7 +162,7 @@ def test_a_lost_delete_response_is_looked_up(emulator_factory):  # pylint: disab
 
 
 @pytest.mark.parametrize("update_password, kinds", [("on_create", ["registry_auth_create"]), ("always", ["registry_auth_create", "registry_auth_update"])])
-def test_a_create_refused_because_another_run_made_the_name_converges_that_credential(emulator_factory, monkeypatch, update_password, kinds):  # pylint: disable=redefined-outer-name
+def test_a_create_refused_as_another_run_made_it_converges_it(emulator_factory, monkeypatch, update_password, kinds):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     original = model.RegistryAuths.find
     calls = []
