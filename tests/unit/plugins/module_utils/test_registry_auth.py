@@ -210,6 +210,23 @@ def test_a_rotation_of_a_credential_deleted_meanwhile_fails_as_gone(emulator_fac
     )
 
 
+def test_a_delete_that_finds_the_credential_deleted_meanwhile_succeeds(emulator_factory, monkeypatch):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    auth_id = converge(server, CREDENTIAL)[0]["registry_auth"]["id"]
+    original = model.RegistryAuths.find
+
+    def find_then_delete(self, name):
+        found = original(self, name)
+        if found is not None:
+            server.call('mutation { deleteRegistryAuth(registryAuthId: "%s") }' % auth_id)
+        return found
+
+    monkeypatch.setattr(model.RegistryAuths, "find", find_then_delete)
+    deleted, run = converge(server, dict(name="team-registry", state="absent"))
+    assert deleted["changed"] and stored(server) == [] and run.actions == ["delete registry credential 'team-registry' (%s)" % auth_id]
+    assert len(mutations(server, "registry_auth_delete")) == 2  # another's, then this run's, refused as not found
+
+
 def test_a_delete_is_refused_while_a_template_names_the_credential(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     auth_id = converge(server, CREDENTIAL)[0]["registry_auth"]["id"]
