@@ -33,7 +33,7 @@ from graphql.language import (
 
 from . import control_routes, persistence
 from .faults import FAULT_429, FAULT_DROP, FAULT_EDGE_403, FAULT_HTML_200, FAULT_RESET, Faults
-from .state import MUTATION_KINDS, MUTATIONS, TEMPLATE_RECENT_USE_SECONDS, USER_ID, ApiError, Store
+from .state import MUTATION_KINDS, MUTATIONS, TEMPLATE_RECENT_USE_SECONDS, USER_ID, WRITE_ONLY_INPUTS, ApiError, Store
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")
 # The profiles: "full" (the default) serves schema.graphql, the real schema;
@@ -265,6 +265,9 @@ def _redact(value, secrets):
 
 
 def _redact_field(name, value, secrets):
+    if name in WRITE_ONLY_INPUTS:
+        # A registry password, a secret's value: sent on purpose, never shown.
+        return None if value is None else MASKED
     if _SECRET_NAME.search(str(name)):
         return REDACTED
     if name == ENV_FIELD:
@@ -452,13 +455,13 @@ class Emulator:
     # -- state -------------------------------------------------------------
 
     def state(self, fields="documented"):
-        """{"endpoints": [...], "templates": [...]}: the endpoints' documented fields (default), or every
-        stored one with fields="all"; the templates with every stored field either way."""
+        """{table KEY: [...]} (endpoints, templates, registryAuths, secrets): the endpoints' documented
+        fields (default), or every stored one with fields="all"; the other tables' every stored field either way."""
         with self._lock:
             return self.store.state(fields)
 
     def seed(self, **lists):
-        """seed(endpoints=[...], templates=[...]): insert or patch records verbatim, bypassing the business
+        """seed(endpoints=[...], templates=[...], registryAuths=[...], secrets=[...]): insert or patch records verbatim, bypassing the business
         rules; every list is checked before any is stored. Answers each table's stored list."""
         with self._lock:
             answer = self.store.seed(copy.deepcopy(lists))
@@ -474,7 +477,7 @@ class Emulator:
         return self.seed(templates=templates)["templates"]
 
     def reset(self):
-        """Back to startup: no endpoints, empty log, no faults, startup config and seed."""
+        """Back to startup: an empty account, empty log, no faults, startup config and seed."""
         with self._lock:
             self.store.clear()
             self.store.reseed(self._startup_seed)
@@ -685,9 +688,11 @@ class Emulator:
 
     def _root_resolvers(self):
         """Root value: graphql-core's default resolver calls these with (info, **args); info.context is
-        the request's _Context. myself, then every table's mutations."""
+        the request's _Context. myself and every table's other reads, then every table's mutations."""
         root = {"myself": self._myself}
         for table in self.store.tables.values():
+            for field, resolve in table.query_fields().items():
+                root[field] = self._query_resolver(resolve)
             for mutation in table.MUTATIONS:
                 root[mutation.field] = self._mutation_resolver(table, mutation)
         return root
@@ -698,6 +703,14 @@ class Emulator:
             return None
         discount = self._config["discount"]
         return dict(self.store.read_fields, id=USER_ID, serverlessDiscount=None if discount is None else dict(discount, userId=USER_ID))
+
+    @staticmethod
+    def _query_resolver(resolve):
+        def resolve_query(info, **args):
+            info.context.executed = True
+            return resolve(info, **args)
+
+        return resolve_query
 
     @staticmethod
     def _mutation_resolver(table, mutation):

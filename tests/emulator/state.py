@@ -8,11 +8,13 @@ __metaclass__ = type
 # share. Plain Python, independent of HTTP and GraphQL, and NOT thread-safe:
 # the caller (service.Emulator) serialises access with its lock.
 
+import datetime
 import random
 import string
 import time
 from collections import OrderedDict
 
+from .account_secrets import Secrets
 from .endpoints import (
     CLUSTER_STATUSES,
     DATA_CENTERS,
@@ -24,15 +26,18 @@ from .endpoints import (
     READ_ONLY_DEFAULTS,
     Endpoints,
 )
+from .registry_auths import RegistryAuths
 from .tables import STATE_VIEWS, USER_ID, ApiError, SeedError
 from .templates import TEMPLATE_FIELDS, TEMPLATE_RECENT_USE_SECONDS, Templates
 
 # Every resource, in the order of the state dump, the state file, the seed
 # checks and the mutation kinds. A new resource is a Table subclass added here.
-TABLES = (Endpoints, Templates)
+TABLES = (Endpoints, Templates, RegistryAuths, Secrets)
 # The kinds the request log counts mutations by, and the mutation fields.
 MUTATION_KINDS = tuple(kind for table in TABLES for mutation in table.MUTATIONS for kind in (mutation.kind, mutation.update_kind) if kind is not None)
 MUTATIONS = dict((mutation.field, mutation) for table in TABLES for mutation in table.MUTATIONS)
+# Input fields the request log masks: what a table stores but never serves.
+WRITE_ONLY_INPUTS = frozenset(field for table in TABLES for field in table.WRITE_ONLY)
 ID_ALPHABET = string.ascii_lowercase + string.digits
 
 # Names other code imports from here (the tables' modules define them).
@@ -52,6 +57,7 @@ __all__ = [
     "TEMPLATE_FIELDS",
     "TEMPLATE_RECENT_USE_SECONDS",
     "USER_ID",
+    "WRITE_ONLY_INPUTS",
     "ApiError",
     "SeedError",
     "Store",
@@ -64,6 +70,9 @@ class Store:
     def __init__(self, seed=0, clock=time.monotonic):
         self.clock = clock
         self._rng = random.Random(seed)
+        # timestamp(): the wall time at start, moved on by the clock (a test's clock moves it too).
+        self._wall_origin = time.time() - clock()
+        self._last_stamp = 0
         self.tables = OrderedDict((table.KEY, table(self)) for table in TABLES)
         # What others refer to is seeded (and loaded) before them.
         self.seed_order = sorted(self.tables.values(), key=lambda table: table.SEED_RANK)
@@ -79,15 +88,24 @@ class Store:
     def reseed(self, seed):
         self._rng = random.Random(seed)
 
-    def new_id(self, length):
-        """A random id no table holds (ids of every kind come from one generator)."""
+    def new_id(self, length, prefix=""):
+        """A random id of `length` characters starting with `prefix` that no table holds (ids of every
+        kind come from one generator)."""
         taken = set()
         for table in self.tables.values():
             taken.update(table.ids())
         while True:
-            candidate = "".join(self._rng.choice(ID_ALPHABET) for _position in range(length))
+            candidate = prefix + "".join(self._rng.choice(ID_ALPHABET) for _position in range(length - len(prefix)))
             if candidate not in taken:
                 return candidate
+
+    def timestamp(self):
+        """Now, as the service writes a DateTime (UTC, milliseconds): later than every one given
+        before, so that each update shows."""
+        stamp = max(int((self._wall_origin + self.clock()) * 1000), self._last_stamp + 1)
+        self._last_stamp = stamp
+        moment = datetime.datetime.fromtimestamp(stamp // 1000, datetime.timezone.utc)
+        return "%s.%03dZ" % (moment.strftime("%Y-%m-%dT%H:%M:%S"), stamp % 1000)
 
     def expire(self):
         for table in self.tables.values():

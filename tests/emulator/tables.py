@@ -11,6 +11,7 @@ __metaclass__ = type
 # Python, NOT thread-safe: service.Emulator serialises access with its lock.
 
 import copy
+import hashlib
 import itertools
 from collections import OrderedDict, namedtuple
 
@@ -23,6 +24,8 @@ USER_ID = "user_emulator"
 ENV_KIND = ("objects", ("key", "value"))
 
 MSG_LIST_ITEMS = "{field} must not contain null or empty items."
+MSG_REQUIRED = "{field} is required."
+MSG_EMPTY = "{field} must not be empty."
 MSG_ENV_KEY_EMPTY = "env keys must not be empty."
 MSG_ENV_KEY_TWICE = 'env has the key "{key}" more than once.'
 
@@ -56,7 +59,8 @@ class Table:
     A subclass declares what makes the resource its own:
 
     - KEY: its key in the state dump, the seed payload and the state file;
-      NOUN: its name in seed errors; ID_LENGTH: the length of new ids.
+      NOUN: its name in seed errors; ID_LENGTH: the length of new ids,
+      ID_PREFIX: how they start.
     - SEED_RANK: tables of lower rank are seeded (and loaded) first, so
       that what others refer to is there before them.
     - FIELDS: every stored field, in dump order; DOCUMENTED_FIELDS: the
@@ -65,7 +69,10 @@ class Table:
       SEED_ONLY: keys a seed entry may give besides FIELDS (not stored as
       fields); DERIVED: fields a seed may not set, with the reason why.
     - MSG_NOT_FOUND, MSG_NAME_TAKEN: its "unknown id" and "name taken" texts.
-    - MUTATIONS: its mutation fields; read_fields(): its fields of User.
+    - MUTATIONS: its mutation fields; read_fields(): its fields of User;
+      query_fields(): its fields of Query besides myself.
+    - WRITE_ONLY: input fields whose values are never served (the dump
+      keeps fingerprints of them, the request log masks them).
     - save(), delete() and view(key), and any hook below it needs.
 
     Records are keyed by id; a record whose id is null, and a null item of
@@ -75,6 +82,7 @@ class Table:
     KEY = None
     NOUN = None
     ID_LENGTH = ID_LENGTH
+    ID_PREFIX = ""
     SEED_RANK = 0
     FIELDS = ()
     DOCUMENTED_FIELDS = None
@@ -84,6 +92,7 @@ class Table:
     MSG_NOT_FOUND = None
     MSG_NAME_TAKEN = None
     MUTATIONS = ()
+    WRITE_ONLY = ()
 
     def __init__(self, store):
         self.store = store
@@ -106,7 +115,7 @@ class Table:
         return set(self.records)
 
     def new_id(self):
-        return self.store.new_id(self.ID_LENGTH)
+        return self.store.new_id(self.ID_LENGTH, self.ID_PREFIX)
 
     def placeholder_key(self):
         return ("no-id", next(self._placeholders))
@@ -119,6 +128,10 @@ class Table:
 
     def read_fields(self):
         """{field of User: resolver}: how myself reads this resource."""
+        return {}
+
+    def query_fields(self):
+        """{field of Query: resolver(info, **arguments)}: the resource's own root reads."""
         return {}
 
     def view(self, key):
@@ -225,6 +238,20 @@ class Table:
 
 
 # -- rules on values more than one resource has --------------------------------------------
+
+
+def require_text(fields, names):
+    """Each of `names` given and not blank (required String inputs), in that order."""
+    for name in names:
+        if fields.get(name) is None:
+            raise ApiError(MSG_REQUIRED.format(field=name))
+        if not fields[name].strip():
+            raise ApiError(MSG_EMPTY.format(field=name))
+
+
+def fingerprint(value):
+    """What the state dump shows of a write-only value: enough to tell two values apart, not to read one."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
 
 
 def check_string_list(record, field):

@@ -62,6 +62,7 @@ MSG_TEMPLATE_DISK = "containerDiskInGb must be at least 1."
 MSG_TEMPLATE_VOLUME = "volumeInGb cannot be less than 0."
 MSG_TEMPLATE_SERVERLESS_VOLUME = "Serverless templates must have volumeInGb 0."
 MSG_TEMPLATE_NAME_TAKEN = 'A template named "{name}" already exists.'
+MSG_TEMPLATE_REGISTRY_AUTH = 'containerRegistryAuthId "{id}" is not a registry credential of the account.'
 MSG_TEMPLATE_IN_USE = 'Template "{name}" is in use by {count} endpoint(s) and cannot be deleted.'
 MSG_TEMPLATE_RECENTLY_USED = 'Template "{name}" was used recently: it can take up to 2 minutes to be able to delete a template after its most recent use.'
 
@@ -166,6 +167,9 @@ class Templates(Table):
         if record["isServerless"] and record["volumeInGb"] != 0:
             raise ApiError(MSG_TEMPLATE_SERVERLESS_VOLUME)
         self.refuse_taken_name(name, template_id, current)
+        auth_id = record["containerRegistryAuthId"]
+        if auth_id is not None and self.store.tables["registryAuths"].get(auth_id) is None:
+            raise ApiError(MSG_TEMPLATE_REGISTRY_AUTH.format(id=auth_id))
         if current is None:
             template_id = self.new_id()
         else:
@@ -191,6 +195,12 @@ class Templates(Table):
             raise ApiError(MSG_TEMPLATE_RECENTLY_USED.format(name=name))
         del self.records[key]
         self.last_use.pop(key, None)
+
+    def forget_registry_auth(self, auth_id):
+        """A registry credential was deleted: the templates that named it silently lose the reference."""
+        for _key, record in self.items():
+            if record.get("containerRegistryAuthId") == auth_id:
+                record["containerRegistryAuthId"] = None
 
     # -- seed ----------------------------------------------------------------
 

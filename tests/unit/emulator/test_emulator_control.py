@@ -93,26 +93,39 @@ def test_request_log_entries_and_counters(api, emulator):
     assert entries[0]["variables"] == {"input": dict(VALID, workersMax=0)}
     assert entries[0]["method"] == "POST" and entries[0]["path"] == "/graphql" and entries[0]["status"] == 200
     assert entries[0]["user_agent"] == "tensorone-emulator-tests" and entries[0]["fault"] is None
-    assert log["counters"] == {
-        "requests": 7,
-        "queries": 1,
-        "mutations": 6,
-        "applied_mutations": 4,
-        "create": 2,
-        "update": 2,
-        "delete": 2,
-        "applied_create": 1,
-        "applied_update": 2,
-        "applied_delete": 1,
-        "faults": 0,
-        "unauthorized": 0,
-        "template_create": 0,
-        "template_update": 0,
-        "template_delete": 0,
-        "applied_template_create": 0,
-        "applied_template_update": 0,
-        "applied_template_delete": 0,
-    }
+    # the kinds of the other resources, which these requests do not touch
+    untouched = (
+        "registry_auth_create",
+        "registry_auth_update",
+        "registry_auth_delete",
+        "secret_create",
+        "secret_value_update",
+        "secret_description_update",
+        "secret_delete",
+    )
+    assert log["counters"] == dict(
+        dict.fromkeys(untouched + tuple("applied_" + kind for kind in untouched), 0),
+        **{
+            "requests": 7,
+            "queries": 1,
+            "mutations": 6,
+            "applied_mutations": 4,
+            "create": 2,
+            "update": 2,
+            "delete": 2,
+            "applied_create": 1,
+            "applied_update": 2,
+            "applied_delete": 1,
+            "faults": 0,
+            "unauthorized": 0,
+            "template_create": 0,
+            "template_update": 0,
+            "template_delete": 0,
+            "applied_template_create": 0,
+            "applied_template_update": 0,
+            "applied_template_delete": 0,
+        },
+    )
     assert control(emulator, "POST", "/log/clear") == (200, {"ok": True})
     assert emulator.log() == {"requests": [], "counters": dict.fromkeys(log["counters"], 0)}
 
@@ -213,7 +226,7 @@ def test_config_and_reset(api, emulator):
     emulator.set_faults(rate_429=0.5)
     assert control(emulator, "POST", "/reset") == (200, {"ok": True})
     assert emulator.config() == startup
-    assert emulator.state() == {"endpoints": [], "templates": []}
+    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
     assert emulator.log()["requests"] == []
     assert emulator.faults()["rate_429"] == 0.0
     assert emulator.call("{ myself { id } }", api_key=emulator.read_only_key)[0] == 200  # startup keys again
@@ -305,7 +318,7 @@ def test_seed_endpoints_verbatim(api, emulator):
 def test_bad_seed_is_400_and_changes_nothing(emulator, payload):
     status, body = control(emulator, "POST", "/seed", payload)
     assert status == 400 and "error" in body
-    assert emulator.state() == {"endpoints": [], "templates": []}
+    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
 
 
 def test_state_file_round_trip(tmp_path):
@@ -326,7 +339,7 @@ def test_state_file_round_trip(tmp_path):
         assert second.state()["endpoints"][0]["clusters"] == []
         assert second.call(DELETE, {"id": endpoint_id})[2] == {"data": {"deleteEndpoint": None}}
     with EmulatorServer(api_keys=["key-123456"], state_file=state_file) as third:
-        assert third.state() == {"endpoints": [], "templates": []}
+        assert third.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
 
 
 def test_bad_state_file_is_refused(tmp_path):
@@ -545,7 +558,7 @@ def test_seeded_clusters_get_machine_ids_and_defaults(emulator):
 def test_bad_full_field_seeds_are_400_and_change_nothing(emulator, entry):
     status, body = control(emulator, "POST", "/seed", {"endpoints": [{"name": "fine"}, entry]})
     assert status == 400 and "error" in body, body
-    assert emulator.state() == {"endpoints": [], "templates": []}
+    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
 
 
 def test_seed_patches_extra_fields_of_an_existing_endpoint(api, emulator):

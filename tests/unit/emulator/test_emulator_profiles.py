@@ -97,7 +97,7 @@ def test_documented_profile_refuses_each_extra_endpoint_field(emulator_factory, 
         status, _headers, body = server.call(query, {"input": VALID} if "mutation" in query else None)
         assert_validation_error_naming(body, status, field)
         assert "Cannot query field" in body["errors"][0]["message"]
-    assert server.state() == {"endpoints": [], "templates": []}
+    assert server.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
     # The full profile serves it.
     assert emulator_factory().call("{ myself { endpoints { id %s } } }" % selection)[0] == 200
 
@@ -110,7 +110,7 @@ def test_documented_profile_refuses_each_extra_input_field(emulator_factory, fie
     inline = 'mutation { saveEndpoint(input: {name: "abc", templateId: "t", gpuIds: "AMPERE_16", %s: %s}) { id } }' % (field, INLINE[field])
     status, _headers, body = server.call(inline)
     assert_validation_error_naming(body, status, field)
-    assert server.state() == {"endpoints": [], "templates": []}
+    assert server.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
     assert server.log()["counters"]["applied_mutations"] == 0
     # The full profile takes the same requests (the inline one needs a new name).
     full = emulator_factory()

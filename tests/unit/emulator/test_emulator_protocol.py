@@ -52,7 +52,7 @@ def test_parse_and_validation_errors_are_400_without_data(emulator, query, fragm
     assert set(body) == {"errors"}
     message = body["errors"][0]["message"].lower()
     assert all(fragment in message for fragment in fragments), message
-    assert emulator.state() == {"endpoints": [], "templates": []}
+    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
 
 
 def test_variable_coercion_errors_are_400_without_data(emulator):
@@ -62,7 +62,7 @@ def test_variable_coercion_errors_are_400_without_data(emulator):
     for variables in ({"input": dict(VALID, workersMax="3")}, {"input": dict(VALID, noSuchField=1)}, {}, {"input": no_name}, {"input": dict(VALID, name=None)}):
         status, _headers, body = emulator.call(query, variables)
         assert status == 400 and set(body) == {"errors"}, body
-    assert emulator.state() == {"endpoints": [], "templates": []}
+    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
     assert emulator.log()["counters"]["applied_mutations"] == 0
 
 

@@ -44,7 +44,7 @@ def assert_name_refused_by_the_schema(api, payload):
 
 def test_create_requires_name_by_the_schema(api, emulator):
     assert_name_refused_by_the_schema(api, with_valid())
-    assert emulator.state() == {"endpoints": [], "templates": []}
+    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
     assert emulator.log()["counters"]["applied_mutations"] == 0
 
 
@@ -61,7 +61,7 @@ def test_create_requires_template_gpus(api, emulator, missing, message):
     assert api.save_error(**payload) == message
     payload[missing] = None  # an explicit null is the same as omitting it
     assert api.save_error(**payload) == message
-    assert emulator.state() == {"endpoints": [], "templates": []}
+    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
 
 
 @pytest.mark.parametrize("length, ok", [(2, False), (3, True), (191, True), (192, False)])

@@ -22,9 +22,9 @@ KEYS = [table.KEY for table in TABLES]
 def test_every_table_is_dumped_saved_and_counted(emulator_factory, tmp_path):
     state_file = str(tmp_path / "state.json")
     emulator = emulator_factory(state_file=state_file)
-    emulator.seed(**dict((key, [None]) for key in KEYS))
+    emulator.seed(**dict((key, [{"name": "seeded"}]) for key in KEYS))
     assert list(emulator.state()) == KEYS
-    assert all(emulator.state()[key] == [None] for key in KEYS)
+    assert all([item["name"] for item in emulator.state()[key]] == ["seeded"] for key in KEYS)
     with open(state_file) as handle:
         assert list(json.load(handle)) == ["format"] + KEYS
     kinds = [kind for table in TABLES for mutation in table.MUTATIONS for kind in (mutation.kind, mutation.update_kind) if kind]
@@ -54,4 +54,4 @@ def test_seed_in_python_checks_every_list_first(emulator):
     assert all('{"%s": [...]}' % key in str(refused.value) for key in KEYS)
     with pytest.raises(ValueError, match="expected"):
         emulator.seed()
-    assert emulator.state() == {"endpoints": [], "templates": []}
+    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}

@@ -84,6 +84,7 @@ def endpoint_on(emulator, template_id, **fields):
 
 
 def test_create_stores_every_field_and_reads_back(emulator):
+    emulator.seed(registryAuths=[{"id": "cred-1", "name": "registry"}])
     created = create(
         emulator, readme="## Hi", ports="8000/http", startScript="bash start.sh", containerRegistryAuthId="cred-1", volumeMountPath="/workspace", isPublic=True
     )
@@ -138,6 +139,7 @@ def test_names_are_unique_and_keeping_ones_own_name_is_fine(emulator):
 
 
 def test_an_update_replaces_the_template_and_omitted_fields_reset(emulator):
+    emulator.seed(registryAuths=[{"id": "cred-1", "name": "registry"}])
     created = create(emulator, readme="## Hi", ports="8000/http", startScript="s.sh", containerRegistryAuthId="cred-1", isPublic=True)
     required = dict((k, SERVERLESS[k]) for k in ("name", "imageName", "containerDiskInGb", "volumeInGb", "dockerArgs", "env"))
     status, _headers, body = save(emulator, **dict(required, id=created["id"]))
@@ -332,7 +334,7 @@ def test_seed_templates_verbatim_through_the_control_api(emulator):
 def test_bad_template_seeds_are_400_and_change_nothing(emulator, payload):
     response = requests.post(emulator.url + "/_emulator/seed", timeout=10, data=json.dumps(payload))
     assert response.status_code == 400, response.text
-    assert emulator.state() == {"endpoints": [], "templates": []}
+    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
 
 
 def test_reset_forgets_templates_and_the_state_file_keeps_them(emulator_factory, tmp_path):
@@ -344,7 +346,7 @@ def test_reset_forgets_templates_and_the_state_file_keeps_them(emulator_factory,
     second = emulator_factory(state_file=state_file)
     assert second.state() == saved and second.state()["templates"][0]["readme"] == "kept"
     second.reset()
-    assert second.state() == {"endpoints": [], "templates": []}
+    assert second.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
 
 
 def test_the_documented_profile_serves_save_template_only(emulator_factory):

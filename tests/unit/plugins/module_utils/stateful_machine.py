@@ -485,6 +485,8 @@ class Account(RuleBasedStateMachine):
         match, until the teardown), so that it reaches the cap within a few steps."""
         self.list_cap = list_cap
         self.emulator.configure(drain_seconds=drain_seconds, list_cap=list_cap)
+        # The registry credential template tasks name (stateful_tasks.TEMPLATE_OPTIONS): the service refuses an id that names none.
+        self.emulator.seed(registryAuths=[{"id": "reg-auth-1", "name": "registry"}])
         if list_cap is not None:
             for module in collection_modules_reading("LIST_CAP"):
                 self.patches.enter_context(mock.patch.object(module, "LIST_CAP", list_cap))

@@ -116,7 +116,7 @@ def test_a_template_made_in_the_console_keeps_what_the_task_does_not_set(emulato
         volumeMountPath="/runpod-volume",
         category="NVIDIA",
     )
-    server.seed_templates([console])
+    server.seed(registryAuths=[{"id": "cred-9", "name": "console-registry"}], templates=[console])
     result, _run = converge(server, dict(name="llm-worker", image_name="reg.example/llm:1.0.0", env={"A": "2"}))
     after = stored(server)[0]
     assert result["changed"]
