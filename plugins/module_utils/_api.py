@@ -29,7 +29,7 @@ except ImportError:
     HAS_REQUESTS = False
 
 # The collection's version: tests/unit holds it equal to galaxy.yml.
-COLLECTION_VERSION = "1.0.0"
+COLLECTION_VERSION = "1.1.0"
 USER_AGENT = "tensorone.cloud/%s (ansible-core %s)" % (COLLECTION_VERSION, ANSIBLE_CORE_VERSION)
 DEFAULT_API_URL = "https://api.tensorone.ai/graphql"
 

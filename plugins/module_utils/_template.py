@@ -21,13 +21,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
-from ansible_collections.tensorone.cloud.plugins.module_utils._env import WantedEnv, env_errors, normalise_env
+from ansible_collections.tensorone.cloud.plugins.module_utils._env import WantedEnv, env_errors, normalise_env, secret_references
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     INT32_MAX,
     LIST_CAP,
     Deadline,
     Field,
     ModelError,
+    PendingId,
     Reference,
     Resource,
     Selection,
@@ -86,9 +87,17 @@ CREATE_DEFAULTS = dict(is_serverless=True, docker_args=None, volume_in_gb=0)
 # Required by SaveTemplateInput on every save: what to send when the read has no value.
 INPUT_FALLBACKS = {"dockerArgs": "", "volumeInGb": 0}
 
-LIST_QUERY = "query TensorOneTemplates { myself { " + TEMPLATES_FIELD + " { id %s } endpoints { id name templateId } } }"
+LIST_QUERY = "query TensorOneTemplates { myself { " + TEMPLATES_FIELD + " { id %s } endpoints { id name templateId } %s } }"
+# Read with the templates only when the task needs them: the credentials it names, the secrets its values refer to.
+CREDENTIALS_FIELD, SECRETS_FIELD = "containerRegistryCreds", "secrets"
+CREDENTIALS_SELECTION, SECRETS_SELECTION = CREDENTIALS_FIELD + " { id name }", SECRETS_FIELD + " { id name }"
 SAVE_MUTATION = "mutation TensorOneSaveTemplate($input: SaveTemplateInput!) { saveTemplate(input: $input) { id %s } }"
 DELETE_MUTATION = "mutation TensorOneDeleteTemplate($name: String!) { deleteTemplate(templateName: $name) }"
+NO_CREDENTIALS = (
+    "The service does not support registry credentials (its API has no myself.%s field), so container_registry_auth "
+    "cannot be resolved there: set container_registry_auth_id" % CREDENTIALS_FIELD
+)
+NO_SECRETS = "The service's API has no myself.%s field: could not check that the secrets the environment refers to exist (%%s)" % SECRETS_FIELD
 NO_TEMPLATE_READ = "the service has no template read (its API has no myself.%s field), so a template cannot be found by name there" % TEMPLATES_FIELD
 
 
@@ -101,6 +110,7 @@ def template_argument_spec():
         secret_env=dict(type="dict", no_log=True),
         wait_timeout=dict(type="int", default=180),
         endpoints_result=dict(type="dict"),
+        container_registry_auth=dict(type="str"),
     )
     spec.update((field.option, field.argument_spec()) for field in OPTION_FIELDS)
     spec["name"]["required"] = True
@@ -117,6 +127,8 @@ class Wanted:
         self.name = params["name"]
         self.options = desired_from(params, OPTION_FIELDS)
         self.env = WantedEnv(params.get("env"), params.get("secret_env"))
+        self.credential = params.get("container_registry_auth") if params.get("state", "present") == "present" else None
+        self.secret_names = secret_references(self.env.values.values()) if params.get("state", "present") == "present" else set()
 
     def changes(self, template):
         """What differs, as option names for messages: option, env (KEYS), secret_env (KEYS)."""
@@ -172,11 +184,13 @@ def validate_template(params):
     """Messages, each naming its option, for values the API would refuse or the collection cannot use."""
     errors = ["name must not be empty"] if not (params.get("name") or "").strip() else []
     ranges = (("container_disk_in_gb", 1, INT32_MAX), ("volume_in_gb", 0, INT32_MAX), ("wait_timeout", 0, INT32_MAX))
-    errors.extend(value_errors(params, not_blank=("image_name",), ranges=ranges))
+    errors.extend(value_errors(params, not_blank=("image_name", "container_registry_auth"), ranges=ranges))
     errors.extend(env_errors("env", params.get("env")) + env_errors("secret_env", params.get("secret_env")))
     endpoints_result = params.get("endpoints_result")
     if endpoints_result is not None and not isinstance(endpoints_result.get("endpoints"), list):
         errors.append("endpoints_result must be the registered result of a tensorone.cloud.tensorone_endpoints task (it has no endpoints list)")
+    if params.get("container_registry_auth") is not None and params.get("container_registry_auth_id") is not None:
+        errors.append("container_registry_auth and container_registry_auth_id are mutually exclusive (one names the credential, the other gives its id)")
     both = sorted(set(params.get("env") or {}) & set(params.get("secret_env") or {}))
     if both:
         errors.append("env and secret_env both set %s: a variable is either plain or secret" % ", ".join(both))
@@ -210,20 +224,35 @@ class TemplateGateway:
         self.client = run.client
         self.wanted = wanted
         self.selection = Selection(FIELDS)
-        self.wanted_fields = tuple(FIELD_OF[o] for o in sorted(wanted.options) if o != "name") if wanted else ()
+        options = set(wanted.options) | (set(["container_registry_auth_id"]) if wanted.credential else set()) if wanted else ()
+        self.wanted_fields = tuple(FIELD_OF[o] for o in sorted(options) if o != "name")
+        self.credentials = self.secrets = None  # [{id, name}] when read (None: not read)
+        self.secrets_readable = True
         self.api = {}  # id -> the template as last read (API spelling), for updates
         self.endpoints = []
         self.users_complete = True
 
     def read(self):
-        """[model view] of every template of the account (null items skipped); one request."""
+        """[model view] of every template of the account (null items skipped); one request, with the
+        credentials the task names and the secrets it refers to."""
+        extras = [CREDENTIALS_SELECTION] if self.wanted and self.wanted.credential else []
+        extras += [SECRETS_SELECTION] if self.wanted and self.wanted.secret_names and self.secrets_readable else []
         try:
-            data = self.selection.execute(self.client, lambda sel: LIST_QUERY % sel.select(FIELDS), wanted=self.wanted_fields)
+            data = self.selection.execute(self.client, lambda sel: LIST_QUERY % (sel.select(FIELDS), " ".join(extras)), wanted=self.wanted_fields)
         except APIError as exc:
-            if TEMPLATES_FIELD in unknown_fields(exc):
+            lacking = unknown_fields(exc)
+            if TEMPLATES_FIELD in lacking:
                 raise ModelError("Templates cannot be managed on this service: %s" % NO_TEMPLATE_READ, "unsupported")
-            raise
+            if CREDENTIALS_FIELD in lacking:
+                raise ModelError(NO_CREDENTIALS, "unsupported")
+            if SECRETS_FIELD not in lacking:
+                raise
+            self.run.warnings.append(NO_SECRETS % ", ".join(sorted(self.wanted.secret_names)))
+            self.secrets_readable = False  # read again without them
+            return self.read()
         myself = myself_of(data)
+        self.credentials = myself.get(CREDENTIALS_FIELD) or [] if self.wanted and self.wanted.credential else None
+        self.secrets = [x for x in myself.get(SECRETS_FIELD) or [] if x] if SECRETS_SELECTION in extras else None
         endpoints = myself.get("endpoints") or []
         # At the list's cap, endpoints beyond it are not read: a template's users may be more than those seen.
         self.users_complete = len(endpoints) < LIST_CAP
@@ -384,6 +413,27 @@ def _incomplete_users():
     return "the account's list of endpoints came back with %d endpoints, the most the API lists" % LIST_CAP
 
 
+def references(templates, wanted):
+    """Resolve the credential the task names, and refuse a value that refers to a secret the account
+    does not have (check mode: warns; the same play may create it first), from the template read."""
+    run = templates.run
+    if wanted.credential is not None:
+        resolved = CREDENTIAL_REFERENCE.resolve(run, [dict(container_registry_auth=wanted.credential)], [""], templates.credentials)[0]
+        wanted.options["container_registry_auth_id"] = resolved["container_registry_auth_id"]
+    missing = sorted(wanted.secret_names - set(x.get("name") for x in templates.secrets or [])) if templates.secrets is not None else []
+    if missing:
+        keys = sorted(k for k, v in wanted.env.values.items() if secret_references([v]) & set(missing))
+        message = "%s refers to %s the account does not have: %s. Create %s first, for example with tensorone.cloud.tensorone_secret" % (
+            ", ".join(keys),
+            "a secret" if len(missing) == 1 else "secrets",
+            ", ".join(repr(n) for n in missing),
+            "it" if len(missing) == 1 else "them",
+        )
+        if not run.check_mode:
+            raise ModelError("Template %r: %s" % (wanted.name, message), "not_found")
+        run.warnings.append("Template %r: %s; a run fails unless %s by then" % (wanted.name, message, "it exists" if len(missing) == 1 else "they exist"))
+
+
 def converge_template(run):
     """The work of tensorone_template."""
     params = run.params
@@ -392,10 +442,14 @@ def converge_template(run):
     run.secrets.extend(value for value in (normalise_env(params.get("secret_env")) or {}).values() if value)
     run.warnings.extend(white_space_warnings(params))
     templates = Templates(run, wanted)
-    step = templates.plan(templates.find(wanted.name), wanted.options, params["state"])
+    template = templates.find(wanted.name)
+    references(templates, wanted)
+    step = templates.plan(template, wanted.options, params["state"])
     if step.action == "update" and not templates.users_complete:
         run.warnings.append("Template %r may roll the workers of more endpoints than the action names: %s" % (step.before["name"], _incomplete_users()))
     outcome = templates.carry_out(step)
+    if outcome.after and isinstance(outcome.after.get("container_registry_auth_id"), PendingId):
+        outcome.after["container_registry_auth_id"] = None  # check mode: a credential not created yet
     changed = outcome.changed and wanted.env.changed_keys((outcome.before or {}).get("env") or {})
     result = dict(changed=outcome.changed, template=public_view(outcome.after, wanted.env))
     if run.diff:
@@ -416,5 +470,8 @@ def read_templates(run):
     return dict(changed=False, templates=items)
 
 
-# Endpoints name their template: resolved from the templates read with the endpoints.
+# Templates name their registry credential; endpoints their template (read with the endpoints).
+CREDENTIAL_REFERENCE = Reference(
+    "registry credential", "container_registry_auth", "container_registry_auth_id", "template", "tensorone.cloud.tensorone_registry_auth"
+)
 TEMPLATE_REFERENCE = Reference("template", "template", "template_id", "endpoint", "tensorone.cloud.tensorone_template")

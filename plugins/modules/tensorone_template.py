@@ -87,8 +87,12 @@ options:
       - An empty variable name is refused; leading or trailing white space in one is kept, with a warning.
       - Merged with what the template has. The variables set here and in O(secret_env) are the ones the task manages;
         variables it does not mention are kept as they are. A V(null) value removes the variable.
-      - Values may hold references to the platform's secrets, C(RUNPOD_SECRET_<name>) in double curly braces (see the examples).
-        Write such a value with C(!unsafe) so that Ansible does not template it.
+      - Values may hold references to the account's secrets (see M(tensorone.cloud.tensorone_secret)),
+        C(TENSORONE_SECRET_<name>) or C(RUNPOD_SECRET_<name>) in double curly braces (see the examples). Write such a
+        value with C(!unsafe) so that Ansible does not template it.
+      - A reference, here or in O(secret_env), to a secret the account does not have fails before any change, naming the
+        variable and the secret (check mode warns instead); the secrets are read in the same request as the template. On a
+        service without secrets (no C(myself.secrets)) the check cannot be made, so the task warns and goes on.
       - Values of this option are shown in the result and diff; use O(secret_env) for secrets. The value a variable
         had before the task changed it is masked, in the diff's C(before) too.
       - A mapping. Text (V(KEY=value) pairs or JSON, which Ansible would convert, splitting values at spaces and
@@ -129,7 +133,19 @@ options:
     description:
       - ID of the registry credentials saved in the account, for a private image. An empty string means none.
       - Needs a service that has the C(containerRegistryAuthId) field.
+      - Mutually exclusive with O(container_registry_auth).
     type: str
+  container_registry_auth:
+    description:
+      - Name of the registry credentials the template pulls its image with (see M(tensorone.cloud.tensorone_registry_auth)),
+        resolved to O(container_registry_auth_id) in the same API request that reads the template.
+      - A name the account does not have fails before any change, listing the account's credentials; in check mode it
+        warns instead (the same play may create the credentials first) and predicts C(container_registry_auth_id) V(null).
+      - Needs a service that has registry credentials (C(myself.containerRegistryCreds)); elsewhere the task fails with
+        C(failure.kind=unsupported).
+      - Mutually exclusive with O(container_registry_auth_id).
+    type: str
+    version_added: 1.1.0
   ports:
     description:
       - Ports the container exposes, as the API has them, for example V(8000/http,22/tcp). An empty string means none.

@@ -36,7 +36,7 @@ TABLES = (Endpoints, Templates, RegistryAuths, Secrets)
 # The kinds the request log counts mutations by, and the mutation fields.
 MUTATION_KINDS = tuple(kind for table in TABLES for mutation in table.MUTATIONS for kind in (mutation.kind, mutation.update_kind) if kind is not None)
 MUTATIONS = dict((mutation.field, mutation) for table in TABLES for mutation in table.MUTATIONS)
-# Input fields the request log masks: what a table stores but never serves.
+# Input fields the request log masks: values a table never serves (it keeps only their fingerprints).
 WRITE_ONLY_INPUTS = frozenset(field for table in TABLES for field in table.WRITE_ONLY)
 ID_ALPHABET = string.ascii_lowercase + string.digits
 

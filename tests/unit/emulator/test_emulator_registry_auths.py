@@ -245,7 +245,8 @@ def test_seed_shapes_fingerprints_and_the_state_file(tmp_path):
     state_file = str(tmp_path / "state.json")
     with EmulatorServer(api_keys=["k"], state_file=state_file) as first:
         seeded = first.seed(registryAuths=[{"id": "cred-seeded", "name": "seeded", "username": USERNAME, "password": PASSWORD}, None, {"name": "generated"}])
-        assert seeded["registryAuths"][0]["passwordFingerprint"] == first.state()["registryAuths"][0]["passwordFingerprint"] is not None
+        fingerprint = seeded["registryAuths"][0]["passwordFingerprint"]
+        assert fingerprint is not None and fingerprint == first.state()["registryAuths"][0]["passwordFingerprint"]
         assert seeded["registryAuths"][1] is None and CUID.match(seeded["registryAuths"][2]["id"])
         assert seeded["registryAuths"][2]["rotations"] == 0 and seeded["registryAuths"][2]["passwordFingerprint"] is None
         first.seed(registryAuths=[{"id": "cred-seeded", "rotations": 4}])  # a patch

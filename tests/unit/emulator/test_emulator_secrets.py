@@ -231,7 +231,7 @@ def test_seed_shapes_fingerprints_and_the_state_file(tmp_path):
             secrets=[{"id": "seeded-secret", "name": "seeded", "value": VALUE_1, "lastRetrievedAt": "2025-01-02T03:04:05.000Z"}, {"name": "generated"}]
         )
         one, two = seeded["secrets"]
-        assert one["valueFingerprint"] == first.state()["secrets"][0]["valueFingerprint"] is not None
+        assert one["valueFingerprint"] is not None and one["valueFingerprint"] == first.state()["secrets"][0]["valueFingerprint"]
         assert (one["createdAt"], one["valueUpdates"], two["valueFingerprint"]) == ("2024-01-01T00:00:00.000Z", 0, None) and CUID.match(two["id"])
         assert data(first, GET, {"id": "seeded-secret"}, api_key="k")["secret"]["lastRetrievedAt"] == "2025-01-02T03:04:05.000Z"
         first.seed(secrets=[{"id": "seeded-secret", "description": "patched"}])

@@ -75,7 +75,7 @@ def test_sends_variables_and_returns_data():
     assert client.execute("query Q($id: String!) { x }", {"id": "a\"}"}) == {"myself": {"id": "u"}}
     assert client.sent_bodies == [{"query": "query Q($id: String!) { x }", "variables": {"id": "a\"}"}}]
     assert client.session.params == {"api_key": KEY}
-    assert client.session.headers["User-Agent"].startswith("tensorone.cloud/1.0.0")
+    assert client.session.headers["User-Agent"].startswith("tensorone.cloud/1.1.0")
 
 
 @pytest.mark.parametrize(
