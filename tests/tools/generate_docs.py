@@ -96,6 +96,8 @@ RETURN_TARGETS = (
     FLEET,
     TEMPLATE,
     "plugins/modules/tensorone_template_info.py",
+    "plugins/modules/tensorone_secret.py",
+    "plugins/modules/tensorone_secret_info.py",
 )
 
 BEGIN = re.compile(r"^( *)# BEGIN GENERATED (\S+)")
