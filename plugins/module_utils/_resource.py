@@ -609,7 +609,8 @@ class Resource:
         return saved
 
     def gone(self, view):
-        return ModelError("%s is gone: it was deleted since this run read it" % self.label(view).capitalize(), "gone")
+        # the kind capitalised, not the label: capitalize() would lower the name's and the id's capitals
+        return ModelError("%s is gone: it was deleted since this run read it" % labelled(self.kind.capitalize(), view), "gone")
 
     def plan(self, view, desired, state="present"):
         """The Step that brings the resource (``view`` as read, or None) to ``state``; a create
