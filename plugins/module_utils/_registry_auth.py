@@ -237,13 +237,13 @@ class RegistryAuths(RegistryAuthGateway, Resource):
             raise ModelError(
                 "%s was not deleted: %s, so this run cannot check that no template names it, and the service would "
                 "silently drop such a template's reference (its workers would then fail to pull their image). Check its "
-                "templates and delete it in the console" % (self.label(view).capitalize(), NO_TEMPLATE_READ),
+                "templates and delete it in the console" % (labelled(self.kind.capitalize(), view), NO_TEMPLATE_READ),
                 "unsupported",
             )
         if users:
             them, their = ("the template", "its") if len(users) == 1 else ("the templates", "their")
             raise in_use_error(
-                self.label(view).capitalize(),
+                labelled(self.kind.capitalize(), view),
                 [labelled("template", t) for t in users],
                 "Point %s at another credential (container_registry_auth) or delete %s first: the service would delete "
                 "the credential, silently drop the reference, and %s workers would then fail to pull the image" % (them, them, their),
@@ -268,7 +268,7 @@ def converge_registry_auth(run):
     if params["state"] == "present" and outcome.before and given and not auths.rotate:
         run.warnings.append(
             "%s exists: its %s %s not compared (the API never returns them) and not sent; set update_password: always "
-            "to send them on every run" % (auths.label(outcome.before).capitalize(), " and ".join(given), "were" if len(given) > 1 else "was")
+            "to send them on every run" % (labelled(auths.kind.capitalize(), outcome.before), " and ".join(given), "were" if len(given) > 1 else "was")
         )
     result = dict(changed=outcome.changed, registry_auth=outcome.after)
     if run.diff:

@@ -110,8 +110,8 @@ def short_value_warnings(params, options):
     """Warnings, each naming its option, for no_log values of ``options`` shorter than SHORT_BELOW characters:
     Ansible masks every occurrence of a no_log value in the task's output, so a short one garbles it."""
     return [
-        "%s is shorter than %d characters: Ansible masks every occurrence of it in the task's output (as ********), "
-        "so words of messages and results that contain it are masked too" % (option, SHORT_BELOW)
+        "%s is shorter than %d characters: Ansible masks every occurrence of a no_log value in the task's output, so a value this short garbles it"
+        % (option, SHORT_BELOW)
         for option in options
         if isinstance(params.get(option), str) and 0 < len(params[option]) < SHORT_BELOW
     ]

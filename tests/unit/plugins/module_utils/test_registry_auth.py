@@ -308,8 +308,7 @@ def test_short_values_get_a_warning_naming_the_option(emulator_factory):  # pyli
     server = emulator_factory()
     _result, run = converge(server, dict(name="ecr", username="AWS", password=PASSWORD))
     assert run.warnings == [
-        "username is shorter than 8 characters: Ansible masks every occurrence of it in the task's output (as ********), "
-        "so words of messages and results that contain it are masked too"
+        "username is shorter than 8 characters: Ansible masks every occurrence of a no_log value in the task's output, so a value this short garbles it"
     ]
 
 
@@ -406,3 +405,13 @@ def test_the_printed_result_shows_no_value(capsys, emulator_factory):  # pylint:
     assert PASSWORD not in printed and USERNAME not in printed
     printed, result = run_module_printed(capsys, tensorone_registry_auth_info, dict(api_key=server.api_key, api_url=server.graphql_url))
     assert [c["name"] for c in result["registry_auths"]] == ["team-registry"] and PASSWORD not in printed
+
+
+def test_messages_keep_the_capitals_of_the_name(emulator_factory):  # pylint: disable=redefined-outer-name
+    server = emulator_factory()
+    auth_id = converge(server, dict(CREDENTIAL, name="ECR-Prod"))[0]["registry_auth"]["id"]
+    _result, run = converge(server, dict(CREDENTIAL, name="ECR-Prod"))
+    assert run.warnings[0].startswith("Registry credential 'ECR-Prod' (%s) exists" % auth_id)
+    template_on(server, auth_id)
+    with pytest.raises(ModelError, match=r"^Registry credential 'ECR-Prod' \(%s\) is used by template 'private-worker'" % auth_id):
+        converge(server, dict(name="ECR-Prod", state="absent"))
