@@ -21,9 +21,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.tensorone.cloud.plugins.module_utils._resource import MASK, number_as_text_error
-
-CHANGED_MASK = MASK + " (changed)"
+from ansible_collections.tensorone.cloud.plugins.module_utils._resource import CHANGED_MASK, MASK, number_as_text_error
 
 
 def env_value(value):

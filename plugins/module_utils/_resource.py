@@ -37,6 +37,8 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIErr
 # The API's Int is a signed 32-bit integer.
 INT32_MAX = 2**31 - 1
 MASK = "********"
+# A write-only value this run sent (or, in check mode, would send), as a diff shows it.
+CHANGED_MASK = MASK + " (changed)"
 # A value read from the service shorter than this many characters is masked only where it stands quoted, the way
 # the API's errors echo an input (JSON, GraphQL literals and Python reprs all quote a string): masked everywhere,
 # a value such as "1", "on" or "true" would turn the words and numbers of every message into asterisks. Longer
@@ -102,6 +104,17 @@ def mask_values(text, values):
         # between quotes, the closing one possibly escaped (an echo inside a JSON string: \"on\")
         text = re.sub(r"(?<=[\"'])(?:%s)(?=\\*[\"'])" % alternatives, MASK, text)
     return text
+
+
+def short_value_warnings(params, options):
+    """Warnings, each naming its option, for no_log values of ``options`` shorter than SHORT_BELOW characters:
+    Ansible masks every occurrence of a no_log value in the task's output, so a short one garbles it."""
+    return [
+        "%s is shorter than %d characters: Ansible masks every occurrence of a no_log value in the task's output, so a value this short garbles it"
+        % (option, SHORT_BELOW)
+        for option in options
+        if isinstance(params.get(option), str) and 0 < len(params[option]) < SHORT_BELOW
+    ]
 
 
 def number_as_text_error(name, value=None):
@@ -596,7 +609,8 @@ class Resource:
         return saved
 
     def gone(self, view):
-        return ModelError("%s is gone: it was deleted since this run read it" % self.label(view).capitalize(), "gone")
+        # the kind capitalised, not the label: capitalize() would lower the name's and the id's capitals
+        return ModelError("%s is gone: it was deleted since this run read it" % labelled(self.kind.capitalize(), view), "gone")
 
     def plan(self, view, desired, state="present"):
         """The Step that brings the resource (``view`` as read, or None) to ``state``; a create

@@ -76,8 +76,9 @@ def _type_name(value):
 def raw_type_errors(argument_spec, raw, where=""):
     """Values Ansible would convert silently: a list or mapping given to a string option
     (it becomes its Python text), a decimal number given to a string option (12.10 arrives
-    as 12.1), a boolean given to an integer option (it becomes 0 or 1), text given to a
-    mapping option (it parses "K=V" pairs or JSON, splitting values at spaces and commas).
+    as 12.1), a boolean or any number given to a secret (no_log) string option, a boolean
+    given to an integer option (it becomes 0 or 1), text given to a mapping option (it parses
+    "K=V" pairs or JSON, splitting values at spaces and commas).
 
     ``raw`` are the task's arguments as sent, before Ansible's conversion.
     """
@@ -94,6 +95,9 @@ def raw_type_errors(argument_spec, raw, where=""):
             errors.append("%s must be a string, got %s" % (name, _type_name(value)))
         elif kind == "str" and isinstance(value, float):
             errors.append(number_as_text_error(name, None if rule.get("no_log") else value))
+        elif kind == "str" and rule.get("no_log") and isinstance(value, (bool, int)):
+            # A secret is never shown, so the text Ansible would make of it (True, or 83 for 0123) could not be noticed.
+            errors.append("%s must be a string, got %s: quote it as written" % (name, "a boolean" if isinstance(value, bool) else "a number"))
         elif kind == "dict" and isinstance(value, str):
             errors.append("%s must be a mapping, got a string (write it as YAML key: value pairs, not as text)" % name)
         elif kind == "int" and isinstance(value, bool):

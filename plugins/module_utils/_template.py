@@ -320,9 +320,9 @@ class Templates(TemplateGateway, Resource):
     def update_action(self, view, desired):
         return "save template %r (%s): %s%s" % (view["name"], view["id"], ", ".join(self.changes(view, desired)), _roll_note(self.users(view["id"])))
 
-    def plan(self, template, desired, state="present"):
-        step = Resource.plan(self, template, desired, state)
-        predicted = self.wanted.apply(template)
+    def plan(self, view, desired, state="present"):
+        step = Resource.plan(self, view, desired, state)
+        predicted = self.wanted.apply(view)
         if state == "present" and predicted.get("is_serverless") and (predicted.get("volume_in_gb") or 0) > 0:
             raise ModelError(
                 "volume_in_gb must be 0 for a serverless template: template %r would have is_serverless true and "

@@ -96,6 +96,10 @@ RETURN_TARGETS = (
     FLEET,
     TEMPLATE,
     "plugins/modules/tensorone_template_info.py",
+    "plugins/modules/tensorone_registry_auth.py",
+    "plugins/modules/tensorone_registry_auth_info.py",
+    "plugins/modules/tensorone_secret.py",
+    "plugins/modules/tensorone_secret_info.py",
 )
 
 BEGIN = re.compile(r"^( *)# BEGIN GENERATED (\S+)")

@@ -7,9 +7,11 @@
   play_module_defaults.yml  key from module_defaults: create, info, absent, bad key,
                             read-only key, 5xx exhaustion, timeout, refused connection
 
-then searches the whole output, the emulator's request log and every registered result for
-the keys (the emulator's, a made-up bad one, a made-up read-only one) and the made-up secret_env
-values both runs first give as text (the text-secret-... values of scenarios.yml), and checks
+and in both a secret created, listed and deleted (tensorone_secret; on the documented service
+the create fails), then searches the whole output, the emulator's request log and every
+registered result for the keys (the emulator's, a made-up bad one, a made-up read-only one), the
+made-up secret_env values both runs first give as text and the secret's value (the
+text-secret-... values of scenarios.yml), and checks
 that the scenarios really ran. Results carry their invocation (the module's arguments, where
 ansible-core showed the text's values) on every ansible-core version: 2.21+ adds it only with
 ANSIBLE_INJECT_INVOCATION. runme.sh runs this in the target's directory.
@@ -40,7 +42,7 @@ def main():
     made_up = dict(SECRETS_BAD_KEY="t1-bad-key-" + secrets.token_hex(12), SECRETS_READ_ONLY_KEY="t1-read-only-key-" + secrets.token_hex(12))
     with open("scenarios.yml") as scenarios:
         text_secrets = sorted(set(re.findall(r"text-secret-[a-z]+-[0-9a-f]{12}", scenarios.read())))
-    assert len(text_secrets) == 5, text_secrets
+    assert len(text_secrets) == 6, text_secrets
     keys = [api_key] + sorted(made_up.values()) + text_secrets
     env = dict(os.environ, ANSIBLE_INJECT_INVOCATION="true", **made_up)
     env.pop("TENSORONE_API_KEY", None)
@@ -72,7 +74,7 @@ def main():
         entries = data["emulator_log"]["requests"]
         assert len(entries) >= 8, "only %d requests in the emulator's log" % len(entries)
         assert "<redacted>" not in json.dumps(entries), "the emulator redacted a credential it was sent"
-        assert len(data["results"]) == 14, sorted(data["results"])
+        assert len(data["results"]) == 17, sorted(data["results"])
         # Where a result carries its invocation, api_key shows as masked, never as a value.
         for name, result in data["results"].items():
             shown = result.get("invocation", {}).get("module_args", {}).get("api_key")
@@ -83,6 +85,7 @@ def main():
     for pattern in (
         "ESTABLISH LOCAL CONNECTION",
         "Using module file .*tensorone_endpoint_info.py",
+        "Using module file .*tensorone_secret.py",
         "TENSORONE_API_KEY environment variable",
         "unauthorized",
         "gave up after 2 attempts",

@@ -4,8 +4,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# Secrets in what a module prints: tensorone_template as Ansible runs it
-# (AnsibleModule and all, in process, on every ansible-core version), for what
+# Secrets in what a module prints: tensorone_template and tensorone_secret as
+# Ansible runs them (AnsibleModule and all, in process, on every ansible-core version), for what
 # only the whole module shows (its printed result, the invocation included
 # where ansible-core adds one); and the masking of values read from the service
 # in every message (Run.redact).
@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import mask_values
-from ansible_collections.tensorone.cloud.plugins.modules import tensorone_template
+from ansible_collections.tensorone.cloud.plugins.modules import tensorone_secret, tensorone_template
 
 TEXT_FORMS = [
     ("LICENSE=kv-secret-4f9a OTHER=kv-secret-77c1", ["kv-secret-4f9a", "kv-secret-77c1"]),
@@ -31,7 +31,8 @@ TEXT_FORMS = [
 
 @contextlib.contextmanager
 def module_args(args):
-    args = dict(args, api_key="t1-unit-key-0000", api_url="http://127.0.0.1:1/graphql", api_retries=0)
+    """The module's arguments for a run in process; by default to an address where nothing listens."""
+    args = dict(dict(api_key="t1-unit-key-0000", api_url="http://127.0.0.1:1/graphql", api_retries=0), **args)
     if "inject_invocation" in PASS_VARS:
         args["_ansible_inject_invocation"] = True  # ansible-core 2.21+ adds the invocation only when asked
     try:
@@ -44,10 +45,10 @@ def module_args(args):
         yield
 
 
-def run_template_module(capsys, args):
+def run_template_module(capsys, args, module=tensorone_template):
     """The module's printed result (text) and the result."""
     with module_args(args), pytest.raises(SystemExit):
-        tensorone_template.main()
+        module.main()
     printed = capsys.readouterr().out
     return printed, json.loads(printed)
 
@@ -71,6 +72,23 @@ def test_secret_env_as_text_is_masked_when_ansibles_own_check_fails_first(capsys
 def test_env_as_text_is_refused_too(capsys):
     _printed, result = run_template_module(capsys, dict(name="llm-worker", env="MODEL=llama DEBUG=on"))
     assert result["failed"] and result["msg"] == "env must be a mapping, got a string (write it as YAML key: value pairs, not as text)"
+
+
+@pytest.mark.parametrize(
+    "value, got",
+    [(47110815, "a number"), (True, "a boolean"), (4711.0815, "a number")],
+)
+def test_a_secret_value_that_is_not_text_is_refused_and_never_shown(capsys, value, got):
+    printed, result = run_template_module(capsys, dict(name="hf_token", value=value), module=tensorone_secret)
+    assert result["failed"] and result["msg"].startswith("value must be a string, got %s: quote it as written" % got)
+    assert result["failure"]["kind"] == "invalid_option" and result["api_calls"] == dict(requests=0, retries=0)
+    assert "4711" not in printed
+
+
+def test_a_secret_value_is_masked_when_the_name_is_refused(capsys):
+    printed, result = run_template_module(capsys, dict(name=" hf_token", value="module-secret-value-8e1f"), module=tensorone_secret)
+    assert result["failed"] and result["msg"].startswith("name ' hf_token' starts or ends with white space")
+    assert "invocation" in result and "module-secret-value-8e1f" not in printed
 
 
 # --- masking values read from the service in messages (Run.redact) -------------------------------------------------

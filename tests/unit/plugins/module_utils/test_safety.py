@@ -247,6 +247,20 @@ def test_a_number_given_to_a_secret_option_is_refused_without_showing_it():
     assert errors == ["api_key must be a string, got a number: quote it as written (YAML reads 12.10 as the number 12.1)"]
 
 
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (dict(value=True), "value must be a string, got a boolean: quote it as written"),
+        (dict(value=83), "value must be a string, got a number: quote it as written"),
+        (dict(value=0), "value must be a string, got a number: quote it as written"),
+    ],
+)
+def test_a_boolean_or_whole_number_given_to_a_secret_option_is_refused_without_showing_it(raw, expected):
+    """Ansible would send the text it makes of it (True; 83 for an unquoted 0123), which no output shows."""
+    assert raw_type_errors(dict(value=dict(type="str", no_log=True)), raw) == [expected]
+    assert raw_type_errors(dict(value=dict(type="str")), raw) == []  # a plain option shows what it got
+
+
 def test_plain_values_pass_the_raw_check():
     assert raw_type_errors(SPEC, dict(name="n", workers_max=3, gpu_ids=["A", "B"], endpoints=[dict(name="x")])) == []
 
