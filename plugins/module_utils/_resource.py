@@ -384,17 +384,18 @@ def naming(step, error):
     return error
 
 
-def find_one(items, kind, item_id=None, name=None, where="", hint="set id to choose one"):
+def find_one(items, kind, item_id=None, name=None, where="", hint="set id to choose one", describe=None):
     """The one ``kind`` (endpoint, template...) with this id (preferred) or name; None if none.
 
-    More than one with the name is an error that lists their ids.
+    More than one with the name is an error that lists their ids (``describe(item)``: how each is listed, its id by default).
     """
     if item_id is not None:
         matches = [i for i in items if i["id"] == item_id]
     else:
         matches = [i for i in items if i["name"] == name and name is not None]
     if len(matches) > 1:
-        raise refused(where, "Found %d %ss named %r (ids: %s): %s" % (len(matches), kind, name, ", ".join(str(i["id"]) for i in matches), hint), "ambiguous")
+        listing = ", ".join(describe(i) if describe else str(i["id"]) for i in matches)
+        raise refused(where, "Found %d %ss named %r (ids: %s): %s" % (len(matches), kind, name, listing, hint), "ambiguous")
     return matches[0] if matches else None
 
 
@@ -489,6 +490,9 @@ class Reference:
     example an endpoint's ``template``: ``kind`` is the other resource, ``owner`` the one naming it,
     ``module`` the module that makes the other."""
 
+    # The advice of a refusal for a name several candidates have.
+    hint = "rename or delete the others in the console"
+
     def __init__(self, kind, option, id_option, owner, module):
         self.kind = kind
         self.option = option
@@ -498,8 +502,7 @@ class Reference:
 
     def resolve(self, run, items, labels, candidates):
         """The task items with the name resolved to the id, from ``candidates`` ({id, name}, read in
-        the same request as the items' resources); ``labels`` name the items in messages. An unknown
-        name fails before any change (check mode: warns and predicts with a ``PendingId``). A delete
+        the same request as the items' resources); ``labels`` name the items in messages. A delete
         needs no reference."""
         resolved = []
         for where, item in zip(labels, items):
@@ -507,24 +510,40 @@ class Reference:
             if name is None or item.get("state", "present") != "present":
                 resolved.append(item)
                 continue
-            match = find_one(candidates, self.kind, name=name, where=where, hint="rename or delete the others in the console")
-            if match is None and run.check_mode:
-                run.warnings.append(
-                    "%sNo %s named %r exists yet: check mode predicts the %s with %s null; a run fails unless the %s exists by then"
-                    % (where + ": " if where else "", self.kind, name, self.owner, self.id_option, self.kind)
-                )
-                match = dict(id=PendingId("(%s %r, not created yet)" % (self.kind, name)))
-            elif match is None:
-                names = sorted(repr(c.get("name")) for c in candidates)
-                known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"
-                raise refused(
-                    where,
-                    "No %s named %r exists (%s); the account's %ss: %s. Create it first, for example with %s"
-                    % (self.kind, name, self.option, self.kind, known, self.module),
-                    "not_found",
-                )
-            resolved.append(dict(item, **{self.id_option: match["id"]}))
+            resolved.append(dict(item, **{self.id_option: self.match(run, name, candidates, where)}))
         return resolved
+
+    def match(self, run, name, candidates, where, among=None, within="", hint=None):
+        """The id of the one of ``among`` (default: every candidate) named ``name``. ``within`` says in
+        messages where the name was looked for, ``hint`` what to do when several have it. An unknown name
+        fails before any change, listing the account's (every candidate, as ``listing`` shows one); check
+        mode warns and predicts with a ``PendingId`` instead (the same play may create it first)."""
+        among = candidates if among is None else among
+        match = find_one(among, self.kind, name=name, where=where, hint=hint or self.hint, describe=self.describe)
+        if match is not None:
+            return match["id"]
+        if run.check_mode:
+            run.warnings.append(
+                "%sNo %s named %r exists%s yet: check mode predicts the %s with %s null; a run fails unless the %s exists by then"
+                % (where + ": " if where else "", self.kind, name, within, self.owner, self.id_option, self.kind)
+            )
+            return PendingId("(%s %r, not created yet)" % (self.kind, name))
+        names = sorted(self.listing(c) for c in candidates)
+        known = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "") if names else "none"
+        raise refused(
+            where,
+            "No %s named %r exists%s (%s); the account's %ss: %s. Create it first, for example with %s"
+            % (self.kind, name, within, self.option, self.kind, known, self.module),
+            "not_found",
+        )
+
+    def describe(self, candidate):
+        """How a refusal lists one of the candidates a name matches (a reference whose names are not unique says more)."""
+        return str(candidate["id"])
+
+    def listing(self, candidate):
+        """How the not-found refusal lists one of the account's candidates."""
+        return repr(candidate.get("name"))
 
 
 def in_use_error(label, users, advice):
