@@ -34,6 +34,7 @@ TEMPLATE = "plugins/modules/tensorone_template.py"
 FLEET = "plugins/modules/tensorone_endpoints.py"
 REGISTRY_AUTH = "plugins/modules/tensorone_registry_auth.py"
 SECRET = "plugins/modules/tensorone_secret.py"
+NETWORK_VOLUME = "plugins/modules/tensorone_network_volume.py"
 ROLE_SPECS = "roles/endpoints/meta/argument_specs.yml"
 FRAGMENTS = "plugins/doc_fragments"
 THIS = "tests/tools/generate_docs.py"
@@ -105,6 +106,15 @@ OPTION_COPIES = [
         references=dict(),
         no_log=("value",),
     ),
+    dict(
+        region="network-volume-options",
+        source=NETWORK_VOLUME,
+        target=ROLE_SPECS,
+        item="endpoints_network_volumes[]",
+        by_hand=(),
+        not_items=(),
+        references=dict(),
+    ),
 ]
 
 # Return values every module returns, copied whole but for their sample,
@@ -122,6 +132,8 @@ RETURN_TARGETS = (
     "plugins/modules/tensorone_registry_auth_info.py",
     "plugins/modules/tensorone_secret.py",
     "plugins/modules/tensorone_secret_info.py",
+    NETWORK_VOLUME,
+    "plugins/modules/tensorone_network_volume_info.py",
 )
 
 BEGIN = re.compile(r"^( *)# BEGIN GENERATED (\S+)")
