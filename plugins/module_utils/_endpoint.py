@@ -20,6 +20,15 @@ __metaclass__ = type
 import re
 
 from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
+from ansible_collections.tensorone.cloud.plugins.module_utils._network_volume import (
+    DATA_CENTERS_FIELD,
+    DATA_CENTERS_SELECTION,
+    NO_VOLUME_NAMES,
+    VOLUME_REFERENCES,
+    VOLUMES_FIELD,
+    VOLUMES_SELECTION,
+    volume_from_api,
+)
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     INT32_MAX,
     LIST_CAP,
@@ -116,11 +125,29 @@ CUDA_VERSION = re.compile(r"^\d+\.\d+$")
 
 WORKERS_SELECTION = "clusters { id desiredStatus }"
 LIST_QUERY = "query TensorOneEndpoints { myself { endpoints { id %s %s } } }"
-# The same read, with the templates' names (only when some item names its template).
-LIST_WITH_TEMPLATES_QUERY = "query TensorOneEndpointsAndTemplates { myself { endpoints { id %s %s } " + TEMPLATE_NAMES_SELECTION + " } }"
+# What the same read selects when items name other resources (only then): the templates' names, the
+# network volumes, and the data centres' ids (a root field), which tell a location's data centre from a
+# region code. Fields, so that a service without the data centres is learned (the read goes on without).
+TEMPLATE_NAMES = Field(None, TEMPLATES_FIELD, read=TEMPLATE_NAMES_SELECTION)
+VOLUMES = Field(None, VOLUMES_FIELD, read=VOLUMES_SELECTION)
+DATA_CENTERS = Field(None, DATA_CENTERS_FIELD, read=DATA_CENTERS_SELECTION)
+REFERENCED = ((TEMPLATE_NAMES, "Templates"), (VOLUMES, "Volumes"), (DATA_CENTERS, "DataCenters"))
+# The options that name what another option gives by id, by that option.
+NAMED_BY = dict((reference.id_option, reference.option) for reference in (TEMPLATE_REFERENCE,) + VOLUME_REFERENCES)
 LIST_WITH_DISCOUNT_QUERY = "query TensorOneEndpointsInfo { myself { endpoints { id %s %s } serverlessDiscount { discountFactor type expirationDate } } }"
 SAVE_MUTATION = "mutation TensorOneSaveEndpoint($input: EndpointInput!) { saveEndpoint(input: $input) { id %s %s } }"
 DELETE_MUTATION = "mutation TensorOneDeleteEndpoint($id: String!) { deleteEndpoint(id: $id) }"
+
+
+def list_query(selection, extras):
+    """The read of every endpoint, with ``extras`` (of REFERENCED) in the same request, those the service lacks left out."""
+    parts = [(field, name) for field, name in REFERENCED if field in extras and selection.has(field)]
+    if not parts:
+        return LIST_QUERY
+    mine = " ".join(field.selection for field, _name in parts if field is not DATA_CENTERS)
+    root = " ".join(field.selection for field, _name in parts if field is DATA_CENTERS)
+    operation = "TensorOneEndpointsAnd" + "".join(name for _field, name in parts)
+    return "query " + operation + " { myself { endpoints { id %s %s } " + mine + " } " + root + " }"
 
 
 def by_id_query(count, selection):
@@ -132,8 +159,15 @@ def by_id_query(count, selection):
 
 def endpoint_argument_spec():
     """Module options that describe one endpoint (shared by the single and fleet modules): one per field, and
-    template, a template's name resolved to template_id."""
-    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]), id=dict(type="str"), template=dict(type="str"))
+    template, network_volume and network_volumes, names resolved to template_id, network_volume_id and
+    network_volume_ids (network_volumes: names, or {name, data_center})."""
+    spec = dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        id=dict(type="str"),
+        template=dict(type="str"),
+        network_volume=dict(type="str"),
+        network_volumes=dict(type="list", elements="raw"),
+    )
     spec.update((field.option, field.argument_spec()) for field in OPTION_FIELDS)
     return spec
 
@@ -237,17 +271,42 @@ def validate_params(params):
         ("gpu_count", 1, INT32_MAX),
         ("execution_timeout_ms", 0, INT32_MAX),
     )
-    errors.extend(value_errors(params, not_blank=("template_id", "template"), ranges=ranges))
+    errors.extend(value_errors(params, not_blank=("template_id", "template", "network_volume"), ranges=ranges))
+    errors.extend(volume_list_errors(params.get("network_volumes")))
     if params.get("min_cuda_version") and not CUDA_VERSION.match(params["min_cuda_version"]):
         errors.append("min_cuda_version must be a major.minor version such as 12.4, or \"\" for none, got %r" % params["min_cuda_version"])
     for one, other, why in (
         ("template", "template_id", " (template names the template, template_id gives its id)"),
         ("network_volume_id", "network_volume_ids", ""),
+        ("network_volume", "network_volume_ids", ""),
+        ("network_volume_id", "network_volumes", ""),
+        ("network_volume", "network_volumes", ""),
         ("gpu_ids", "instance_ids", " (instance_ids makes a CPU endpoint, gpu_ids a GPU endpoint)"),
     ):
         if params.get(one) is not None and params.get(other):
             errors.append("%s and %s are mutually exclusive%s" % (one, other, why))
+    for one, other, what in (("network_volume", "network_volume_id", "volume"), ("network_volumes", "network_volume_ids", "volumes")):
+        if params.get(one) is not None and params.get(other) is not None:
+            errors.append("%s and %s are mutually exclusive (one names the %s, the other gives the IDs)" % (one, other, what))
     errors.extend(validate_workers(params.get("workers_min"), params.get("workers_max")))
+    return errors
+
+
+def volume_list_errors(volumes):
+    """Messages for items of network_volumes that are neither a volume's name nor {name, data_center}."""
+    errors = []
+    for index, wanted in enumerate(volumes or []):
+        where = "network_volumes[%d]" % index
+        if isinstance(wanted, dict):
+            unknown = sorted(str(key) for key in wanted if key not in ("name", "data_center"))
+            if unknown:
+                errors.append("%s has keys other than name and data_center: %s" % (where, ", ".join(unknown)))
+            for key in ("name", "data_center"):
+                value = wanted.get(key)
+                if (value is not None or key == "name") and not (isinstance(value, str) and value.strip()):
+                    errors.append("%s.%s must be a non-empty string, got %r" % (where, key, value))
+        elif not (isinstance(wanted, str) and wanted.strip()):
+            errors.append("%s must be a volume's name or a mapping with name and data_center, got %r" % (where, wanted))
     return errors
 
 
@@ -513,12 +572,16 @@ def find_endpoint(account, endpoint_id=None, name=None, where=""):
 class Account(list):
     """The account's endpoints as read (the model's view). ``complete`` is False when the
     list came back at the service's cap (LIST_CAP): endpoints beyond it are not listed.
-    ``templates`` are the account's templates ({id, name}) when the read asked for them."""
+    ``templates`` are the account's templates ({id, name}), ``volumes`` its network volumes
+    ({id, name, data_center}) and ``data_centers`` the ids of the service's data centres, when
+    the read asked for them (None otherwise)."""
 
-    def __init__(self, endpoints, complete=True, templates=None):
+    def __init__(self, endpoints, complete=True, templates=None, volumes=None, data_centers=None):
         super(Account, self).__init__(endpoints)
         self.complete = complete
         self.templates = templates
+        self.volumes = volumes
+        self.data_centers = data_centers
 
 
 class EndpointGateway:
@@ -535,35 +598,46 @@ class EndpointGateway:
     def __init__(self, run, options=()):
         self.run = run
         self.client = run.client
-        self.selection = Selection(FIELDS)
+        self.selection = Selection(FIELDS + (DATA_CENTERS,))
         self.wanted = tuple(FIELD_OF[o] for o in sorted(set(options)) if not FIELD_OF[o].documented)
         self.compared = DOCUMENTED_FIELDS + self.wanted
         self.discount = None
         self.current = {}  # id -> the endpoint as last read in full (API spelling), for updates
 
     def _execute(self, document, variables=None, fields=None):
+        """``document`` (text, or a function of the selection) with the selection of ``fields`` and the workers."""
         fields = self.compared if fields is None else fields
-        return self.selection.execute(self.client, lambda sel: document % (sel.select(fields), WORKERS_SELECTION), variables, wanted=self.wanted)
 
-    def read(self, with_discount=False, every_field=False, with_templates=False):
+        def text(sel):
+            return (document(sel) if callable(document) else document) % (sel.select(fields), WORKERS_SELECTION)
+
+        return self.selection.execute(self.client, text, variables, wanted=self.wanted)
+
+    def read(self, with_discount=False, every_field=False, extras=()):
         """All endpoints of the account (an Account of model views), and the discount or the
-        templates' names when asked: one request."""
+        ``extras`` (of REFERENCED: what items name) when asked: one request."""
         fields = OPTION_FIELDS if every_field else None
-        document = LIST_WITH_DISCOUNT_QUERY if with_discount else LIST_WITH_TEMPLATES_QUERY if with_templates else LIST_QUERY
         try:
-            data = self._execute(document, fields=fields)
+            data = self._execute(LIST_WITH_DISCOUNT_QUERY if with_discount else lambda sel: list_query(sel, extras), fields=fields)
         except APIError as exc:
-            if with_templates and TEMPLATES_FIELD in unknown_fields(exc):
+            lacking = unknown_fields(exc)
+            if TEMPLATE_NAMES in extras and TEMPLATES_FIELD in lacking:
                 raise ModelError("template (a template's name) cannot be used on this service: %s. Set template_id instead" % NO_TEMPLATE_READ, "unsupported")
+            if VOLUMES in extras and VOLUMES_FIELD in lacking:
+                raise ModelError(NO_VOLUME_NAMES, "unsupported")
             raise
         myself = myself_of(data)
         if with_discount:
             self.discount = discount_from_api(myself.get("serverlessDiscount"))
         endpoints = myself.get("endpoints") or []
-        templates = None
-        if with_templates:
-            templates = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
-        return Account([endpoint_from_api(e) for e in endpoints if e], complete=len(endpoints) < LIST_CAP, templates=templates)
+        account = Account([endpoint_from_api(e) for e in endpoints if e], complete=len(endpoints) < LIST_CAP)
+        if TEMPLATE_NAMES in extras:
+            account.templates = [t for t in myself.get(TEMPLATES_FIELD) or [] if t and t.get("id") is not None]
+        if VOLUMES in extras:
+            account.volumes = [volume_from_api(v) for v in myself.get(VOLUMES_FIELD) or [] if v and v.get("id") is not None]
+        if DATA_CENTERS in extras and self.selection.has(DATA_CENTERS):
+            account.data_centers = [d.get("id") for d in data.get(DATA_CENTERS_FIELD) or [] if d and d.get("id") is not None]
+        return account
 
     def read_by_id(self, endpoint_ids, fields=None):
         """{id: API endpoint or None} for these ids, in one request (``fields``: the comparison selection)."""
@@ -780,29 +854,67 @@ def converge(run, params, plan=None):
     ``params`` are the fleet module's (``endpoints``, ``prune``...); returns an Outcome per Step.
     """
     items = params["endpoints"]
-    endpoints = Endpoints(run, options=[o for item in items for o in OPTIONS if item.get(o) is not None])
+    # An option given by name is compared by its id option: the read selects that one.
+    endpoints = Endpoints(run, options=[o for item in items for o in OPTIONS if item.get(o) is not None or item.get(NAMED_BY.get(o)) is not None])
     run.warnings.extend(name_warnings(items))
-    # A delete needs no template: an absent item that still names one (even one that is gone) is not resolved.
-    by_template_name = any(item.get("template") is not None and item.get("state", "present") == "present" for item in items)
-    account = endpoints.read(with_templates=by_template_name)
-    if by_template_name:
+    labels = [""] if plan is not None else [item_label(index, item) for index, item in enumerate(items)]
+    account = endpoints.read(extras=referenced(items))
+    if account.templates is not None:
         # The template model resolves names, from the templates read with the endpoints.
-        labels = [""] if plan is not None else [item_label(index, item) for index, item in enumerate(items)]
         items = TEMPLATE_REFERENCE.resolve(run, items, labels, account.templates)
-        params = dict(params, endpoints=items)
     if not account.complete:
         # Endpoints beyond the list's cap: those the task names by id are read by id.
         unlisted = [item["id"] for item in items if item.get("id") and not any(e["id"] == item["id"] for e in account)]
         account.extend(endpoint_from_api(e) for e in endpoints.read_by_id(unlisted).values() if e)
+    if account.volumes is not None:
+        # The volume model resolves names, from the volumes read with the endpoints.
+        items = [volumes_resolved(run, item, where, account) for where, item in zip(labels, items)]
+    params = dict(params, endpoints=items)
     if plan is None:
         steps = plan_fleet(account, params, run.warnings)
     else:
         steps = plan(account, params)
     outcomes = endpoints.apply(steps, params["wait_timeout"])
     for outcome in outcomes:
-        if outcome.after and isinstance(outcome.after.get("template_id"), PendingId):
-            outcome.after["template_id"] = None
+        # Check mode: what the same play creates first is predicted as null.
+        after = outcome.after or {}
+        for option in ("template_id", "network_volume_id"):
+            if isinstance(after.get(option), PendingId):
+                after[option] = None
+        if after.get("network_volume_ids"):
+            after["network_volume_ids"] = [None if isinstance(i, PendingId) else i for i in after["network_volume_ids"]]
     return outcomes
+
+
+def referenced(items):
+    """What the endpoints' read selects besides (of REFERENCED) for the names these items give. A delete
+    resolves no name: an absent item that still gives one (even of something gone) reads nothing more."""
+    present = [item for item in items if item.get("state", "present") == "present"]
+    extras = [TEMPLATE_NAMES] if any(item.get("template") is not None for item in present) else []
+    if any(item.get("network_volume") is not None or item.get("network_volumes") for item in present):
+        extras.append(VOLUMES)
+    # A volume's name without its data centre is looked for within the item's locations (as read when the
+    # task does not set them), whose data centres the catalogue tells from region codes.
+    if any(_bare_volume_names(item) and (item.get("locations") is None or split_csv(item["locations"])) for item in present):
+        extras.append(DATA_CENTERS)
+    return extras
+
+
+def _bare_volume_names(item):
+    volumes = item.get("network_volumes") or []
+    return item.get("network_volume") is not None or any(not isinstance(v, dict) or v.get("data_center") is None for v in volumes)
+
+
+def volumes_resolved(run, item, where, account):
+    """``item`` with the volume names it gives resolved to ids, within the data centres the endpoint may
+    use: its locations as the task sets them, else as read (a new endpoint's: anywhere)."""
+    locations = item.get("locations")
+    if locations is None:
+        current = find_endpoint(account, item.get("id"), item.get("name"), where)
+        locations = (current or {}).get("locations")
+    for reference in VOLUME_REFERENCES:
+        item = reference.resolve_within(run, item, where, account.volumes, split_csv(locations), account.data_centers)
+    return item
 
 
 def _plan_single(account, params):

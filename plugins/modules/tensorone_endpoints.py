@@ -110,14 +110,42 @@ options:
       network_volume_id:
         description:
           - ID of a network volume to attach. An empty string means none.
-          - Mutually exclusive with O(endpoints[].network_volume_ids).
+          - Mutually exclusive with O(endpoints[].network_volume_ids), O(endpoints[].network_volume) and O(endpoints[].network_volumes).
         type: str
+      network_volume:
+        description:
+          - Name of the network volume to attach (see M(tensorone.cloud.tensorone_network_volume)), in place of
+            O(endpoints[].network_volume_id).
+          - It is resolved to the volume's ID in the same request that reads the endpoints. Names are not unique, so the
+            name is looked for within the data centres the endpoint may use, its O(endpoints[].locations) as the task sets them or as
+            read (anywhere when it has none). A name no volume there has fails before any change, listing the account's
+            volumes, and so does a name several volumes there have, listing their IDs and data centres. A region code
+            (V(US)) in O(endpoints[].locations) does not narrow the search, since the API does not list the data centres it covers.
+          - In check mode, a name no volume has yet gets a warning, and the prediction has O(endpoints[].network_volume_id=null) (the same
+            play may create the volume first).
+          - Needs a service with network volumes (C(myself.networkVolumes)).
+          - Mutually exclusive with O(endpoints[].network_volume_id), O(endpoints[].network_volume_ids) and O(endpoints[].network_volumes).
+        type: str
+        version_added: 1.1.0
       network_volume_ids:
         description:
           - IDs of the network volumes to attach, one per data centre. Compared in order. An empty list detaches them all.
           - Needs a service that has the C(networkVolumeIds) field.
+          - Mutually exclusive with O(endpoints[].network_volumes).
         type: list
         elements: str
+      network_volumes:
+        description:
+          - "The network volumes to attach, in place of O(endpoints[].network_volume_ids), each by name, or by name and data centre as
+            a mapping with the keys C(name) and C(data_center), for example C({name: model-cache, data_center: EU-RO-1})."
+          - Each name is resolved to its ID as O(endpoints[].network_volume) is; a mapping looks for the name in its data centre only.
+            Two volumes of one data centre fail before any change, naming both, since an endpoint takes at most one per
+            data centre.
+          - In check mode, a name no volume has yet gets a warning, and the prediction has V(null) for its ID.
+          - Needs a service with network volumes (C(myself.networkVolumes)) and the C(networkVolumeIds) field.
+        type: list
+        elements: raw
+        version_added: 1.1.0
       scaler_type:
         description:
           - How the endpoint scales.
