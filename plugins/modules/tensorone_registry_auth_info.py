@@ -116,7 +116,7 @@ failure:
         - V(connection) and V(timeout) are failures to get an answer; V(rate_limit) is HTTP 429, after the retries or with a C(Retry-After) too long to wait.
         - The collection's own refusals have their kinds too. V(invalid_option) is an option it cannot use, alone or with
           the resource as read. V(create_needs), the resource does not exist and the task lacks what a create needs.
-          V(not_found), an ID selects nothing, or a resource the task names (a template) does not exist. V(ambiguous),
+          V(not_found), an ID selects nothing, or a resource the task names (a template, a network volume) does not exist. V(ambiguous),
           several resources have the name, or two items select one resource. V(name_taken), a rename onto another
           resource's name. V(prune_guard), a prune that could empty the account by a slip, or more than O(tensorone.cloud.tensorone_endpoints#module:prune_max).
           V(list_incomplete), the API's list stops at its cap of 400 endpoints, so the account is not fully known.
