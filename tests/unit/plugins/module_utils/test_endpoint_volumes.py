@@ -34,7 +34,7 @@ def make_run(server, check_mode=False):
     return Run(client, {}, check_mode=check_mode, sleep=lambda s: None)
 
 
-def single(server, check_mode=False, **params):
+def single(server, params, check_mode=False):
     run = make_run(server, check_mode)
     run.params = dict(params, state=params.get("state", "present"), wait_timeout=30)
     return model.converge_endpoint(run), run
@@ -66,11 +66,11 @@ def stored(server, name="llm-inference"):
 
 def test_a_volume_name_is_resolved_within_the_endpoint_s_locations_and_converges_in_one_request(emulator_factory):  # pylint: disable=redefined-outer-name
     server = seeded(emulator_factory)
-    created, run = single(server, **dict(ENDPOINT, locations=["EU-RO-1"], network_volume="model-cache"))
+    created, run = single(server, dict(ENDPOINT, locations=["EU-RO-1"], network_volume="model-cache"))
     assert created["changed"] and created["endpoint"]["network_volume_id"] == "voleuro001" and run.client.requests_sent == 2
     assert stored(server)[0]["networkVolumeId"] == "voleuro001"
     # the locations are read with the endpoint when the task does not set them
-    again, run = single(server, **dict(ENDPOINT, network_volume="model-cache"))
+    again, run = single(server, dict(ENDPOINT, network_volume="model-cache"))
     assert not again["changed"] and run.client.requests_sent == 1 and run.warnings == []
     assert reads(server)[-1] == "TensorOneEndpointsAndVolumesDataCenters" and len(mutations(server)) == 1
 
@@ -78,18 +78,18 @@ def test_a_volume_name_is_resolved_within_the_endpoint_s_locations_and_converges
 def test_a_list_of_names_and_mappings_is_resolved_in_order_and_compared(emulator_factory):  # pylint: disable=redefined-outer-name
     server = seeded(emulator_factory)
     task = dict(ENDPOINT, network_volumes=[{"name": "model-cache", "data_center": "US-TX-3"}, {"name": "datasets", "data_center": "EU-RO-1"}])
-    created, run = single(server, **task)
+    created, run = single(server, task)
     assert created["endpoint"]["network_volume_ids"] == ["volustx001", "voleuro002"] and run.client.requests_sent == 2
     assert stored(server)[0]["networkVolumeIds"] == [
         dict(networkVolumeId="volustx001", dataCenterId="US-TX-3"),
         dict(networkVolumeId="voleuro002", dataCenterId="EU-RO-1"),
     ]
-    again, run = single(server, **task)
+    again, run = single(server, task)
     assert not again["changed"] and run.client.requests_sent == 1
     # every item gives its data centre: the catalogue is not read
     assert reads(server)[-1] == "TensorOneEndpointsAndVolumes"
     swapped, run = single(
-        server, **dict(ENDPOINT, network_volumes=[{"name": "datasets", "data_center": "EU-RO-1"}, {"name": "model-cache", "data_center": "US-TX-3"}])
+        server, dict(ENDPOINT, network_volumes=[{"name": "datasets", "data_center": "EU-RO-1"}, {"name": "model-cache", "data_center": "US-TX-3"}])
     )
     assert swapped["changed"] and run.actions == ["update endpoint 'llm-inference' (%s): network_volume_ids" % created["endpoint"]["id"]]
 
@@ -113,7 +113,7 @@ def test_a_fleet_resolves_each_item_within_its_own_locations(emulator_factory): 
 def test_an_ambiguous_name_is_refused_listing_each_volume_and_its_data_centre(emulator_factory):  # pylint: disable=redefined-outer-name
     server = seeded(emulator_factory)
     with pytest.raises(ModelError) as refusal:
-        single(server, **dict(ENDPOINT, network_volume="model-cache"))
+        single(server, dict(ENDPOINT, network_volume="model-cache"))
     assert refusal.value.kind == "ambiguous" and refusal.value.message == (
         "Found 2 network volumes named 'model-cache' (ids: voleuro001 in EU-RO-1, volustx001 in US-TX-3): "
         "name its data centre ({name, data_center} in network_volumes) or give its id"
@@ -126,21 +126,22 @@ def test_an_ambiguous_name_is_refused_listing_each_volume_and_its_data_centre(em
 def test_a_region_code_does_not_narrow_a_name_whose_data_centres_the_api_does_not_list(emulator_factory):  # pylint: disable=redefined-outer-name
     server = seeded(emulator_factory)
     with pytest.raises(ModelError) as refusal:
-        single(server, **dict(ENDPOINT, locations=["US"], network_volume="model-cache"))
+        single(server, dict(ENDPOINT, locations=["US"], network_volume="model-cache"))
     assert refusal.value.kind == "ambiguous" and (
         "locations name US, whose data centres the API does not list, so any of them may be meant" in refusal.value.message
     )
-    # the one volume of that name is adopted, and the service judges whether the region allows it
-    created, _run = single(server, **dict(ENDPOINT, name="cz-endpoint", locations=["CZ"], network_volumes=[{"name": "datasets", "data_center": "EU-CZ-1"}]))
-    assert created["endpoint"]["network_volume_ids"] == ["volczec001"]
+    # the one volume of a name is adopted, and the service judges whether the region allows it
+    server.seed(networkVolumes=[dict(id="volsolo001", name="solo-cache", size=50, dataCenterId="EU-CZ-1")])
+    created, _run = single(server, dict(ENDPOINT, name="cz-endpoint", locations=["CZ"], network_volumes=["solo-cache"]))
+    assert created["endpoint"]["network_volume_ids"] == ["volsolo001"]
     with pytest.raises(APIError, match="which locations \"US\" does not include"):
-        single(server, **dict(ENDPOINT, name="us-endpoint", locations=["US"], network_volumes=[{"name": "datasets", "data_center": "EU-CZ-1"}]))
+        single(server, dict(ENDPOINT, name="us-endpoint", locations=["US"], network_volumes=["solo-cache"]))
 
 
 def test_the_data_centres_tell_a_data_centre_without_volumes_from_a_region_code(emulator_factory):  # pylint: disable=redefined-outer-name
     server = seeded(emulator_factory)
     # EU-FR-1 holds no volume: a data centre, not a region that may hold the model-cache in US-TX-3
-    created, _run = single(server, **dict(ENDPOINT, locations=["EU-RO-1", "EU-FR-1"], network_volume="model-cache"))
+    created, _run = single(server, dict(ENDPOINT, locations=["EU-RO-1", "EU-FR-1"], network_volume="model-cache"))
     assert created["endpoint"]["network_volume_id"] == "voleuro001"
 
 
@@ -166,28 +167,28 @@ def test_a_service_without_the_data_centres_is_learned_and_an_unknown_token_stay
 def test_an_unknown_name_is_refused_listing_the_account_s_volumes(emulator_factory):  # pylint: disable=redefined-outer-name
     server = seeded(emulator_factory, volumes=VOLUMES[:2])
     with pytest.raises(ModelError) as refusal:
-        single(server, **dict(ENDPOINT, locations=["EU-RO-1"], network_volumes=["model-cache", "datasets"]))
+        single(server, dict(ENDPOINT, locations=["EU-RO-1"], network_volumes=["model-cache", "datasets"]))
     assert refusal.value.kind == "not_found" and refusal.value.message == (
         "No network volume named 'datasets' exists in the data centres of locations EU-RO-1 (network_volumes); the account's network volumes: "
         "'model-cache' (voleuro001 in EU-RO-1), 'model-cache' (volustx001 in US-TX-3). Create it first, for example with "
         "tensorone.cloud.tensorone_network_volume"
     )
     with pytest.raises(ModelError, match=r"No network volume named 'model-cache' exists in EU-CZ-1 \(network_volumes\)"):
-        single(server, **dict(ENDPOINT, network_volumes=[{"name": "model-cache", "data_center": "EU-CZ-1"}]))
+        single(server, dict(ENDPOINT, network_volumes=[{"name": "model-cache", "data_center": "EU-CZ-1"}]))
     assert mutations(server) == [] and stored(server) == []
 
 
 def test_check_mode_predicts_a_volume_the_play_creates_first_as_null_with_a_warning(emulator_factory):  # pylint: disable=redefined-outer-name
     server = seeded(emulator_factory)
     planned, run = single(
-        server, check_mode=True, **dict(ENDPOINT, network_volumes=[{"name": "new-cache", "data_center": "EU-RO-1"}, "model-cache"], locations=["US-TX-3"])
+        server, check_mode=True, params=dict(ENDPOINT, network_volumes=[{"name": "new-cache", "data_center": "EU-RO-1"}, "model-cache"], locations=["US-TX-3"])
     )
     assert planned["changed"] and planned["endpoint"]["network_volume_ids"] == [None, "volustx001"] and mutations(server) == []
     assert run.warnings == [
         "No network volume named 'new-cache' exists in EU-RO-1 yet: check mode predicts the endpoint with network_volume_ids null; "
         "a run fails unless the network volume exists by then"
     ]
-    planned, run = single(server, check_mode=True, **dict(ENDPOINT, network_volume="new-cache"))
+    planned, run = single(server, check_mode=True, params=dict(ENDPOINT, network_volume="new-cache"))
     assert planned["endpoint"]["network_volume_id"] is None and len(run.warnings) == 1 and mutations(server) == []
 
 
@@ -198,47 +199,47 @@ def test_two_volumes_of_one_data_centre_are_refused_before_any_save_naming_both(
             single(
                 server,
                 check_mode=check_mode,
-                **dict(ENDPOINT, network_volumes=[{"name": "model-cache", "data_center": "EU-RO-1"}, {"name": "datasets", "data_center": "EU-RO-1"}]),
+                params=dict(ENDPOINT, network_volumes=[{"name": "model-cache", "data_center": "EU-RO-1"}, {"name": "datasets", "data_center": "EU-RO-1"}]),
             )
         assert refusal.value.kind == "invalid_option" and refusal.value.message == (
             "network_volumes names two network volumes in EU-RO-1, 'model-cache' (voleuro001) and 'datasets' (voleuro002): "
             "an endpoint takes at most one network volume per data centre"
         )
     with pytest.raises(ModelError, match=r"network_volumes names network volume 'datasets' \(volczec001\) twice") as refusal:
-        single(server, **dict(ENDPOINT, locations=["EU-CZ-1"], network_volumes=["datasets", {"name": "datasets", "data_center": "EU-CZ-1"}]))
+        single(server, dict(ENDPOINT, locations=["EU-CZ-1"], network_volumes=["datasets", {"name": "datasets", "data_center": "EU-CZ-1"}]))
     with pytest.raises(ModelError, match=r"'model-cache' \(voleuro001\) and 'new-cache' \(not created yet\)"):
         single(
             server,
             check_mode=True,
-            **dict(ENDPOINT, network_volumes=[{"name": "model-cache", "data_center": "EU-RO-1"}, {"name": "new-cache", "data_center": "EU-RO-1"}]),
+            params=dict(ENDPOINT, network_volumes=[{"name": "model-cache", "data_center": "EU-RO-1"}, {"name": "new-cache", "data_center": "EU-RO-1"}]),
         )
     assert mutations(server) == []
 
 
 def test_a_no_op_without_names_stays_one_request_and_a_delete_resolves_no_name(emulator_factory):  # pylint: disable=redefined-outer-name
     server = seeded(emulator_factory)
-    created, _run = single(server, **dict(ENDPOINT, network_volume_id="voleuro001"))
-    again, run = single(server, **dict(ENDPOINT, network_volume_id="voleuro001"))
+    created, _run = single(server, dict(ENDPOINT, network_volume_id="voleuro001"))
+    again, run = single(server, dict(ENDPOINT, network_volume_id="voleuro001"))
     assert not again["changed"] and run.client.requests_sent == 1 and reads(server)[-1] == "TensorOneEndpoints"
     # an empty list names nothing, and an absent item's names (even of volumes gone) are not looked up
-    single(server, **dict(ENDPOINT, network_volumes=[]))
+    single(server, dict(ENDPOINT, network_volumes=[]))
     assert reads(server)[-1] == "TensorOneEndpoints"
     before = len(reads(server))
-    deleted, run = single(server, name="llm-inference", state="absent", network_volume="gone-volume")
+    deleted, run = single(server, dict(name="llm-inference", state="absent", network_volume="gone-volume"))
     assert deleted["changed"] and reads(server)[before] == "TensorOneEndpoints" and stored(server) == []
     assert created["endpoint"]["network_volume_id"] == "voleuro001"
 
 
 def test_locations_anywhere_read_no_data_centres(emulator_factory):  # pylint: disable=redefined-outer-name
     server = seeded(emulator_factory, volumes=VOLUMES[:1])
-    created, _run = single(server, **dict(ENDPOINT, locations=[], network_volume="model-cache"))
+    created, _run = single(server, dict(ENDPOINT, locations=[], network_volume="model-cache"))
     assert created["endpoint"]["network_volume_id"] == "voleuro001" and reads(server) == ["TensorOneEndpointsAndVolumes"]
 
 
 def test_the_documented_service_cannot_resolve_volume_names(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory(profile="documented")
     with pytest.raises(ModelError) as refusal:
-        single(server, **dict(ENDPOINT, network_volume="model-cache"))
+        single(server, dict(ENDPOINT, network_volume="model-cache"))
     assert refusal.value.kind == "unsupported" and refusal.value.message.startswith(
         "network_volume and network_volumes (volumes' names) cannot be used on this service: the service does not support network volumes"
     )

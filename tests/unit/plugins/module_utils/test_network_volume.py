@@ -166,7 +166,7 @@ def test_a_name_is_found_within_its_data_centre_and_a_name_elsewhere_makes_a_new
     assert len(stored(server)) == 3
 
 
-def test_a_name_alone_adopts_the_one_volume_that_has_it_and_refuses_several_listing_id_and_data_centre(emulator_factory):  # pylint: disable=redefined-outer-name
+def test_a_name_alone_adopts_the_one_volume_with_it_and_refuses_several_listing_id_and_data_centre(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
     seed_volumes(server, dict(id="volustx001", name="model-cache", dataCenterId="US-TX-3"), dict(id="volother01", name="other", dataCenterId="EU-RO-1"))
     adopted, _run = converge(server, dict(name="model-cache", size=60))
