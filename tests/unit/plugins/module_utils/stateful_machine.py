@@ -687,7 +687,7 @@ class Account(RuleBasedStateMachine):
                 note("  meanwhile, %r%s" % (change, "" if self.change(change, self.state()) else " (nothing to do)"))
 
             acting = (number, act)
-        schedule = FaultSchedule(self.emulator, faults or Faults(), params["api_timeout"], acting)
+        schedule = FaultSchedule(self.emulator, Faults() if faults is None else faults, params["api_timeout"], acting)
         result, error, run, adapter = module.run(params, self.emulator, self.clock, check_mode=check_mode, diff=True, before_send=schedule.before_send)
         self.emulator.set_faults()
         log = self.emulator.log()
