@@ -1482,6 +1482,8 @@ class Account(RuleBasedStateMachine):
         )
         if name in touched:
             return  # another tool changed it during the run
+        if ok and not outcome.actions and not sum(outcome.faults_met.values()):
+            self.expect(len(outcome.requests) == 1, "a run that changes nothing sent %d requests", len(outcome.requests))
         old, new = stored_named(outcome.before, table, name), stored_named(outcome.after, table, name)
         updates = requests_of(outcome, update_kind, applied=True)
         if params["state"] == "absent":
@@ -1504,6 +1506,16 @@ class Account(RuleBasedStateMachine):
         if not ok:
             return
         self.expect(new is not None, "%s %r was not created", table, name)
+        given = [o for o in options if params.get(o) is not None]
+        if old is not None and params[always_option] != "always" and given:
+            self.expect(
+                any(always_option in w for w in outcome.warnings),
+                "%s %r exists: the task's %s were neither compared nor sent, and no warning says so: %s",
+                table,
+                name,
+                ", ".join(given),
+                outcome.warnings,
+            )
         if old is None:
             # a create sends the values once, with always too
             self.expect(not updates and (new[counter] or 0) == 0, "a create of %s %r sent the values again (%d updates)", table, name, len(updates))
