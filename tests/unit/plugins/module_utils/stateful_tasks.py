@@ -519,13 +519,14 @@ REGISTRY_AUTH_SLIPS = st.sampled_from(
 
 @st.composite
 def registry_auth_tasks(draw):
-    """tensorone_registry_auth: present (with or without the username and password, on_create or always), or absent."""
+    """tensorone_registry_auth: present (with the username and password, one of them or neither; on_create or always), or absent."""
     args = {"name": draw(st.sampled_from(REGISTRY_NAMES))}
     if draw(st.sampled_from(["present", "present", "present", "absent"])) == "absent":
         args["state"] = "absent"
     else:
-        if draw(st.sampled_from([True, True, False])):
-            args.update(username=draw(st.sampled_from(USERNAMES)), password=draw(st.sampled_from(PASSWORDS)))
+        given = draw(st.sampled_from([("username", "password"), ("username", "password"), (), ("username",), ("password",)]))
+        values = dict(username=st.sampled_from(USERNAMES), password=st.sampled_from(PASSWORDS))
+        args.update((option, draw(values[option])) for option in given)
         if draw(st.booleans()):
             args["update_password"] = draw(st.sampled_from(["on_create", "always", "always"]))
     if draw(chance(16)):
