@@ -43,8 +43,8 @@ attributes:
 options:
   state:
     description:
-      - V(present) creates the credential if there is none with O(name), and with O(update_password=always) sends the
-        username and password to it again.
+      - V(present) creates the credential if there is none with O(name).
+      - With O(update_password=always), V(present) also sends the username and password to an existing credential again.
       - V(absent) deletes it. While a template names the credential the task fails, naming the templates, and deletes
         nothing (the service would delete it and silently drop the templates' reference; see the notes).
     type: str

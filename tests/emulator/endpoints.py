@@ -10,7 +10,6 @@ __metaclass__ = type
 import copy
 import itertools
 import re
-import zlib
 from collections import OrderedDict
 
 from .tables import (
@@ -27,22 +26,6 @@ from .tables import (
     shape_error,
 )
 
-# Known GPU pool ids (CONTRACT.md, "Fields").
-GPU_POOLS = frozenset(
-    [
-        "AMPERE_16",
-        "AMPERE_24",
-        "ADA_24",
-        "ADA_32_PRO",
-        "AMPERE_48",
-        "ADA_48_PRO",
-        "AMPERE_80",
-        "ADA_80_PRO",
-        "HOPPER_141",
-        "BLACKWELL_96",
-        "BLACKWELL_180",
-    ]
-)
 SCALER_TYPES = ("QUEUE_DELAY", "REQUEST_COUNT")
 ENDPOINT_TYPES = ("QB", "LB")
 FLASH_BOOT_TYPES = ("OFF", "FLASHBOOT")
@@ -136,9 +119,6 @@ READ_ONLY_DEFAULTS = OrderedDict(
         ("createdAt", CREATED_AT),
     ]
 )
-# networkVolumeIds read items carry a data centre the input cannot send:
-# a stable pick from this list unless the endpoint already has one for it.
-DATA_CENTERS = ("EU-RO-1", "US-TX-3", "EU-CZ-1", "US-KS-2")
 MACHINE_PREFIX = "machine-"
 
 NAME_MIN, NAME_MAX = 3, 191
@@ -153,6 +133,7 @@ MSG_NAME_LENGTH = "name must be between %d and %d characters." % (NAME_MIN, NAME
 MSG_TEMPLATE_REQUIRED = "templateId is required."
 MSG_GPU_REQUIRED = "gpuIds is required."
 MSG_GPU_UNKNOWN = 'gpuIds contains an unknown GPU pool: "{token}".'
+MSG_GPU_TYPE_UNKNOWN = 'gpuIds excludes an unknown GPU type: "{gpu_type}".'
 MSG_GPU_NO_POOL = "gpuIds must name at least one GPU pool."
 MSG_SCALER_TYPE = "scalerType must be QUEUE_DELAY or REQUEST_COUNT."
 MSG_SCALER_VALUE = "Scaler value cannot be less than 1."
@@ -169,6 +150,13 @@ MSG_VOLUME_TWICE = 'networkVolumeIds has the volume "{volume}" more than once.'
 MSG_TYPE = "type must be QB or LB."
 MSG_TYPE_FIXED = "type cannot be changed after creation (this endpoint is {type})."
 MSG_TEMPLATE_NOT_FOUND = "Template not found"
+MSG_LOCATION_UNKNOWN = 'locations contains an unknown location: "{token}".'
+MSG_VOLUME_UNKNOWN = '{field} "{id}" is not a network volume of the account.'
+MSG_VOLUMES_SAME_DATA_CENTER = 'networkVolumeIds has two volumes in {data_center} ("{first}", "{second}"): an endpoint takes at most one per data centre.'
+MSG_VOLUME_PINNED = (
+    'Network volume "{id}" is in {data_center}, which locations "{locations}" does not include: '
+    "a network volume pins the endpoint's workers to its data centre."
+)
 MSG_NAME_TAKEN = 'An endpoint named "{name}" already exists.'
 MSG_QUOTA = "Your worker concurrency cannot go beyond the maximum limit of ({quota}). Please contact support if you wish to scale past this number."
 MSG_DELETE_WORKERS_SET = "workersMin and workersMax must both be set to 0 before deletion."
@@ -394,7 +382,7 @@ class Endpoints(Table):
             if not cpu:
                 raise ApiError(MSG_GPU_REQUIRED)
         elif not (cpu and record["gpuIds"] == ""):
-            _check_gpu_ids(record["gpuIds"])
+            self._check_gpu_ids(record["gpuIds"])
         _check_values(record)
         record["type"] = _endpoint_type(fields.get("type"), current)
         templates = self.store.tables["templates"]
@@ -407,10 +395,12 @@ class Endpoints(Table):
             and template_id not in templates.records
         ):
             raise ApiError(MSG_TEMPLATE_NOT_FOUND)
+        self._check_locations(record["locations"])
+        self._check_volumes(record)
         self.refuse_taken_name(name, endpoint_id, current)
         self._check_quota(endpoint_id, current, record["workersMax"])
 
-        record["networkVolumeIds"] = _volumes_read_shape(record["networkVolumeIds"], current)
+        record["networkVolumeIds"] = self._volumes_read_shape(record["networkVolumeIds"])
         for key, default in READ_ONLY_DEFAULTS.items():
             record[key] = default if current is None else current.get(key)
         if current is None:
@@ -426,6 +416,64 @@ class Endpoints(Table):
         self.records[endpoint_id] = record
         self._reconcile_workers(endpoint_id)
         return self.view(endpoint_id)
+
+    def _check_gpu_ids(self, gpu_ids):
+        """A comma-separated priority list of the catalogue's pools; "-<GPU type id>" excludes a model."""
+        pools, gpu_types = self.store.tables["serverlessGpuPools"], self.store.tables["gpuTypes"]
+        has_pool = False
+        for token in gpu_ids.split(","):
+            if pools.known(token):
+                has_pool = True
+            elif token.startswith("-") and len(token) > 1:
+                if not gpu_types.known(token[1:]):
+                    raise ApiError(MSG_GPU_TYPE_UNKNOWN.format(gpu_type=token[1:]))
+            else:
+                raise ApiError(MSG_GPU_UNKNOWN.format(token=token))
+        if not has_pool:
+            raise ApiError(MSG_GPU_NO_POOL)
+
+    def _check_locations(self, locations):
+        """Comma-separated data centre ids or their region codes; empty or null: anywhere."""
+        data_centers = self.store.tables["dataCenters"]
+        for token in locations.split(",") if locations else ():
+            if not data_centers.known_location(token):
+                raise ApiError(MSG_LOCATION_UNKNOWN.format(token=token))
+
+    def _check_volumes(self, record):
+        """Every volume named is the account's; those attached (networkVolumeIds when it lists any, else
+        networkVolumeId) are in different data centres, each one that `locations` allows."""
+        volumes, data_centers = self.store.tables["networkVolumes"], self.store.tables["dataCenters"]
+        listed = [item["networkVolumeId"] for item in record["networkVolumeIds"] or ()]
+        named = [("networkVolumeId", record["networkVolumeId"])] if record["networkVolumeId"] else []
+        for field, volume_id in named + [("networkVolumeIds", volume_id) for volume_id in listed]:
+            if volumes.stored(volume_id) is None:
+                raise ApiError(MSG_VOLUME_UNKNOWN.format(field=field, id=volume_id))
+        attached = listed or [volume_id for _field, volume_id in named]
+        seen = {}
+        for volume_id in attached:
+            data_center = volumes.stored(volume_id)["dataCenterId"]
+            if data_center in seen:
+                raise ApiError(MSG_VOLUMES_SAME_DATA_CENTER.format(data_center=data_center, first=seen[data_center], second=volume_id))
+            seen[data_center] = volume_id
+        for data_center, volume_id in seen.items():
+            if not data_centers.allows(record["locations"], data_center):
+                raise ApiError(MSG_VOLUME_PINNED.format(id=volume_id, data_center=data_center, locations=record["locations"]))
+
+    def _volumes_read_shape(self, volumes):
+        """Input items {networkVolumeId} as read items {networkVolumeId, dataCenterId}: the volume's data centre."""
+        if volumes is None:
+            return None
+        stored = self.store.tables["networkVolumes"]
+        return [{"networkVolumeId": v["networkVolumeId"], "dataCenterId": stored.stored(v["networkVolumeId"])["dataCenterId"]} for v in volumes]
+
+    def using_volume(self, volume_id):
+        """Keys of the endpoints whose networkVolumeId or networkVolumeIds names this volume."""
+        return [
+            key
+            for key, record in self.items()
+            if record.get("networkVolumeId") == volume_id
+            or any(item and item.get("networkVolumeId") == volume_id for item in record.get("networkVolumeIds") or ())
+        ]
 
     def _check_quota(self, endpoint_id, current, workers_max):
         others = sum(rec.get("workersMax") or 0 for other_id, rec in self.items() if other_id != endpoint_id)
@@ -534,18 +582,6 @@ class Endpoints(Table):
 # -- rules on values -----------------------------------------------------------
 
 
-def _check_gpu_ids(gpu_ids):
-    """A comma-separated priority list of pools; "-<gpu type>" excludes a model."""
-    has_pool = False
-    for token in gpu_ids.split(","):
-        if token in GPU_POOLS:
-            has_pool = True
-        elif not (token.startswith("-") and len(token) > 1):
-            raise ApiError(MSG_GPU_UNKNOWN.format(token=token))
-    if not has_pool:
-        raise ApiError(MSG_GPU_NO_POOL)
-
-
 def _check_values(record):
     """The rules on the stored values after gpuIds, in CONTRACT.md's order."""
     if record["scalerType"] not in SCALER_TYPES:
@@ -594,24 +630,3 @@ def _endpoint_type(requested, current):
     if requested is not None and requested != current.get("type"):
         raise ApiError(MSG_TYPE_FIXED.format(type=current.get("type")))
     return current.get("type")
-
-
-def _volumes_read_shape(volumes, current):
-    """Input items {networkVolumeId} as read items {networkVolumeId, dataCenterId}.
-
-    A volume the endpoint already lists keeps its data centre (seeded ones
-    included); a new one gets a stable pick from DATA_CENTERS.
-    """
-    if volumes is None:
-        return None
-    known = {}
-    for item in (current or {}).get("networkVolumeIds") or ():
-        if item and item.get("networkVolumeId"):
-            known[item["networkVolumeId"]] = item.get("dataCenterId")
-    return [
-        {
-            "networkVolumeId": volume["networkVolumeId"],
-            "dataCenterId": known.get(volume["networkVolumeId"], DATA_CENTERS[zlib.crc32(volume["networkVolumeId"].encode("utf-8")) % len(DATA_CENTERS)]),
-        }
-        for volume in volumes
-    ]

@@ -33,7 +33,8 @@ def save(path, store):
 
 def load(path, store):
     """Replace the store's content by the file's. Format 1 always has endpoints; a table the file
-    lacks (a file older than the table) loads empty. Raises ValueError for a malformed file."""
+    lacks (a file older than the table) loads as a reset leaves it: empty, the catalogue with its
+    defaults (which the file's catalogue entries patch by id). Raises ValueError for a malformed file."""
     with open(path) as state_file:
         data = json.load(state_file)
     if not isinstance(data, dict) or not isinstance(data.get("endpoints"), list):

@@ -15,24 +15,25 @@ import time
 from collections import OrderedDict
 
 from .account_secrets import Secrets
+from .catalogue import DATA_CENTERS, GPU_POOLS, DataCenters, GpuTypes, ServerlessGpuPools
 from .endpoints import (
     CLUSTER_STATUSES,
-    DATA_CENTERS,
     DOCUMENTED_FIELDS,
     ENDPOINT_FIELDS,
-    GPU_POOLS,
     LIVE_STATUSES,
     OPTIONAL_DEFAULTS,
     READ_ONLY_DEFAULTS,
     Endpoints,
 )
+from .network_volumes import NetworkVolumes
 from .registry_auths import RegistryAuths
 from .tables import STATE_VIEWS, USER_ID, ApiError, SeedError
 from .templates import TEMPLATE_FIELDS, TEMPLATE_RECENT_USE_SECONDS, Templates
 
 # Every resource, in the order of the state dump, the state file, the seed
 # checks and the mutation kinds. A new resource is a Table subclass added here.
-TABLES = (Endpoints, Templates, RegistryAuths, Secrets)
+# The last three are the service's catalogue (catalogue.py), read-only.
+TABLES = (Endpoints, Templates, RegistryAuths, Secrets, NetworkVolumes, GpuTypes, ServerlessGpuPools, DataCenters)
 # The kinds the request log counts mutations by, and the mutation fields.
 MUTATION_KINDS = tuple(kind for table in TABLES for mutation in table.MUTATIONS for kind in (mutation.kind, mutation.update_kind) if kind is not None)
 MUTATIONS = dict((mutation.field, mutation) for table in TABLES for mutation in table.MUTATIONS)

@@ -274,7 +274,8 @@ def check_env(env):
 
 # -- shapes of seeded values -------------------------------------------------------------
 
-# A kind is "str", "int", "number", "bool", "str_list", ("enum", values) or
+# A kind is "str", "int", "number", "bool", "str_list", "int_list",
+# ("enum", values), ("enums", values): a list of those values, or
 # ("objects", keys): a list of objects with those string keys.
 
 
@@ -297,9 +298,17 @@ def shape_error(kind, value):
         if isinstance(value, list) and all(item is None or isinstance(item, str) for item in value):
             return None
         return "must be a list of strings (or nulls), or null"
+    if kind == "int_list":
+        if isinstance(value, list) and all(item is None or shape_error("int", item) is None for item in value):
+            return None
+        return "must be a list of 32-bit integers (or nulls), or null"
     tag, allowed = kind
     if tag == "enum":
         return None if value in allowed else "must be one of %s" % ", ".join(allowed)
+    if tag == "enums":
+        if isinstance(value, list) and all(item is None or item in allowed for item in value):
+            return None
+        return "must be a list of %s (or nulls), or null" % ", ".join(allowed)
     if isinstance(value, list) and all(item is None or _is_string_object(item, allowed) for item in value):
         return None
     return "must be a list of {%s} objects (or nulls), or null" % ", ".join(allowed)

@@ -32,6 +32,8 @@ import yaml
 ENDPOINT = "plugins/modules/tensorone_endpoint.py"
 TEMPLATE = "plugins/modules/tensorone_template.py"
 FLEET = "plugins/modules/tensorone_endpoints.py"
+REGISTRY_AUTH = "plugins/modules/tensorone_registry_auth.py"
+SECRET = "plugins/modules/tensorone_secret.py"
 ROLE_SPECS = "roles/endpoints/meta/argument_specs.yml"
 FRAGMENTS = "plugins/doc_fragments"
 THIS = "tests/tools/generate_docs.py"
@@ -82,6 +84,26 @@ OPTION_COPIES = [
         # are no_log there, as in the module's argument spec (module docs
         # have no no_log).
         no_log=("secret_env",),
+    ),
+    dict(
+        region="registry-auth-options",
+        source=REGISTRY_AUTH,
+        target=ROLE_SPECS,
+        item="endpoints_registry_auths[]",
+        by_hand=(),
+        not_items=(),
+        references=dict(),
+        no_log=("username", "password"),
+    ),
+    dict(
+        region="secret-options",
+        source=SECRET,
+        target=ROLE_SPECS,
+        item="endpoints_secrets[]",
+        by_hand=(),
+        not_items=(),
+        references=dict(),
+        no_log=("value",),
     ),
 ]
 

@@ -27,6 +27,14 @@ LIST = "query List { myself { endpoints { %s } } }"
 GET = "query Get($id: String!) { myself { endpoint(id: $id) { %s } } }"
 
 VALID = {"name": "my-endpoint", "templateId": "tmpl0000000001", "gpuIds": "AMPERE_48,ADA_48_PRO"}
+# Network volumes the endpoint tests attach (an endpoint may name only the account's own), each
+# volume in another data centre; names need not be unique.
+VOLUMES = [
+    {"id": "vol123", "name": "models", "size": 100, "dataCenterId": "US-TX-3"},
+    {"id": "vol-a", "name": "data", "size": 50, "dataCenterId": "EU-RO-1"},
+    {"id": "vol-b", "name": "data", "size": 50, "dataCenterId": "US-KS-2"},
+    {"id": "vol-c", "name": "cache", "size": 20, "dataCenterId": "EU-CZ-1"},
+]
 
 
 class Api:
@@ -92,3 +100,10 @@ def api(emulator):  # pylint: disable=redefined-outer-name
 def full_api(emulator):  # pylint: disable=redefined-outer-name
     """Api selecting every field of the full profile."""
     return Api(emulator, FULL_SELECTION)
+
+
+@pytest.fixture
+def seeded_volumes(emulator):  # pylint: disable=redefined-outer-name
+    """The emulator's account with VOLUMES; {id: dataCenterId}."""
+    emulator.seed(networkVolumes=VOLUMES)
+    return dict((volume["id"], volume["dataCenterId"]) for volume in VOLUMES)

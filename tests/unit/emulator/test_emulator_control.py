@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from ansible_collections.tensorone.cloud.tests.emulator import EmulatorServer
+from ansible_collections.tensorone.cloud.tests.unit.emulator.accounts import EMPTY_STATE
 
 SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id } }"
 DELETE = "mutation Delete($id: String!) { deleteEndpoint(id: $id) }"
@@ -102,6 +103,9 @@ def test_request_log_entries_and_counters(api, emulator):
         "secret_value_update",
         "secret_description_update",
         "secret_delete",
+        "network_volume_create",
+        "network_volume_update",
+        "network_volume_delete",
     )
     assert log["counters"] == dict(
         dict.fromkeys(untouched + tuple("applied_" + kind for kind in untouched), 0),
@@ -226,7 +230,7 @@ def test_config_and_reset(api, emulator):
     emulator.set_faults(rate_429=0.5)
     assert control(emulator, "POST", "/reset") == (200, {"ok": True})
     assert emulator.config() == startup
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     assert emulator.log()["requests"] == []
     assert emulator.faults()["rate_429"] == 0.0
     assert emulator.call("{ myself { id } }", api_key=emulator.read_only_key)[0] == 200  # startup keys again
@@ -318,7 +322,7 @@ def test_seed_endpoints_verbatim(api, emulator):
 def test_bad_seed_is_400_and_changes_nothing(emulator, payload):
     status, body = control(emulator, "POST", "/seed", payload)
     assert status == 400 and "error" in body
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
 
 
 def test_state_file_round_trip(tmp_path):
@@ -339,7 +343,7 @@ def test_state_file_round_trip(tmp_path):
         assert second.state()["endpoints"][0]["clusters"] == []
         assert second.call(DELETE, {"id": endpoint_id})[2] == {"data": {"deleteEndpoint": None}}
     with EmulatorServer(api_keys=["key-123456"], state_file=state_file) as third:
-        assert third.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+        assert third.state() == EMPTY_STATE
 
 
 def test_bad_state_file_is_refused(tmp_path):
@@ -558,7 +562,7 @@ def test_seeded_clusters_get_machine_ids_and_defaults(emulator):
 def test_bad_full_field_seeds_are_400_and_change_nothing(emulator, entry):
     status, body = control(emulator, "POST", "/seed", {"endpoints": [{"name": "fine"}, entry]})
     assert status == 400 and "error" in body, body
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
 
 
 def test_seed_patches_extra_fields_of_an_existing_endpoint(api, emulator):

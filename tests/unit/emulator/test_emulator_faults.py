@@ -13,6 +13,8 @@ import time
 import pytest
 import requests
 
+from ansible_collections.tensorone.cloud.tests.unit.emulator.accounts import EMPTY_STATE
+
 QUERY = "{ myself { endpoints { id } } }"
 SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id name workersMax } }"
 DELETE = "mutation Delete($id: String!) { deleteEndpoint(id: $id) }"
@@ -31,7 +33,7 @@ def test_429_with_retry_after_and_rate_limit_headers(emulator):
     assert before + 1 <= int(headers["X-RateLimit-Reset"]) <= int(time.time()) + 1
     emulator.set_faults(rate_429=1.0, retry_after=7)
     assert emulator.call(QUERY)[1]["Retry-After"] == "7"
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     entry = emulator.log()["requests"][0]
     assert (entry["status"], entry["fault"], entry["applied"], entry["mutation_kind"]) == (429, "429", False, "create")
 
@@ -47,7 +49,7 @@ def test_5xx_statuses_and_generic_text(emulator):
     assert seen == {502, 503, 504}
     emulator.set_faults(rate_5xx=1.0, statuses_5xx=[500])
     assert emulator.call(QUERY)[0] == 500
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     assert emulator.log()["counters"]["faults"] == 31
 
 
@@ -64,7 +66,7 @@ def test_edge_403_is_the_cdn_refusing_the_client(emulator):
     # Before authentication, like every fault: a bad key meets the same refusal.
     refused = requests.post(emulator.graphql_url, params={"api_key": "wrong-key-123456"}, json={"query": QUERY}, timeout=10)
     assert (refused.status_code, refused.text) == (403, "error code: 1010")
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     entries = emulator.log()["requests"]
     assert [(e["status"], e["fault"], e["applied"]) for e in entries] == [(403, "edge_403", False)] * 2
     assert emulator.log()["counters"]["faults"] == 2 and emulator.log()["counters"]["unauthorized"] == 0
@@ -76,7 +78,7 @@ def test_5xx_with_a_gateway_html_page(emulator, status, title):
     response = post(emulator, SAVE, {"input": VALID})
     assert response.status_code == status and response.headers["Content-Type"] == "text/html; charset=UTF-8"
     assert "<title>%s</title>" % title in response.text and "<h1>%s</h1>" % title in response.text
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     entry = emulator.log()["requests"][0]
     assert (entry["status"], entry["fault"], entry["applied"]) == (status, "5xx", False)
     emulator.set_faults(rate_5xx=1.0, statuses_5xx=[status])  # body_5xx json again, the default
@@ -88,7 +90,7 @@ def test_html_200_is_a_web_page_where_the_api_should_be(emulator):
     response = post(emulator, SAVE, {"input": VALID})
     assert response.status_code == 200 and response.headers["Content-Type"] == "text/html; charset=UTF-8"
     assert response.text.startswith("<!DOCTYPE html>") and "<title>Tensor One</title>" in response.text
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     entry = emulator.log()["requests"][0]
     assert (entry["status"], entry["fault"], entry["applied"], entry["mutation_kind"]) == (200, "html_200", False, "create")
 
@@ -110,7 +112,7 @@ def test_reset_closes_without_response_and_applies_nothing(emulator):
         emulator.call(SAVE, {"input": VALID})
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.post(emulator.graphql_url, params={"api_key": emulator.api_key}, json={"query": QUERY}, timeout=10)
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     entries = emulator.log()["requests"]
     assert [(e["status"], e["fault"], e["applied"]) for e in entries] == [(None, "reset", False)] * 2
 
@@ -153,7 +155,7 @@ def test_drop_after_apply_delete_really_deletes(api, emulator):
     emulator.set_faults(drop_after_apply=["delete", "create"])
     with pytest.raises(CONNECTION_DROPPED):
         emulator.call(DELETE, {"id": endpoint["id"]})
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     assert emulator.faults()["drop_after_apply"] == ["create"]
 
 

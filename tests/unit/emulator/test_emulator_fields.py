@@ -8,14 +8,13 @@ __metaclass__ = type
 # replace on update, type, flashBootType, CPU endpoints, networkVolumeIds,
 # env, version and the checks on the new values.
 
-import zlib
-
 import pytest
 
 from ansible_collections.tensorone.cloud.tests.emulator import OPTIONAL_DEFAULTS
-from ansible_collections.tensorone.cloud.tests.emulator.state import DATA_CENTERS
 
 VALID = {"name": "fields", "templateId": "tmpl", "gpuIds": "AMPERE_16"}
+# The data centre of each volume the conftest seeds (the seeded_volumes fixture).
+DATA_CENTER_OF = {"vol-a": "EU-RO-1", "vol-b": "US-KS-2", "vol-c": "EU-CZ-1"}
 CPU = {"name": "cpu-endpoint", "templateId": "tmpl", "instanceIds": ["cpu3c-2-4", "cpu5c-4-8"]}
 # A value other than the default for every writable field the documented page lacks.
 EXTRA_VALUES = {
@@ -51,19 +50,15 @@ def with_valid(**fields):
 
 
 def read_shape(field, value):
-    """What the service returns for an input value (networkVolumeIds gains dataCenterId)."""
+    """What the service returns for an input value (networkVolumeIds gains the volume's dataCenterId)."""
     if field == "networkVolumeIds" and value is not None:
-        return [dict(item, dataCenterId=pick_data_center(item["networkVolumeId"])) for item in value]
+        return [dict(item, dataCenterId=DATA_CENTER_OF[item["networkVolumeId"]]) for item in value]
     return value
 
 
 def save_ok(api, **fields):
     """Save exactly these fields (Api.create would add gpuIds); returns the stored endpoint."""
     return api.update(**fields)
-
-
-def pick_data_center(volume_id):
-    return DATA_CENTERS[zlib.crc32(volume_id.encode("utf-8")) % len(DATA_CENTERS)]
 
 
 def test_extra_defaults_are_the_contract_table():
@@ -90,6 +85,7 @@ def test_create_defaults_of_every_field(full_api):
     assert endpoint["userId"] == "user_emulator" and endpoint["createdAt"] == "2024-01-01T00:00:00.000Z"
 
 
+@pytest.mark.usefixtures("seeded_volumes")
 def test_create_stores_every_extra_field(full_api, emulator):
     endpoint = full_api.create(**with_valid(**EXTRA_VALUES))
     for field, value in EXTRA_VALUES.items():
@@ -101,6 +97,7 @@ def test_create_stores_every_extra_field(full_api, emulator):
 
 
 @pytest.mark.parametrize("field", sorted(EXTRA_VALUES))
+@pytest.mark.usefixtures("seeded_volumes")
 def test_update_omitting_an_extra_field_resets_it(full_api, field):
     endpoint = full_api.create(**with_valid(**EXTRA_VALUES))
     payload = with_valid(id=endpoint["id"], **EXTRA_VALUES)
@@ -113,12 +110,14 @@ def test_update_omitting_an_extra_field_resets_it(full_api, field):
 
 
 @pytest.mark.parametrize("field", sorted(EXTRA_VALUES))
+@pytest.mark.usefixtures("seeded_volumes")
 def test_update_with_an_explicit_null_resets_too(full_api, field):
     endpoint = full_api.create(**with_valid(**EXTRA_VALUES))
     updated = full_api.update(**with_valid(id=endpoint["id"], **dict(EXTRA_VALUES, **{field: None})))
     assert updated[field] == EXTRA_DEFAULTS[field]
 
 
+@pytest.mark.usefixtures("seeded_volumes")
 def test_update_with_only_the_required_fields_resets_every_extra_field(full_api):
     endpoint = full_api.create(**with_valid(type="LB", **EXTRA_VALUES))
     updated = full_api.update(id=endpoint["id"], name=VALID["name"], gpuIds="AMPERE_24")
@@ -239,13 +238,13 @@ def test_cpu_endpoint_refusals(full_api, fields, message):
 # -- networkVolumeIds ------------------------------------------------------------------
 
 
-def test_network_volume_ids_write_and_read_shapes(full_api, emulator):
+def test_network_volume_ids_write_and_read_shapes(full_api, emulator, seeded_volumes):
     endpoint = full_api.create(**with_valid(networkVolumeIds=[{"networkVolumeId": "vol-b"}, {"networkVolumeId": "vol-a"}]))
+    # in the order sent, each with its volume's data centre
     assert endpoint["networkVolumeIds"] == [
-        {"networkVolumeId": "vol-b", "dataCenterId": pick_data_center("vol-b")},
-        {"networkVolumeId": "vol-a", "dataCenterId": pick_data_center("vol-a")},
+        {"networkVolumeId": "vol-b", "dataCenterId": seeded_volumes["vol-b"]},
+        {"networkVolumeId": "vol-a", "dataCenterId": seeded_volumes["vol-a"]},
     ]
-    assert all(item["dataCenterId"] in DATA_CENTERS for item in endpoint["networkVolumeIds"])
     # The read shape is refused on input, as variables and inline.
     read_back = endpoint["networkVolumeIds"]
     status, _headers, body = full_api.save(**with_valid(id=endpoint["id"], networkVolumeIds=read_back))
@@ -258,23 +257,16 @@ def test_network_volume_ids_write_and_read_shapes(full_api, emulator):
     assert len(emulator.state()["endpoints"]) == 1
 
 
-def test_a_seeded_data_center_is_kept_across_updates(full_api, emulator):
-    emulator.seed_endpoints(
-        [
-            dict(
-                VALID,
-                id="volumes0000001",
-                networkVolumeIds=[{"networkVolumeId": "vol-a", "dataCenterId": "US-GA-9"}, {"networkVolumeId": "vol-b", "dataCenterId": "EU-SE-1"}],
-            )
-        ]
-    )
+def test_a_save_reads_each_data_center_from_its_volume(full_api, emulator, seeded_volumes):
+    # seeded read items are served as seeded, whatever the volumes say
+    seeded = [{"networkVolumeId": "vol-a", "dataCenterId": "US-GA-9"}, {"networkVolumeId": "vol-b", "dataCenterId": "EU-SE-1"}]
+    emulator.seed_endpoints([dict(VALID, id="volumes0000001", networkVolumeIds=seeded)])
+    assert full_api.get("volumes0000001")["networkVolumeIds"] == seeded
     updated = full_api.update(**with_valid(id="volumes0000001", networkVolumeIds=[{"networkVolumeId": "vol-b"}, {"networkVolumeId": "vol-c"}]))
     assert updated["networkVolumeIds"] == [
-        {"networkVolumeId": "vol-b", "dataCenterId": "EU-SE-1"},
-        {"networkVolumeId": "vol-c", "dataCenterId": pick_data_center("vol-c")},
+        {"networkVolumeId": "vol-b", "dataCenterId": seeded_volumes["vol-b"]},
+        {"networkVolumeId": "vol-c", "dataCenterId": seeded_volumes["vol-c"]},
     ]
-    again = full_api.update(**with_valid(id="volumes0000001", networkVolumeIds=[{"networkVolumeId": "vol-b"}]))
-    assert again["networkVolumeIds"] == [{"networkVolumeId": "vol-b", "dataCenterId": "EU-SE-1"}]
 
 
 @pytest.mark.parametrize(

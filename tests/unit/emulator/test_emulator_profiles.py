@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from ansible_collections.tensorone.cloud.tests.emulator import CLUSTER_STATUSES, EmulatorServer
+from ansible_collections.tensorone.cloud.tests.unit.emulator.accounts import EMPTY_STATE
 
 VALID = {"name": "profiles", "templateId": "tmpl", "gpuIds": "AMPERE_16"}
 SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id } }"
@@ -97,7 +98,7 @@ def test_documented_profile_refuses_each_extra_endpoint_field(emulator_factory, 
         status, _headers, body = server.call(query, {"input": VALID} if "mutation" in query else None)
         assert_validation_error_naming(body, status, field)
         assert "Cannot query field" in body["errors"][0]["message"]
-    assert server.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert server.state() == EMPTY_STATE
     # The full profile serves it.
     assert emulator_factory().call("{ myself { endpoints { id %s } } }" % selection)[0] == 200
 
@@ -110,10 +111,11 @@ def test_documented_profile_refuses_each_extra_input_field(emulator_factory, fie
     inline = 'mutation { saveEndpoint(input: {name: "abc", templateId: "t", gpuIds: "AMPERE_16", %s: %s}) { id } }' % (field, INLINE[field])
     status, _headers, body = server.call(inline)
     assert_validation_error_naming(body, status, field)
-    assert server.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert server.state() == EMPTY_STATE
     assert server.log()["counters"]["applied_mutations"] == 0
-    # The full profile takes the same requests (the inline one needs a new name).
+    # The full profile takes the same requests (the inline one needs a new name), with the volume they name.
     full = emulator_factory()
+    full.seed(networkVolumes=[{"id": "vol", "name": "vol", "size": 10, "dataCenterId": "EU-RO-1"}])
     for query, variables in ((SAVE, {"input": dict(VALID, **{field: FULL_ONLY_INPUTS[field]})}), (inline, None)):
         status, _headers, body = full.call(query, variables)
         assert status == 200 and "errors" not in body, body

@@ -12,6 +12,8 @@ import json
 import pytest
 import requests
 
+from ansible_collections.tensorone.cloud.tests.unit.emulator.accounts import EMPTY_STATE
+
 VALID = {"name": "proto", "templateId": "tmpl", "gpuIds": "AMPERE_16"}
 
 
@@ -52,7 +54,7 @@ def test_parse_and_validation_errors_are_400_without_data(emulator, query, fragm
     assert set(body) == {"errors"}
     message = body["errors"][0]["message"].lower()
     assert all(fragment in message for fragment in fragments), message
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
 
 
 def test_variable_coercion_errors_are_400_without_data(emulator):
@@ -62,7 +64,7 @@ def test_variable_coercion_errors_are_400_without_data(emulator):
     for variables in ({"input": dict(VALID, workersMax="3")}, {"input": dict(VALID, noSuchField=1)}, {}, {"input": no_name}, {"input": dict(VALID, name=None)}):
         status, _headers, body = emulator.call(query, variables)
         assert status == 400 and set(body) == {"errors"}, body
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     assert emulator.log()["counters"]["applied_mutations"] == 0
 
 

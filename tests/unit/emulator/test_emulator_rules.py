@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.tensorone.cloud.tests.emulator import OPTIONAL_DEFAULTS
 from ansible_collections.tensorone.cloud.tests.emulator.state import ApiError, Store
+from ansible_collections.tensorone.cloud.tests.unit.emulator.accounts import EMPTY_STATE
 
 VALID = {"name": "my-endpoint", "templateId": "tmpl0000000001", "gpuIds": "AMPERE_48,ADA_48_PRO"}
 SAVE = "mutation Save($input: EndpointInput!) { saveEndpoint(input: $input) { id } }"
@@ -44,7 +45,7 @@ def assert_name_refused_by_the_schema(api, payload):
 
 def test_create_requires_name_by_the_schema(api, emulator):
     assert_name_refused_by_the_schema(api, with_valid())
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
     assert emulator.log()["counters"]["applied_mutations"] == 0
 
 
@@ -61,7 +62,7 @@ def test_create_requires_template_gpus(api, emulator, missing, message):
     assert api.save_error(**payload) == message
     payload[missing] = None  # an explicit null is the same as omitting it
     assert api.save_error(**payload) == message
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
 
 
 @pytest.mark.parametrize("length, ok", [(2, False), (3, True), (191, True), (192, False)])
@@ -209,6 +210,7 @@ NON_DEFAULTS = {
 
 
 @pytest.mark.parametrize("field", sorted(NON_DEFAULTS))
+@pytest.mark.usefixtures("seeded_volumes")
 def test_update_replaces_omitted_field_with_default(api, field):
     endpoint = api.create(**NON_DEFAULTS)
     payload = with_valid(id=endpoint["id"], **NON_DEFAULTS)
@@ -220,6 +222,7 @@ def test_update_replaces_omitted_field_with_default(api, field):
     assert api.get(endpoint["id"]) == updated
 
 
+@pytest.mark.usefixtures("seeded_volumes")
 def test_update_with_only_required_fields_resets_everything(full_api):
     endpoint = full_api.create(**NON_DEFAULTS)
     updated = full_api.update(id=endpoint["id"], name=endpoint["name"], gpuIds=endpoint["gpuIds"])
@@ -228,6 +231,7 @@ def test_update_with_only_required_fields_resets_everything(full_api):
     assert updated["clusters"] == []  # workersMin went back to 0
 
 
+@pytest.mark.usefixtures("seeded_volumes")
 def test_explicit_null_on_update_is_the_default_too(api):
     endpoint = api.create(**NON_DEFAULTS)
     updated = api.update(

@@ -15,6 +15,7 @@ import requests
 
 from ansible_collections.tensorone.cloud.tests.emulator import MUTATION_KINDS
 from ansible_collections.tensorone.cloud.tests.emulator.state import TABLES
+from ansible_collections.tensorone.cloud.tests.unit.emulator.accounts import EMPTY_STATE
 
 KEYS = [table.KEY for table in TABLES]
 
@@ -22,9 +23,12 @@ KEYS = [table.KEY for table in TABLES]
 def test_every_table_is_dumped_saved_and_counted(emulator_factory, tmp_path):
     state_file = str(tmp_path / "state.json")
     emulator = emulator_factory(state_file=state_file)
-    emulator.seed(**dict((key, [{"name": "seeded"}]) for key in KEYS))
+    before = emulator.state()
+    # (a new record names itself where the table has names; the catalogue's records need ids)
+    emulator.seed(**dict((table.KEY, [dict({"id": "seeded-" + table.KEY}, **({"name": "seeded"} if "name" in table.FIELDS else {}))]) for table in TABLES))
     assert list(emulator.state()) == KEYS
-    assert all([item["name"] for item in emulator.state()[key]] == ["seeded"] for key in KEYS)
+    # each table holds what it held (nothing, or the catalogue's defaults), then the seeded record
+    assert all([item["id"] for item in emulator.state()[key]] == [item["id"] for item in before[key]] + ["seeded-" + key] for key in KEYS)
     with open(state_file) as handle:
         assert list(json.load(handle)) == ["format"] + KEYS
     kinds = [kind for table in TABLES for mutation in table.MUTATIONS for kind in (mutation.kind, mutation.update_kind) if kind]
@@ -54,4 +58,4 @@ def test_seed_in_python_checks_every_list_first(emulator):
     assert all('{"%s": [...]}' % key in str(refused.value) for key in KEYS)
     with pytest.raises(ValueError, match="expected"):
         emulator.seed()
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE

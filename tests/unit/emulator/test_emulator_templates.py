@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from ansible_collections.tensorone.cloud.tests.emulator.state import TEMPLATE_FIELDS
+from ansible_collections.tensorone.cloud.tests.unit.emulator.accounts import EMPTY_STATE
 
 TEMPLATE_SELECTION = (
     "id name imageName containerDiskInGb volumeInGb volumeMountPath dockerArgs env { key value } isServerless "
@@ -334,7 +335,7 @@ def test_seed_templates_verbatim_through_the_control_api(emulator):
 def test_bad_template_seeds_are_400_and_change_nothing(emulator, payload):
     response = requests.post(emulator.url + "/_emulator/seed", timeout=10, data=json.dumps(payload))
     assert response.status_code == 400, response.text
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
 
 
 def test_reset_forgets_templates_and_the_state_file_keeps_them(emulator_factory, tmp_path):
@@ -346,7 +347,7 @@ def test_reset_forgets_templates_and_the_state_file_keeps_them(emulator_factory,
     second = emulator_factory(state_file=state_file)
     assert second.state() == saved and second.state()["templates"][0]["readme"] == "kept"
     second.reset()
-    assert second.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert second.state() == EMPTY_STATE
 
 
 def test_the_documented_profile_serves_save_template_only(emulator_factory):

@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from ansible_collections.tensorone.cloud.tests.unit.emulator.accounts import EMPTY_STATE
+
 DRAIN = 0.3
 REQUIRED = {"name": "workers", "templateId": "tmpl", "gpuIds": "AMPERE_16"}
 SET_TO_ZERO = "workersMin and workersMax must both be set to 0 before deletion."
@@ -62,7 +64,7 @@ def test_delete_refusals_then_success(api, emulator):
     time.sleep(DRAIN + 0.05)
     status, _headers, body = api.delete(endpoint["id"])
     assert (status, body) == (200, {"data": {"deleteEndpoint": None}})
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
 
 
 def test_delete_unknown_and_twice(api):
@@ -117,7 +119,7 @@ def test_a_stopped_worker_does_not_block_delete(api, emulator, status):
     )
     assert api.get("stopped0000001")["clusters"] == [{"id": "w1", "desiredStatus": status}, None]
     assert api.delete("stopped0000001")[2] == {"data": {"deleteEndpoint": None}}
-    assert emulator.state() == {"endpoints": [], "templates": [], "registryAuths": [], "secrets": []}
+    assert emulator.state() == EMPTY_STATE
 
 
 def test_stopped_workers_still_need_workers_set_to_zero(api, emulator):

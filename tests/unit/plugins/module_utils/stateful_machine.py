@@ -52,6 +52,7 @@ from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.statefu
     STORE_FAULT_PLANS,
     UNMANAGED,
     USERNAMES,
+    VOLUMES,
     Faults,
     IdOf,
     NameOf,
@@ -617,8 +618,9 @@ class Account(RuleBasedStateMachine):
         made secrets (on a service that has them)."""
         self.list_cap = list_cap
         self.emulator.configure(drain_seconds=drain_seconds, list_cap=list_cap)
-        # The registry credential template tasks name (stateful_tasks.TEMPLATE_OPTIONS): the service refuses an id that names none.
-        self.emulator.seed(registryAuths=[{"id": "reg-auth-1", "name": "registry"}])
+        # The registry credential template tasks name (stateful_tasks.TEMPLATE_OPTIONS) and the network volumes endpoint
+        # tasks and other tools attach (stateful_tasks.VOLUMES): the service refuses an id that names none.
+        self.emulator.seed(registryAuths=[{"id": "reg-auth-1", "name": "registry"}], networkVolumes=VOLUMES)
         if list_cap is not None:
             for module in collection_modules_reading("LIST_CAP"):
                 self.patches.enter_context(mock.patch.object(module, "LIST_CAP", list_cap))
@@ -1884,6 +1886,26 @@ def _unknown_pool(_machine, outcome, _match):
     return any(t not in GPU_POOLS and not t.startswith("-") for i in _items(outcome) for t in i.get("gpu_ids") or [])
 
 
+def _volume_pinned(_machine, outcome, match):
+    """A network volume the run leaves attached sits in a data centre that the locations it leaves do not allow
+    (a volume pins the workers to its data centre): the account shows the volume there, the locations name neither
+    that data centre nor its region code, and an item of the task (or the endpoint it selects) has both."""
+    volume = by_id(outcome.before["networkVolumes"]).get(match.group("volume")) or {}
+    data_center = by_id(outcome.before["dataCenters"]).get(match.group("dc")) or {}
+    if volume.get("dataCenterId") != match.group("dc") or not data_center:
+        return False
+    if set(match.group("locations").split(",")) & {data_center["id"], data_center["countryCode"]}:
+        return False
+    for item in _items(outcome):
+        current = _selects(item, outcome) or {}
+        locations = ",".join(item["locations"]) if item.get("locations") is not None else current.get("locations")
+        volumes = list(item.get("network_volume_ids") or []) + [item.get("network_volume_id"), current.get("networkVolumeId")]
+        volumes += [v["networkVolumeId"] for v in current.get("networkVolumeIds") or [] if v]
+        if locations == match.group("locations") and match.group("volume") in volumes:
+            return True
+    return False
+
+
 # Each refusal the collection or the service may make: its failure.kind, the message that gives its details (the
 # ids and names its justification checks), and the justification from the account as read.
 REFUSALS = (
@@ -1936,6 +1958,7 @@ REFUSALS = (
     ("in_use", r"Template '[^']+' \((?P<id>\w+)\) is used by", _template_in_use),
     ("graphql", r"Your worker concurrency cannot go beyond the maximum limit of \((?P<quota>\d+)\)", _quota),
     ("graphql", r"gpuIds contains an unknown GPU pool", _unknown_pool),
+    ("graphql", r'Network volume "(?P<volume>[^"]+)" is in (?P<dc>[\w-]+), which locations "(?P<locations>[^"]*)" does not include', _volume_pinned),
     ("auth", r"The API refused the operation as unauthorized: the api_key may be read-only", _read_only),
 )
 

@@ -37,9 +37,18 @@ PASSWORDS = ("pa55word-first-4d1", "pa55word-second-9e7")
 SECRET_VALUES = ("hf-live-token-aaa111", "hf-live-token-bbb222")
 # What other tools send (rotations, creates).
 OTHER_TOOL_VALUES = dict(username="console-user-77b2", password="console-pass-3f0c", value="console-secret-5a9e")
-GPU_POOLS = (["AMPERE_48"], ["ADA_24"], ["AMPERE_48", "ADA_48_PRO"], ["ADA_48_PRO", "AMPERE_48"], ["AMPERE_80", "-A100"])
+GPU_POOLS = (["AMPERE_48"], ["ADA_24"], ["AMPERE_48", "ADA_48_PRO"], ["ADA_48_PRO", "AMPERE_48"], ["AMPERE_80", "-NVIDIA A100 80GB PCIe"])
 # A pool the service does not know: the collection passes it on, the API refuses it.
 UNKNOWN_POOL = ["HOPPER_999"]
+# The account's network volumes, which tasks and other tools attach: vol-1 and vol-2 in data centres that
+# locations [US, CZ] allow and [US] or [EU-RO-1] do not allow both of (a volume pins the workers to its data
+# centre); vol-9 where its seeded read item says; vol-console elsewhere.
+VOLUMES = [
+    {"id": "vol-1", "name": "models", "size": 100, "dataCenterId": "US-TX-3"},
+    {"id": "vol-2", "name": "cache", "size": 20, "dataCenterId": "EU-CZ-1"},
+    {"id": "vol-9", "name": "console", "size": 50, "dataCenterId": "EU-RO-1"},
+    {"id": "vol-console", "name": "console", "size": 50, "dataCenterId": "US-KS-2"},
+]
 CPU_FLAVOURS = (["cpu3c-2-4"], ["cpu3c-2-4", "cpu5c-4-8"])
 
 # --- how a task prints: as a playbook writes it ----------------------------------------

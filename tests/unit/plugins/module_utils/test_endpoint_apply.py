@@ -29,6 +29,8 @@ FULL = dict(
     workers_max=4,
     network_volume_id="vol-1",
 )
+# The network volume FULL attaches, in a data centre its locations allow (the service refuses a volume the account lacks).
+VOLUME = {"id": "vol-1", "name": "models", "size": 50, "dataCenterId": "US-TX-3"}
 
 
 def stored(server):
@@ -36,6 +38,7 @@ def stored(server):
 
 
 def test_update_of_one_option_keeps_every_other_field(emulator):  # pylint: disable=redefined-outer-name
+    emulator.seed(networkVolumes=[VOLUME])
     converge_one(emulator, FULL)
     before = stored(emulator)["ep-one"]
     step = converge_one(emulator, dict(state="present", name="ep-one", workers_max=6))[0]
@@ -71,8 +74,9 @@ def test_a_new_endpoint_with_instance_ids_cleared_is_a_gpu_endpoint():
 
 
 def test_a_name_taken_by_a_concurrent_run_is_converged_not_failed(emulator):  # pylint: disable=redefined-outer-name
+    emulator.seed(networkVolumes=[VOLUME])
     endpoints = Endpoints(run_for(emulator))
-    step = plan_endpoint(endpoints.read(), FULL)  # reads an empty account
+    step = plan_endpoint(endpoints.read(), FULL)  # reads an account without endpoints
     emulator.call(
         "mutation($i: EndpointInput!) { saveEndpoint(input: $i) { id } }",
         {"i": {"name": "ep-one", "templateId": "tpl", "gpuIds": "AMPERE_48,ADA_48_PRO", "workersMax": 2}},
@@ -85,6 +89,7 @@ def test_a_name_taken_by_a_concurrent_run_is_converged_not_failed(emulator):  # 
 
 def test_delete_drains_every_endpoint_together(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory(drain_seconds=0.6, worker_quota=100)
+    server.seed(networkVolumes=[VOLUME])
     names = ["ep-%d" % i for i in range(4)]
     for name in names:
         converge_one(server, dict(FULL, name=name, workers_min=2, workers_max=2))
@@ -101,6 +106,7 @@ def test_delete_drains_every_endpoint_together(emulator_factory):  # pylint: dis
 
 def test_drain_timeout_names_the_workers_and_a_rerun_finishes(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory(drain_seconds=1.0)
+    server.seed(networkVolumes=[VOLUME])
     converge_one(server, dict(FULL, workers_min=2))
     with pytest.raises(ModelError, match=r"waiting for endpoint 'ep-one' \(\w+\) to drain: 2 worker\(s\) still running"):
         converge_one(server, dict(state="absent", name="ep-one"), wait_timeout=0)

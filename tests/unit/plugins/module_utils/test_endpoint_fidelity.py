@@ -33,6 +33,13 @@ EXTRA = dict(
     workersPFBTarget=1,
 )
 SEEDED = dict(id="fidelity000001", name="fidelity", templateId="tpl", gpuIds="AMPERE_48", workersMax=2, **EXTRA)
+# The network volumes the endpoints here attach (the service refuses a volume the account lacks).
+VOLUMES = [
+    {"id": "vol-eu-1", "name": "models", "size": 100, "dataCenterId": "EU-RO-1"},
+    {"id": "vol-1", "name": "models", "size": 100, "dataCenterId": "US-TX-3"},
+    {"id": "vol-a", "name": "data", "size": 20, "dataCenterId": "EU-RO-1"},
+    {"id": "vol-b", "name": "data", "size": 20, "dataCenterId": "US-KS-2"},
+]
 
 
 def stored(server, endpoint_id="fidelity000001"):
@@ -41,7 +48,7 @@ def stored(server, endpoint_id="fidelity000001"):
 
 def test_an_update_keeps_every_field_set_elsewhere(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    server.seed_endpoints([SEEDED])
+    server.seed(networkVolumes=VOLUMES, endpoints=[SEEDED])
     mark = server.log()["counters"]["requests"]
     _step, run, result = converge_one(server, dict(name="fidelity", idle_timeout=30))
     after = stored(server)
@@ -55,7 +62,7 @@ def test_a_variable_listed_without_a_value_does_not_block_updates_or_deletes(emu
     """The read shape allows a null value, the input does not (EnvironmentVariableInput.value is String!):
     the variable goes back with an empty value, the others as they are."""
     server = emulator_factory()
-    server.seed_endpoints([dict(SEEDED, env=[{"key": "EMPTY", "value": None}, {"key": "KEPT", "value": "as-is"}])])
+    server.seed(networkVolumes=VOLUMES, endpoints=[dict(SEEDED, env=[{"key": "EMPTY", "value": None}, {"key": "KEPT", "value": "as-is"}])])
     _step, _run, result = converge_one(server, dict(name="fidelity", idle_timeout=30))
     assert result["changed"] and stored(server)["idleTimeout"] == 30
     assert stored(server)["env"] == [{"key": "EMPTY", "value": ""}, {"key": "KEPT", "value": "as-is"}]
@@ -92,6 +99,7 @@ def test_an_option_the_service_lacks_fails_naming_it_before_any_mutation(emulato
 
 def test_the_new_options_create_converge_and_change_alone(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
+    server.seed(networkVolumes=VOLUMES)
     options = dict(
         name="fid-new",
         template_id="tpl",
@@ -155,6 +163,7 @@ def test_check_mode_predicts_a_create_alike_in_both_modules_and_as_the_run_retur
     """The single and the fleet module predict the same endpoint for the same create, with the service's create
     defaults, and that is what a run of either returns (but the new id)."""
     server = emulator_factory()
+    server.seed(networkVolumes=VOLUMES)
     item = dict(dict((o, None) for o in model.endpoint_argument_spec()), state="present", name="new-one", template_id="tpl", gpu_ids=["AMPERE_48"], **options)
     single = dict(item, wait_timeout=30)
     fleet = dict(endpoints=[item], wait_timeout=30, prune=False)
@@ -165,6 +174,7 @@ def test_check_mode_predicts_a_create_alike_in_both_modules_and_as_the_run_retur
     created = model.converge_fleet(run_for(server, fleet))["endpoints"][0]
     assert dict(created, id=None) == predicted
     server.reset()
+    server.seed(networkVolumes=VOLUMES)
     assert dict(model.converge_endpoint(run_for(server, single))["endpoint"], id=None) == predicted
 
 
@@ -354,8 +364,9 @@ def test_gpu_ids_on_a_cpu_endpoint_is_refused_unless_instance_ids_is_cleared(emu
 
 def test_network_volume_id_beside_network_volume_ids_is_refused_in_check_mode_too(emulator_factory):  # pylint: disable=redefined-outer-name
     server = emulator_factory()
-    server.seed_endpoints(
-        [
+    server.seed(
+        networkVolumes=VOLUMES,
+        endpoints=[
             dict(
                 id="volumes0000001",
                 name="vols",
@@ -364,7 +375,7 @@ def test_network_volume_id_beside_network_volume_ids_is_refused_in_check_mode_to
                 workersMax=1,
                 networkVolumeIds=[{"networkVolumeId": "vol-a", "dataCenterId": "EU-RO-1"}],
             )
-        ]
+        ],
     )
     for check_mode in (True, False):
         with pytest.raises(ModelError, match=r"network_volume_id cannot be set: it has network_volume_ids \['vol-a'\]"):
@@ -378,7 +389,9 @@ def test_network_volume_id_beside_network_volume_ids_is_refused_in_check_mode_to
 def test_no_result_diff_or_message_shows_the_endpoints_environment_values(emulator_factory):  # pylint: disable=redefined-outer-name
     """An endpoint's env is read (an update sends it back) but never shown; a short value masks no word of a message."""
     server = emulator_factory()
-    server.seed_endpoints([dict(SEEDED, env=[{"key": "HF_TOKEN_REF", "value": "console-set-value-93c1"}, {"key": "DEBUG", "value": "1"}])])
+    server.seed(
+        networkVolumes=VOLUMES, endpoints=[dict(SEEDED, env=[{"key": "HF_TOKEN_REF", "value": "console-set-value-93c1"}, {"key": "DEBUG", "value": "1"}])]
+    )
     run = run_for(server, dict(name="fidelity", idle_timeout=30, state="present", wait_timeout=30))
     run.diff = True
     result = model.converge_endpoint(run)
