@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from ansible_collections.tensorone.cloud.tests.emulator import Emulator, EmulatorServer
-from ansible_collections.tensorone.cloud.tests.unit.emulator.test_emulator_cli import KEY, TESTS_DIR, cli_processes  # noqa: F401
+from ansible_collections.tensorone.cloud.tests.unit.emulator.test_emulator_cli import KEY, TESTS_DIR, cli_processes  # noqa: F401 pylint: disable=unused-import
 
 START = 10
 # The documented fields: valid on both profiles.
@@ -57,7 +57,14 @@ def save(emulator, **fields):
 
 
 def create(emulator, **fields):
-    return save(emulator, **dict(ENDPOINT, **fields))
+    """A save of ENDPOINT with these fields (an update with id=...)."""
+    payload = dict(ENDPOINT)
+    payload.update(fields)
+    return save(emulator, **payload)
+
+
+def update(emulator, endpoint_id, **fields):
+    return create(emulator, id=endpoint_id, **fields)
 
 
 def workers_of(emulator, endpoint_id):
@@ -276,7 +283,7 @@ def test_a_new_version_replaces_the_workers_one_by_one(paused):
     endpoint = create(paused, workersMin=2, workersMax=2)
     advance(paused, START)
     old_ids = [w["id"] for w in workers_of(paused, endpoint["id"])]
-    updated = save(paused, **dict(ENDPOINT, id=endpoint["id"], workersMin=2, workersMax=2, env=[{"key": "MODEL", "value": "b"}]))
+    updated = update(paused, endpoint["id"], workersMin=2, workersMax=2, env=[{"key": "MODEL", "value": "b"}])
     assert updated["id"] == endpoint["id"]
     # The old workers stay ready; one new worker starts.
     assert states(paused, endpoint["id"]) == [(1, "ready"), (1, "ready"), (2, "initializing")]
@@ -293,7 +300,7 @@ def test_a_new_version_replaces_the_workers_one_by_one(paused):
 def test_a_rollout_replays_in_order_when_nobody_looks(paused):
     endpoint = create(paused, workersMin=3, workersMax=3)
     advance(paused, START)
-    save(paused, **dict(ENDPOINT, id=endpoint["id"], workersMin=3, workersMax=3, templateId="tmpl-2"))
+    update(paused, endpoint["id"], workersMin=3, workersMax=3, templateId="tmpl-2")
     advance(paused, 2.5 * START)
     # Two replaced at START and 2*START, the third new one half way.
     assert states(paused, endpoint["id"]) == [(1, "ready"), (2, "ready"), (2, "ready"), (2, "initializing")]
@@ -334,7 +341,7 @@ def test_a_rollout_of_a_crashing_image_stalls_and_the_old_workers_keep_serving(p
     paused.set_workers(crashing_images=["registry.example/llm:2"])
     store_template(paused, "registry.example/llm:2", name="llm-image-2")
     broken = [t for t in paused.state()["templates"] if t["name"] == "llm-image-2"][0]
-    save(paused, **dict(ENDPOINT, id=endpoint["id"], templateId=broken["id"], workersMin=2))
+    update(paused, endpoint["id"], templateId=broken["id"], workersMin=2)
     advance(paused, 10 * START)
     assert states(paused, endpoint["id"]) == [(1, "ready"), (1, "ready"), (2, "unhealthy")]
     expect(paused, endpoint["id"], idle=2, ready=2, unhealthy=1)
@@ -347,7 +354,7 @@ def test_a_rollout_waits_for_capacity(paused):
     endpoint = create(paused, workersMin=1)
     advance(paused, START)
     paused.set_workers(capacity={"AMPERE_48": 1})
-    save(paused, **dict(ENDPOINT, id=endpoint["id"], workersMin=1, templateId="tmpl-2"))
+    update(paused, endpoint["id"], workersMin=1, templateId="tmpl-2")
     assert states(paused, endpoint["id"]) == [(1, "ready"), (2, "throttled")]
     paused.set_workers(capacity={"AMPERE_48": 2})
     advance(paused, START)
@@ -358,8 +365,8 @@ def test_scaling_to_zero_during_a_rollout_drains_every_worker(paused):
     paused.configure(drain_seconds=5)
     endpoint = create(paused, workersMin=2)
     advance(paused, START)
-    save(paused, **dict(ENDPOINT, id=endpoint["id"], workersMin=2, templateId="tmpl-2"))
-    save(paused, **dict(ENDPOINT, id=endpoint["id"], workersMin=0, workersMax=0, templateId="tmpl-2"))
+    update(paused, endpoint["id"], workersMin=2, templateId="tmpl-2")
+    update(paused, endpoint["id"], workersMin=0, workersMax=0, templateId="tmpl-2")
     assert [c["desiredStatus"] for c in workers_of(paused, endpoint["id"])] == ["RUNNING"] * 3
     expect(paused, endpoint["id"])  # draining workers take no requests
     advance(paused, 5)
@@ -560,7 +567,7 @@ def test_the_state_file_keeps_the_workers_and_their_remaining_start(tmp_path):
     assert second.store.tables["endpoints"].health(endpoint["id"])["workers"] == dict(IDLE, idle=1, ready=1)
 
 
-def test_the_data_plane_url_and_the_start_time_on_the_command_line(cli_processes, tmp_path):  # noqa: F811
+def test_the_data_plane_url_and_the_start_time_on_the_command_line(cli_processes, tmp_path):
     cli = cli_processes("--api-key", KEY, "--worker-start-seconds", "7.5")
     assert requests.get(cli.url + "/_emulator/workers", timeout=10).json()["start_seconds"] == 7.5
     with EmulatorServer(api_keys=[KEY]) as server:
