@@ -180,7 +180,7 @@ class Fleet:
             self._retry = True
 
     def changed(self, key):
-        """The endpoint's settings or version changed: its workers follow the rules at the next run()."""
+        """The endpoint's settings or version changed: its workers follow the rules at the next advance()."""
         self._dirty.add(key)
 
     # -- settings ----------------------------------------------------------
