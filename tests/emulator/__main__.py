@@ -49,6 +49,13 @@ def _parser():
         metavar="S",
         help="seconds after its last use during which a template cannot be deleted (default %g)" % TEMPLATE_RECENT_USE_SECONDS,
     )
+    parser.add_argument(
+        "--worker-start-seconds",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="how long a new worker initializes before it is ready (default 0)",
+    )
     parser.add_argument("--url-file", metavar="PATH", help="also write the base URL to this file (removed on exit)")
     parser.add_argument("--state-file", metavar="PATH", help="load endpoints from PATH if it exists; save them after every change")
     return parser
@@ -71,8 +78,8 @@ def main(argv=None):
         parser.error("no API key: pass --api-key KEY or set %s" % ENV_API_KEY)
     if args.port < 0 or args.port > 65535:
         parser.error("--port must be between 0 and 65535")
-    if args.drain_seconds < 0 or args.worker_quota < 0 or args.template_recent_use_seconds < 0:
-        parser.error("--drain-seconds, --worker-quota and --template-recent-use-seconds must be >= 0")
+    if args.drain_seconds < 0 or args.worker_quota < 0 or args.template_recent_use_seconds < 0 or args.worker_start_seconds < 0:
+        parser.error("--drain-seconds, --worker-quota, --template-recent-use-seconds and --worker-start-seconds must be >= 0")
     if args.list_cap is not None and args.list_cap < 0:
         parser.error("--list-cap must be >= 0")
     if args.state_file and not os.path.isdir(os.path.dirname(os.path.abspath(args.state_file))):
@@ -92,6 +99,7 @@ def main(argv=None):
             profile=args.profile,
             list_cap=args.list_cap,
             template_recent_use_seconds=args.template_recent_use_seconds,
+            worker_start_seconds=args.worker_start_seconds,
         )
     except ValueError as error:
         # A non-loopback host or an unreadable state file.

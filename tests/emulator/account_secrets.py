@@ -9,9 +9,8 @@ __metaclass__ = type
 
 from collections import OrderedDict
 
-from .endpoints import CREATED_AT
 from .registry_auths import CUID_LENGTH
-from .tables import Mutation, SeedError, Table, check_object, fingerprint, require_text
+from .tables import CREATED_AT, Mutation, SeedError, Table, check_object, fingerprint, require_text
 
 # What GraphQL serves of a secret (Secret, real schema): never its value.
 SECRET_READ_FIELDS = ("id", "name", "description", "createdAt", "updatedAt", "lastRetrievedAt", "lastUpdatedAt")

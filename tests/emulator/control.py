@@ -74,5 +74,17 @@ class Control:
     def set_faults(self, **settings):
         return self.call("faults", settings)
 
+    def workers(self):
+        return self.call("workers")
+
+    def set_workers(self, **changes):
+        return self.call("workers", changes)
+
+    def clock(self):
+        return self.call("clock")
+
+    def set_clock(self, **changes):
+        return self.call("clock", changes)
+
     def seed_endpoints(self, endpoints):
         return self.call("seed", {"endpoints": list(endpoints)})["endpoints"]

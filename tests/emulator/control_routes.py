@@ -25,6 +25,10 @@ ROUTES = {
     ("POST", "/config"): lambda emulator, payload: emulator.configure(**payload),
     ("GET", "/faults"): lambda emulator, payload: emulator.faults(),
     ("POST", "/faults"): lambda emulator, payload: emulator.set_faults(**payload),
+    ("GET", "/workers"): lambda emulator, payload: emulator.workers(),
+    ("POST", "/workers"): lambda emulator, payload: emulator.set_workers(**payload),
+    ("GET", "/clock"): lambda emulator, payload: emulator.clock(),
+    ("POST", "/clock"): lambda emulator, payload: emulator.set_clock(**payload),
     ("POST", "/seed"): lambda emulator, payload: emulator.seed(**payload),
 }
 

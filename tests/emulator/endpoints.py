@@ -4,8 +4,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# The account's endpoints and their workers: the endpoint table and its
-# business rules (CONTRACT.md, "saveEndpoint" to "Workers and deleteEndpoint").
+# The account's endpoints: the endpoint table and its business rules
+# (CONTRACT.md, "saveEndpoint" to "Workers and deleteEndpoint"); their
+# workers are workers.py's Fleet.
 
 import copy
 import itertools
@@ -13,6 +14,7 @@ import re
 from collections import OrderedDict
 
 from .tables import (
+    CREATED_AT,
     ENV_KIND,
     MSG_LIST_ITEMS,
     USER_ID,
@@ -25,13 +27,11 @@ from .tables import (
     check_string_list,
     shape_error,
 )
+from .workers import FIRST_VERSION, Fleet, check_seed_clusters
 
 SCALER_TYPES = ("QUEUE_DELAY", "REQUEST_COUNT")
 ENDPOINT_TYPES = ("QB", "LB")
 FLASH_BOOT_TYPES = ("OFF", "FLASHBOOT")
-CLUSTER_STATUSES = ("CREATED", "RUNNING", "RESTARTING", "EXITED", "PAUSED", "DEAD", "TERMINATED")
-# Only these hold a delete back and count as the endpoint's running workers.
-LIVE_STATUSES = frozenset(["CREATED", "RUNNING", "RESTARTING"])
 
 # Every field an endpoint stores, in API spelling; the order of the full
 # state dump. computeType is not stored: it is derived from instanceIds.
@@ -79,7 +79,6 @@ DOCUMENTED_FIELDS = (
     "workersMin",
     "workersMax",
 )
-CLUSTER_FIELDS = ("id", "desiredStatus", "lastStatusChange", "machineId", "createdAt", "version")
 
 # What an omitted (or null) optional input field becomes, on create AND on
 # update: the service replaces instead of merging, the trap this emulator
@@ -106,10 +105,8 @@ OPTIONAL_DEFAULTS = OrderedDict(
     ]
 )
 DEFAULT_TYPE = "QB"
-FIRST_VERSION = 1
 
 # Read-only fields: set at creation (or seeded), never touched by a save.
-CREATED_AT = "2024-01-01T00:00:00.000Z"
 READ_ONLY_DEFAULTS = OrderedDict(
     [
         ("networkVolume", None),
@@ -119,7 +116,6 @@ READ_ONLY_DEFAULTS = OrderedDict(
         ("createdAt", CREATED_AT),
     ]
 )
-MACHINE_PREFIX = "machine-"
 
 NAME_MIN, NAME_MAX = 3, 191
 IDLE_MIN, IDLE_MAX = 1, 3600
@@ -209,46 +205,10 @@ SEED_KINDS = dict(
 # A new seeded endpoint: the create defaults and the read-only ones.
 SEED_DEFAULTS = OrderedDict(list(OPTIONAL_DEFAULTS.items()) + list(READ_ONLY_DEFAULTS.items()) + [("type", DEFAULT_TYPE), ("version", FIRST_VERSION)])
 NETWORK_VOLUME_KINDS = {"id": "str", "name": "str", "size": "int", "dataCenterId": "str"}
-CLUSTER_KINDS = {
-    "id": "str",
-    "desiredStatus": ("enum", CLUSTER_STATUSES),
-    "lastStatusChange": "str",
-    "machineId": "str",
-    "createdAt": "str",
-    "version": "int",
-    "drainRemaining": "number",
-}
-
-
-class _Worker:
-    """One worker; drain_until is a clock() deadline while it drains."""
-
-    __slots__ = ("id", "desired_status", "drain_until", "machine_id", "last_status_change", "created_at", "version")
-
-    def __init__(
-        self, worker_id, desired_status="RUNNING", drain_until=None, machine_id=None, last_status_change=None, created_at=CREATED_AT, version=FIRST_VERSION
-    ):
-        self.id = worker_id
-        self.desired_status = desired_status
-        self.drain_until = drain_until
-        self.machine_id = machine_id or MACHINE_PREFIX + worker_id
-        self.last_status_change = last_status_change
-        self.created_at = created_at
-        self.version = version
-
-    def view(self):
-        return {
-            "id": self.id,
-            "desiredStatus": self.desired_status,
-            "lastStatusChange": self.last_status_change,
-            "machineId": self.machine_id,
-            "createdAt": self.created_at,
-            "version": self.version,
-        }
 
 
 class Endpoints(Table):
-    """The endpoints of the account, each with its workers (clusters)."""
+    """The endpoints of the account, each with its workers (clusters, the Fleet's)."""
 
     KEY = "endpoints"
     NOUN = "endpoint"
@@ -268,7 +228,7 @@ class Endpoints(Table):
 
     def __init__(self, store):
         Table.__init__(self, store)
-        self.workers = {}  # key -> [_Worker or None]
+        self.fleet = Fleet(self)
         self.drain_seconds = 0.0
         self.worker_quota = 20
         self.list_cap = None  # None = myself.endpoints lists every endpoint
@@ -282,39 +242,21 @@ class Endpoints(Table):
 
     def clear(self):
         Table.clear(self)
-        self.workers.clear()
+        self.fleet.clear()
 
     def ids(self):
-        taken = Table.ids(self)
-        for workers in self.workers.values():
-            taken.update(w.id for w in workers if w is not None)
-        return taken
+        return Table.ids(self) | self.fleet.ids()
 
     # -- workers -----------------------------------------------------------
 
     def expire(self):
-        """Forget drained workers whose drain time is over."""
-        now = self.store.clock()
-        for workers in self.workers.values():
-            workers[:] = [w for w in workers if w is None or w.drain_until is None or w.drain_until > now]
+        """Bring the workers to now: drains and starts that ended, and what they set off."""
+        self.fleet.advance(self.store.clock())
 
-    def _reconcile_workers(self, key):
-        """Run exactly workersMin live workers; drain the surplus, newest first. Stopped ones stay as they are."""
-        workers = self.workers.setdefault(key, [])
-        record = self.records[key]
-        target = record.get("workersMin") or 0
-        active = [w for w in workers if w is not None and w.drain_until is None and w.desired_status in LIVE_STATUSES]
-        if len(active) < target:
-            for _worker in range(target - len(active)):
-                workers.append(_Worker(self.new_id(), version=record.get("version")))
-        elif len(active) > target:
-            surplus = active[target:]
-            if self.drain_seconds > 0:
-                deadline = self.store.clock() + self.drain_seconds
-                for worker in surplus:
-                    worker.drain_until = deadline
-            else:
-                workers[:] = [w for w in workers if w not in surplus]
+    def _workers_changed(self, key):
+        """The endpoint's workers follow the rules again, from now."""
+        self.fleet.changed(key)
+        self.expire()
 
     # -- reads -------------------------------------------------------------
 
@@ -328,7 +270,8 @@ class Endpoints(Table):
             return None
         view = dict(record)
         view["computeType"] = "CPU" if record.get("instanceIds") else "GPU"
-        view["clusters"] = [None if w is None else w.view() for w in self.workers.get(key, ())]
+        view["clusters"] = [None if w is None else w.view() for w in self.fleet.by_key.get(key, ())]
+        view["workerState"] = lambda _info, **args: self.fleet.worker_state(key, record, args.get("input"))
         # Endpoint.template: resolved only when a request selects it.
         view["template"] = lambda _info, **_args: self.store.tables["templates"].get(record.get("templateId"))
         return view
@@ -414,7 +357,7 @@ class Endpoints(Table):
         if current is not None and template_id != current.get("templateId"):
             templates.used_until_now(current.get("templateId"))
         self.records[endpoint_id] = record
-        self._reconcile_workers(endpoint_id)
+        self._workers_changed(endpoint_id)
         return self.view(endpoint_id)
 
     def _check_gpu_ids(self, gpu_ids):
@@ -493,47 +436,42 @@ class Endpoints(Table):
             raise ApiError(MSG_DELETE_WORKERS_SET)
         # Draining workers are still RUNNING; stopped ones (EXITED, PAUSED,
         # DEAD, TERMINATED) never hold a delete back.
-        live = [w for w in self.workers.get(endpoint_id, []) if w is not None and w.desired_status in LIVE_STATUSES]
+        live = self.fleet.live(endpoint_id)
         if live:
             raise ApiError(MSG_DELETE_DRAINING.format(count=len(live)))
         del self.records[endpoint_id]
-        self.workers.pop(endpoint_id, None)
+        self.fleet.forget(endpoint_id)
         self.store.tables["templates"].used_until_now(record.get("templateId"))
 
     def roll(self, template_id):
-        """A rolling release of every endpoint using the template: a new version, new workers."""
+        """A rolling release of every endpoint using the template: a new version, whose workers replace the others."""
         for key in self.using_template(template_id):
             record = self.records[key]
             record["version"] = (record.get("version") or 0) + 1
-            workers = self.workers.setdefault(key, [])
-            # Idle workers are replaced at once (the emulator runs no jobs); stopped and draining ones stay.
-            workers[:] = [w for w in workers if w is None or w.drain_until is not None or w.desired_status not in LIVE_STATUSES]
-            self._reconcile_workers(key)
+            self._workers_changed(key)
+
+    def health(self, endpoint_id):
+        """The data-plane health body of the endpoint with this id, or None."""
+        self.expire()
+        record = self.records.get(endpoint_id) if isinstance(endpoint_id, str) else None
+        if record is None:
+            return None
+        workers, jobs = self.fleet.counts(endpoint_id, record)
+        return OrderedDict([("jobs", jobs), ("workers", workers)])
 
     # -- seed and dump ---------------------------------------------------------
 
     def seed(self, entries):
-        """Table.seed; "clusters", if given, are the workers verbatim, else workers follow workersMin as on a save."""
+        """Table.seed; "clusters", if given, are the workers verbatim, else workers follow the rules as on a save."""
+        self.expire()
         Table.seed(self, entries)
         self.expire()
 
     def seeded(self, key, entry):
         if "clusters" in entry:
-            self.workers[key] = [None if c is None else self._seeded_worker(c) for c in entry["clusters"]]
+            self.fleet.seed_workers(key, self.records[key], entry["clusters"], self.store.clock())
         else:
-            self._reconcile_workers(key)
-
-    def _seeded_worker(self, cluster):
-        remaining = cluster.get("drainRemaining")
-        return _Worker(
-            cluster.get("id") or self.new_id(),
-            cluster.get("desiredStatus", "RUNNING"),
-            None if remaining is None else self.store.clock() + remaining,
-            cluster.get("machineId"),
-            cluster.get("lastStatusChange"),
-            cluster.get("createdAt", CREATED_AT),
-            cluster.get("version", FIRST_VERSION),
-        )
+            self.fleet.changed(key)
 
     def check_seed_entry(self, entry):
         Table.check_seed_entry(self, entry)
@@ -548,35 +486,19 @@ class Endpoints(Table):
             problem = shape_error(SEED_KINDS[key], value)
             if problem:
                 raise SeedError("%s %s" % (key, problem))
-        clusters = entry.get("clusters", [])
-        if not isinstance(clusters, list):
-            raise SeedError("clusters must be a list")
-        for cluster in clusters:
-            if cluster is not None:
-                check_object(cluster, CLUSTER_KINDS, "cluster")
-                # Non-null in the schema: omitted means RUNNING, null is refused.
-                if "desiredStatus" in cluster and cluster["desiredStatus"] is None:
-                    raise SeedError("cluster desiredStatus must be one of %s" % ", ".join(CLUSTER_STATUSES))
+        check_seed_clusters(entry.get("clusters", []))
 
     def dump(self, fields="documented", persistent=False):
-        """Table.dump with each endpoint's workers: {id, desiredStatus} in the documented view, every
-        field in the full one, and with persistent=True each worker's remaining drain time."""
+        """Table.dump with each endpoint's workers: {id, desiredStatus} in the documented view; every
+        field and the emulator's own (state, image, pool, dataCenter) in the full one; with
+        persistent=True also each worker's remaining start and drain times."""
         dumped = Table.dump(self, fields, persistent)
         full = persistent or fields == "all"
         now = self.store.clock()
         for key, view in zip(self.records, dumped):
             if view is not None:
-                view["clusters"] = [self._dump_worker(worker, full, persistent, now) for worker in self.workers.get(key, [])]
+                view["clusters"] = [None if w is None else w.dump(full, persistent, now) for w in self.fleet.by_key.get(key, [])]
         return dumped
-
-    @staticmethod
-    def _dump_worker(worker, full, persistent, now):
-        if worker is None:
-            return None
-        cluster = worker.view() if full else {"id": worker.id, "desiredStatus": worker.desired_status}
-        if persistent:
-            cluster["drainRemaining"] = None if worker.drain_until is None else max(0.0, worker.drain_until - now)
-        return cluster
 
 
 # -- rules on values -----------------------------------------------------------

@@ -14,7 +14,8 @@ exits with COMMAND's exit code:
 
     python tests/emulator/launch.py [--log FILE] [--profile full|documented] [--integration-config FILE] [--show-state] -- COMMAND...
 
-COMMAND gets TENSORONE_API_KEY, TENSORONE_API_URL (<base>/graphql) and TENSORONE_EMULATOR_URL
+COMMAND gets TENSORONE_API_KEY, TENSORONE_API_URL (<base>/graphql), TENSORONE_DATA_PLANE_URL
+(<base>: the health call is <base>/v2/<endpoint id>/health) and TENSORONE_EMULATOR_URL
 (<base>, for /_emulator/...); --integration-config writes the same, lowercase, as YAML for
 ansible-test (its targets see only some environment variables); --show-state prints the
 endpoints left after COMMAND; --profile documented serves only the documented fields.
@@ -92,7 +93,12 @@ def main():
     if not command:
         parser.error("no command given")
     with emulator_process(log=args.log, drain_seconds=1, args=["--profile", args.profile]) as emulator:
-        settings = dict(TENSORONE_API_KEY=emulator.api_key, TENSORONE_API_URL=emulator.graphql_url, TENSORONE_EMULATOR_URL=emulator.url)
+        settings = dict(
+            TENSORONE_API_KEY=emulator.api_key,
+            TENSORONE_API_URL=emulator.graphql_url,
+            TENSORONE_DATA_PLANE_URL=emulator.url,
+            TENSORONE_EMULATOR_URL=emulator.url,
+        )
         if args.integration_config:
             with open(args.integration_config, "w") as config:  # JSON is YAML, and quotes every value safely
                 config.write("---\n" + "".join("%s: %s\n" % (name.lower(), json.dumps(value)) for name, value in sorted(settings.items())))

@@ -193,6 +193,7 @@ class EmulatorServer:
         profile=DEFAULT_PROFILE,
         list_cap=None,
         template_recent_use_seconds=TEMPLATE_RECENT_USE_SECONDS,
+        worker_start_seconds=0,
     ):
         self.host = loopback_host(host)
         self.port = port
@@ -210,6 +211,7 @@ class EmulatorServer:
             profile=profile,
             list_cap=list_cap,
             template_recent_use_seconds=template_recent_use_seconds,
+            worker_start_seconds=worker_start_seconds,
         )
         self._httpd = None
         self._thread = None
@@ -259,6 +261,12 @@ class EmulatorServer:
         return self.url + GRAPHQL_PATH
 
     @property
+    def data_plane_url(self):
+        """The data plane's base: the health call is GET <data_plane_url>/v2/<endpoint id>/health (the
+        service's: https://api.tensorone.ai). The emulator serves it from its base URL."""
+        return self.url
+
+    @property
     def api_key(self):
         """The first full-access key (for tests; the emulator never prints it)."""
         return self.api_keys[0]
@@ -294,6 +302,18 @@ class EmulatorServer:
     def faults(self):
         return self.emulator.faults()
 
+    def set_workers(self, **changes):
+        return self.emulator.set_workers(**changes)
+
+    def workers(self):
+        return self.emulator.workers()
+
+    def set_clock(self, **changes):
+        return self.emulator.set_clock(**changes)
+
+    def clock(self):
+        return self.emulator.clock()
+
     def seed(self, **lists):
         return self.emulator.seed(**lists)
 
@@ -324,11 +344,32 @@ class EmulatorServer:
             body["variables"] = variables
         if operation_name is not None:
             body["operationName"] = operation_name
+        return self._request("POST", path, json.dumps(body), request_headers)
+
+    def health_call(self, endpoint_id, api_key=None, auth="header", method="GET"):
+        """GET <data_plane_url>/v2/<endpoint_id>/health on a fresh connection; (status, headers, parsed body).
+
+        auth="header" sends the key as the whole Authorization header (as the data plane's
+        documentation does), "bearer" as "Bearer KEY", None sends none.
+        """
+        key = self.api_key if api_key is None else api_key
+        request_headers = {"User-Agent": "tensorone-emulator-tests"}
+        if auth == "header":
+            request_headers["Authorization"] = key
+        elif auth == "bearer":
+            request_headers["Authorization"] = "Bearer " + key
+        return self._request(method, "/v2/%s/health" % endpoint_id, None, request_headers)
+
+    def _request(self, method, path, body, headers):
         connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         try:
-            connection.request("POST", path, body=json.dumps(body), headers=request_headers)
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             raw = response.read()
-            return response.status, dict(response.getheaders()), json.loads(raw.decode("utf-8")) if raw else None
+            try:
+                parsed = json.loads(raw.decode("utf-8")) if raw else None
+            except ValueError:
+                parsed = raw.decode("utf-8")  # a fault's text or HTML page
+            return response.status, dict(response.getheaders()), parsed
         finally:
             connection.close()

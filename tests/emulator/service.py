@@ -34,6 +34,7 @@ from graphql.language import (
 from . import control_routes, persistence
 from .faults import FAULT_429, FAULT_DROP, FAULT_EDGE_403, FAULT_HTML_200, FAULT_RESET, Faults
 from .state import MUTATION_KINDS, MUTATIONS, TEMPLATE_RECENT_USE_SECONDS, USER_ID, WRITE_ONLY_INPUTS, ApiError, Store
+from .workers import DEFAULT_SETTINGS, check_settings
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")
 # The profiles: "full" (the default) serves schema.graphql, the real schema;
@@ -87,8 +88,12 @@ PROFILES = ("full", "documented")
 DEFAULT_PROFILE = "full"
 DISCOUNT_TYPES = ("SERVERLESS", "SERVERLESS_LO_VRAM", "SERVERLESS_HI_VRAM")
 GRAPHQL_PATH = "/graphql"
+# The data plane's health call, GET <base>/v2/<endpoint id>/health: the request log's operation_type for it.
+HEALTH_PATH = re.compile(r"^/v2/([^/]+)/health$")
+HEALTH = "health"
 
 UNAUTHORIZED = "Unauthorized"
+MSG_HEALTH_NOT_FOUND = "Endpoint not found"
 TOO_MANY_REQUESTS = "Too many requests"
 GENERIC_ERROR = "Something went wrong. Please try again later or contact support."
 RATE_LIMIT = 1000  # X-RateLimit-Limit: the order of the published read limit per hour
@@ -108,7 +113,7 @@ COUNTER_NAMES = (
     ("requests", "queries", "mutations", "applied_mutations")
     + MUTATION_KINDS
     + tuple("applied_" + kind for kind in MUTATION_KINDS)
-    + ("faults", "unauthorized")
+    + ("health", "faults", "unauthorized")
 )
 
 # A variable whose NAME looks like a credential is redacted whatever its value.
@@ -388,6 +393,7 @@ class Emulator:
         clock=time.monotonic,
         sleep=time.sleep,
         template_recent_use_seconds=TEMPLATE_RECENT_USE_SECONDS,
+        worker_start_seconds=0,
     ):
         self._lock = threading.RLock()
         self._sleep = sleep
@@ -407,8 +413,11 @@ class Emulator:
         )
         if not self._startup_config["api_keys"]:
             raise ValueError("at least one API key is required")
+        self._startup_workers = dict(DEFAULT_SETTINGS, **check_settings({"start_seconds": worker_start_seconds}))
         self._config = {}
         self.store = Store(seed=seed, clock=clock)
+        self._fleet = self.store.tables["endpoints"].fleet
+        self._fleet.settings = copy.deepcopy(self._startup_workers)
         self._faults = Faults(seed)
         self._log = collections.deque(maxlen=LOG_LIMIT)
         self._seq = 0
@@ -452,6 +461,27 @@ class Emulator:
         with self._lock:
             return self._faults.describe()
 
+    def set_workers(self, **changes):
+        """Merge worker settings (start_seconds, capacity, crashing_images, demand); answers them all."""
+        with self._lock:
+            settings = self._fleet.configure(changes, self.store.clock())
+            self._persist()  # the rules may have started or removed workers
+            return settings
+
+    def workers(self):
+        with self._lock:
+            return self._fleet.describe()
+
+    def set_clock(self, **changes):
+        """mode ("real": follows wall time, "manual": moves only when told), advance (seconds >= 0)."""
+        with self._lock:
+            # What the time moved on does happens when a request next looks, each event at its own time.
+            return self.store.clock.set(changes)
+
+    def clock(self):
+        with self._lock:
+            return self.store.clock.describe()
+
     # -- state -------------------------------------------------------------
 
     def state(self, fields="documented"):
@@ -484,6 +514,9 @@ class Emulator:
             self._faults = Faults(self._startup_seed)
             self._config = {}
             self._apply_config(copy.deepcopy(self._startup_config))
+            self._fleet.settings = copy.deepcopy(self._startup_workers)
+            # Back to wall time; the reading never goes back (nothing is left to time anyway).
+            self.store.clock.set({"mode": "real"})
             self._clear_log()
             self._persist()
 
@@ -520,6 +553,8 @@ class Emulator:
                 counters["queries"] += 1
             elif entry["operation_type"] == "mutation":
                 counters["mutations"] += 1
+            elif entry["operation_type"] == HEALTH:
+                counters["health"] += 1
             kind = entry["mutation_kind"]
             if kind:
                 counters[kind] += 1
@@ -548,12 +583,23 @@ class Emulator:
             scheme, _sep, token = (headers.get("authorization") or "").partition(" ")
             if scheme.lower() == "bearer":
                 key = token.strip()
+        return key, self._role(key)
+
+    def _authenticate_data_plane(self, headers):
+        """(presented key, role) of a data-plane call: the key is the whole Authorization header (as
+        the data plane's documentation sends it) or follows "Bearer "; never ?api_key=."""
+        value = (headers.get("authorization") or "").strip()
+        scheme, _sep, token = value.partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" else value
+        return key, self._role(key)
+
+    def _role(self, key):
         with self._lock:
             if key and key in self._config["read_only_keys"]:
-                return key, "read_only"
+                return "read_only"
             if key and key in self._config["api_keys"]:
-                return key, "full"
-        return key, None
+                return "full"
+        return None
 
     def _new_entry(self, method, path, headers, key):
         """A log entry for a request, before anything is known about it; and the secrets to scrub from it."""
@@ -584,6 +630,9 @@ class Emulator:
 
     def handle_request(self, method, path, query_string, headers, body):
         """Answer one non-control request. headers: dict with lower-case names."""
+        health = HEALTH_PATH.match(path)
+        if health is not None:
+            return self._health(method, path, headers, health.group(1))
         key, role = self._authenticate(query_string, headers)
         entry, secrets = self._new_entry(method, path, headers, key)
         with self._lock:
@@ -602,32 +651,9 @@ class Emulator:
 
         # Faults model the network and the CDN in front of the service: they
         # hit before authentication and before the request is looked at.
-        with self._lock:
-            fault, fault_status = self._faults.draw()
-            latency_ms = self._faults.settings["latency_ms"]
-            retry_after = self._faults.settings["retry_after"]
-            body_5xx = self._faults.settings["body_5xx"]
-        if latency_ms:
-            self._sleep(latency_ms / 1000.0)
-        if fault is not None:
-            entry["fault"] = fault
-            if fault == FAULT_RESET:
-                return self._record(entry, Reply(None, [], None))
-            if fault == FAULT_429:
-                headers_429 = [
-                    ("Retry-After", str(retry_after)),
-                    ("X-RateLimit-Limit", str(RATE_LIMIT)),
-                    ("X-RateLimit-Remaining", "0"),
-                    ("X-RateLimit-Reset", str(int(time.time()) + retry_after)),
-                ]
-                return self._record(entry, _errors_reply(429, TOO_MANY_REQUESTS, headers_429))
-            if fault == FAULT_EDGE_403:
-                return self._record(entry, _text_reply(403, TEXT_PLAIN, EDGE_403_BODY))
-            if fault == FAULT_HTML_200:
-                return self._record(entry, _text_reply(200, TEXT_HTML, WEB_PAGE))
-            if body_5xx == "html":
-                return self._record(entry, _gateway_page(fault_status))
-            return self._record(entry, _errors_reply(fault_status, GENERIC_ERROR))
+        fault_reply = self._fault(entry)
+        if fault_reply is not None:
+            return self._record(entry, fault_reply)
 
         if method != "POST":
             return self._record(entry, _errors_reply(405, "Method not allowed: use POST", [("Allow", "POST")]))
@@ -640,6 +666,55 @@ class Emulator:
             # (GraphQL over HTTP, application/json); nothing ran.
             return self._record(entry, json_reply(400, {"errors": [e.formatted for e in prepared.errors]}))
         return self._execute(entry, schema, prepared, request, read_only=role == "read_only")
+
+    def _fault(self, entry):
+        """The reply of the fault drawn for this request (recorded in the entry), or None; sleeps latency_ms first."""
+        with self._lock:
+            fault, fault_status = self._faults.draw()
+            latency_ms = self._faults.settings["latency_ms"]
+            retry_after = self._faults.settings["retry_after"]
+            body_5xx = self._faults.settings["body_5xx"]
+        if latency_ms:
+            self._sleep(latency_ms / 1000.0)
+        if fault is None:
+            return None
+        entry["fault"] = fault
+        if fault == FAULT_RESET:
+            return Reply(None, [], None)
+        if fault == FAULT_429:
+            headers_429 = [
+                ("Retry-After", str(retry_after)),
+                ("X-RateLimit-Limit", str(RATE_LIMIT)),
+                ("X-RateLimit-Remaining", "0"),
+                ("X-RateLimit-Reset", str(int(time.time()) + retry_after)),
+            ]
+            return _errors_reply(429, TOO_MANY_REQUESTS, headers_429)
+        if fault == FAULT_EDGE_403:
+            return _text_reply(403, TEXT_PLAIN, EDGE_403_BODY)
+        if fault == FAULT_HTML_200:
+            return _text_reply(200, TEXT_HTML, WEB_PAGE)
+        if body_5xx == "html":
+            return _gateway_page(fault_status)
+        return _errors_reply(fault_status, GENERIC_ERROR)
+
+    def _health(self, method, path, headers, endpoint_id):
+        """The data plane's GET /v2/<endpoint id>/health: the endpoint's job and worker counters.
+        Faulted like /graphql; then 405, 401 and 404 (an endpoint of the account only) refusals."""
+        key, role = self._authenticate_data_plane(headers)
+        entry, _secrets = self._new_entry(method, path, headers, key)
+        entry["operation_type"] = HEALTH
+        fault_reply = self._fault(entry)
+        if fault_reply is not None:
+            return self._record(entry, fault_reply)
+        if method != "GET":
+            return self._record(entry, json_reply(405, {"error": "Method not allowed: use GET"}, [("Allow", "GET")]))
+        if role is None:
+            return self._record(entry, json_reply(401, {"error": UNAUTHORIZED}))
+        with self._lock:
+            health = self.store.tables["endpoints"].health(endpoint_id)
+        if health is None:
+            return self._record(entry, json_reply(404, {"error": MSG_HEALTH_NOT_FOUND}))
+        return self._record(entry, json_reply(200, health))
 
     def _describe_operation(self, entry, prepared, request):
         if prepared.document is None:

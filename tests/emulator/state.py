@@ -16,19 +16,13 @@ from collections import OrderedDict
 
 from .account_secrets import Secrets
 from .catalogue import DATA_CENTERS, GPU_POOLS, DataCenters, GpuTypes, ServerlessGpuPools
-from .endpoints import (
-    CLUSTER_STATUSES,
-    DOCUMENTED_FIELDS,
-    ENDPOINT_FIELDS,
-    LIVE_STATUSES,
-    OPTIONAL_DEFAULTS,
-    READ_ONLY_DEFAULTS,
-    Endpoints,
-)
+from .clock import Clock
+from .endpoints import DOCUMENTED_FIELDS, ENDPOINT_FIELDS, OPTIONAL_DEFAULTS, READ_ONLY_DEFAULTS, Endpoints
 from .network_volumes import NetworkVolumes
 from .registry_auths import RegistryAuths
 from .tables import STATE_VIEWS, USER_ID, ApiError, SeedError
 from .templates import TEMPLATE_FIELDS, TEMPLATE_RECENT_USE_SECONDS, Templates
+from .workers import CLUSTER_STATUSES, LIVE_STATUSES
 
 # Every resource, in the order of the state dump, the state file, the seed
 # checks and the mutation kinds. A new resource is a Table subclass added here.
@@ -69,7 +63,8 @@ class Store:
     """The resources of the one account every key belongs to: tables[KEY] is each resource's table."""
 
     def __init__(self, seed=0, clock=time.monotonic):
-        self.clock = clock
+        # The emulator's clock: `clock` (wall time, or a test's) as the control API moves it.
+        self.clock = Clock(clock)
         self._rng = random.Random(seed)
         # timestamp(): the wall time at start, moved on by the clock (a test's clock moves it too).
         self._wall_origin = time.time() - clock()
@@ -100,11 +95,12 @@ class Store:
             if candidate not in taken:
                 return candidate
 
-    def timestamp(self):
-        """Now, as the service writes a DateTime (UTC, milliseconds): later than every one given
-        before, so that each update shows."""
-        stamp = max(int((self._wall_origin + self.clock()) * 1000), self._last_stamp + 1)
-        self._last_stamp = stamp
+    def timestamp(self, unique=True):
+        """Now, as the service writes a DateTime (UTC, milliseconds). unique: later than every one
+        written before, so that each update shows (a read of the time need not be)."""
+        stamp = int((self._wall_origin + self.clock()) * 1000)
+        if unique:
+            stamp = self._last_stamp = max(stamp, self._last_stamp + 1)
         moment = datetime.datetime.fromtimestamp(stamp // 1000, datetime.timezone.utc)
         return "%s.%03dZ" % (moment.strftime("%Y-%m-%dT%H:%M:%S"), stamp % 1000)
 

@@ -20,6 +20,8 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 STATE_VIEWS = ("documented", "all")
 # The one account every key belongs to (myself.id, and the userId of what it owns).
 USER_ID = "user_emulator"
+# When what the account holds was created, unless seeded (stable, so that dumps compare).
+CREATED_AT = "2024-01-01T00:00:00.000Z"
 # [EnvironmentVariable] as a seed shape (endpoints and templates).
 ENV_KIND = ("objects", ("key", "value"))
 

@@ -120,6 +120,7 @@ def test_request_log_entries_and_counters(api, emulator):
             "applied_create": 1,
             "applied_update": 2,
             "applied_delete": 1,
+            "health": 0,
             "faults": 0,
             "unauthorized": 0,
             "template_create": 0,
@@ -451,16 +452,38 @@ EVERY_FIELD = {
     "networkVolumeIds": [{"networkVolumeId": "vol-a", "dataCenterId": "EU-RO-1"}, None],
     "modelReferences": ["ref", None],
     "clusters": [
-        {"id": "w1", "desiredStatus": "PAUSED", "lastStatusChange": "Paused by user", "machineId": "m1", "createdAt": "2023-03-03", "version": 6},
+        {
+            "id": "w1",
+            "desiredStatus": "PAUSED",
+            "lastStatusChange": "Paused by user",
+            "machineId": "m1",
+            "createdAt": "2023-03-03",
+            "version": 6,
+            "imageName": "registry.example/llm:1",
+            "templateId": "tmpl",
+            "lastStartedAt": "2023-03-04",
+            "uptimeSeconds": 60,
+            "slsVersion": 5,
+            "gpuCount": 2,
+            "networkVolumeId": "vol-a",
+            # The emulator's own: dumped and seeded, never served.
+            "state": "throttled",
+            "image": "registry.example/llm:1",
+            "pool": "AMPERE_48",
+            "dataCenter": "EU-RO-1",
+        },
         None,
     ],
 }
+# What GraphQL serves of the seeded workers: every Cluster field, not the emulator's own.
+SERVED_CLUSTERS = [dict((k, v) for k, v in EVERY_FIELD["clusters"][0].items() if k not in ("state", "image", "pool", "dataCenter")), None]
 FULL_QUERY = (
     "{ myself { endpoints { id name templateId gpuIds gpuCount instanceIds computeType idleTimeout locations "
     "networkVolumeId networkVolume { id name size dataCenterId } scalerType scalerValue workersMin workersMax "
     "workersStandby workersPFBTarget executionTimeoutMs allowedCudaVersions type env { key value } version aiKey "
     "userId createdAt flashBootType minCudaVersion networkVolumeIds { networkVolumeId dataCenterId } "
-    "modelReferences clusters { id desiredStatus lastStatusChange machineId createdAt version } } } }"
+    "modelReferences clusters { id desiredStatus lastStatusChange machineId createdAt version imageName templateId "
+    "lastStartedAt uptimeSeconds slsVersion gpuCount networkVolumeId } } } }"
 )
 
 
@@ -472,7 +495,7 @@ def test_seed_every_field_and_read_it_back(emulator):
     assert state["endpoints"][0] == EVERY_FIELD
     status, _headers, body = emulator.call(FULL_QUERY)
     assert status == 200 and "errors" not in body, body
-    assert body["data"]["myself"]["endpoints"] == [dict(EVERY_FIELD, computeType="CPU")]
+    assert body["data"]["myself"]["endpoints"] == [dict(EVERY_FIELD, computeType="CPU", clusters=SERVED_CLUSTERS)]
     # The default view keeps the documented fields.
     assert list(emulator.state()["endpoints"][0]) == STATE_FIELDS
     assert control(emulator, "GET", "/state?fields=none")[0] == 400
@@ -523,6 +546,17 @@ def test_seeded_clusters_get_machine_ids_and_defaults(emulator):
         "machineId": "machine-w1",
         "createdAt": "2024-01-01T00:00:00.000Z",
         "version": 1,
+        "imageName": None,
+        "templateId": None,
+        "lastStartedAt": None,
+        "uptimeSeconds": None,
+        "slsVersion": None,
+        "gpuCount": 1,
+        "networkVolumeId": None,
+        "state": "ready",
+        "image": None,
+        "pool": None,
+        "dataCenter": None,
     }
     assert len(clusters[1]["id"]) == 14 and clusters[1]["machineId"] == "machine-" + clusters[1]["id"]
 

@@ -316,7 +316,9 @@ def test_version_counts_template_and_env_changes(full_api):
     # Omitting env is a change too (it resets to null).
     updated = full_api.update(**dict(same, templateId="tmpl-2", env=None, workersMin=2))
     assert updated["version"] == 4
-    assert [c["version"] for c in updated["clusters"]] == [1, 4]  # a new worker runs the new version
+    # A new version replaces the workers one by one (with no start time, all at once): new ids, the new version.
+    assert [c["version"] for c in updated["clusters"]] == [4, 4]
+    assert endpoint["clusters"][0]["id"] not in [c["id"] for c in updated["clusters"]]
 
 
 # -- checks on the new values ------------------------------------------------------------

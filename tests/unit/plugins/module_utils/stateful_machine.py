@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import collections
 import contextlib
+import hashlib
 import json
 import re
 import sys
@@ -28,6 +29,10 @@ from ansible_collections.tensorone.cloud.plugins.modules import (
     tensorone_endpoint,
     tensorone_endpoint_info,
     tensorone_endpoints,
+    tensorone_registry_auth,
+    tensorone_registry_auth_info,
+    tensorone_secret,
+    tensorone_secret_info,
     tensorone_template,
     tensorone_template_info,
 )
@@ -38,12 +43,21 @@ from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.statefu
     FAULT_PLANS,
     NAMES,
     OTHER_NAMES,
+    OTHER_SECRET_NAMES,
+    OTHER_TOOL_VALUES,
+    PASSWORDS,
+    SECRET_NAMES,
+    SECRET_VALUES,
+    STORE_CHANGE_KINDS,
+    STORE_FAULT_PLANS,
     UNMANAGED,
+    USERNAMES,
     VOLUMES,
     Faults,
     IdOf,
     NameOf,
     ReadOnlyKey,
+    StoredIdOf,
     TypoOf,
     endpoint_info_tasks,
     endpoint_tasks,
@@ -51,6 +65,11 @@ from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.statefu
     fleet_tasks,
     flow,
     other_changes,
+    registry_auth_info_tasks,
+    registry_auth_tasks,
+    secret_info_tasks,
+    secret_tasks,
+    store_changes,
     template_info_tasks,
     template_tasks,
 )
@@ -65,13 +84,41 @@ MODULES = dict(
         Module(tensorone_template),
         Module(tensorone_endpoint_info),
         Module(tensorone_template_info),
+        Module(tensorone_registry_auth),
+        Module(tensorone_registry_auth_info),
+        Module(tensorone_secret),
+        Module(tensorone_secret_info),
     )
 )
-INFO_MODULES = ("tensorone_endpoint_info", "tensorone_template_info")
-# Values no result, diff, warning or message may show: the key, secret_env values, values set in the console.
-HIDDEN = (API_KEY, READ_ONLY_KEY, "s3cr3t-one", "s3cr3t-two", "console-only", "set-in-console")
+INFO_MODULES = ("tensorone_endpoint_info", "tensorone_template_info", "tensorone_registry_auth_info", "tensorone_secret_info")
+# Values no result, diff, warning or message may show: the keys, the registry credentials' usernames and passwords and
+# the secrets' values (the tasks' and other tools'); and, unless template info is asked to show environment values
+# (include_env_values), secret_env values and values set in the console.
+HIDDEN = (API_KEY, READ_ONLY_KEY) + USERNAMES + PASSWORDS + SECRET_VALUES + tuple(OTHER_TOOL_VALUES.values())
+ENV_HIDDEN = ("s3cr3t-one", "s3cr3t-two", "console-only", "set-in-console")
+# How the diffs of tensorone_registry_auth and tensorone_secret show a write-only value: sent by the run (or, in
+# check mode, to be sent), or not (their documentation).
+MASKED, MASKED_SENT = "********", "******** (changed)"
+# The tables of the state dump, and the module that owns each (info modules own none).
+TABLES = ("endpoints", "templates", "registryAuths", "secrets")
+OWNER = dict(
+    tensorone_endpoints="endpoints",
+    tensorone_endpoint="endpoints",
+    tensorone_template="templates",
+    tensorone_registry_auth="registryAuths",
+    tensorone_secret="secrets",
+)
 API_OPTIONS = ("api_url", "api_key", "api_retries", "api_timeout", "validate_certs")
 STALE_ID = "gone0000000000"
+STALE_STORED_ID = "c" + "0" * 24
+# What other tools send for registry credentials and secrets.
+SAVE_REGISTRY_AUTH = "mutation($i: SaveRegistryAuthInput!) { saveRegistryAuth(input: $i) { id } }"
+UPDATE_REGISTRY_AUTH = "mutation($i: UpdateRegistryAuthInput!) { updateRegistryAuth(input: $i) { id } }"
+DELETE_REGISTRY_AUTH = "mutation($id: String!) { deleteRegistryAuth(registryAuthId: $id) }"
+CREATE_SECRET = "mutation($i: SecretCreateInput!) { secretCreate(input: $i) { id } }"
+UPDATE_SECRET_VALUE = "mutation($i: SecretValueUpdateInput!) { secretValueUpdate(input: $i) { id } }"
+UPDATE_SECRET_DESCRIPTION = "mutation($i: SecretDescriptionUpdateInput!) { secretDescriptionUpdate(input: $i) { id } }"
+DELETE_SECRET = "mutation($id: ID!) { secretDelete(id: $id) }"
 
 # --- what an option means in the API (CONTRACT.md, the modules' docs) ------------------------
 
@@ -135,6 +182,11 @@ TEMPLATE_CREATE_DEFAULTS = dict(
     isPublic=False,
     category=None,
 )
+# What the credential and secret modules return, option by option (template_ids: the templates that name the credential).
+REGISTRY_AUTH_API = dict(name=("name", "same"))
+SECRET_API = dict(name=("name", "same"), description=("description", "none"), created_at=("createdAt", "same"), updated_at=("updatedAt", "same"))
+# A reference to a secret in an environment value (tensorone_secret's documentation: both spellings count).
+SECRET_REFERENCE = re.compile(r"\{\{\s*(?:TENSORONE|RUNPOD)_SECRET_([^\s{}]+)\s*\}\}")
 # Fields that change on their own or as a side effect: the workers, and the version a release bumps.
 NOT_COMPARED = ("id", "clusters", "version")
 CUDA = re.compile(r"^\d+\.\d+$")
@@ -210,10 +262,23 @@ def endpoint_problems(item):
     return problems
 
 
+def stored_problems(module, args):
+    """What tensorone_registry_auth and tensorone_secret refuse: a blank or padded name, a blank write-only value, and
+    update_password (update_value) always without every value it sends."""
+    values, always = (("username", "password"), "update_password") if module == "tensorone_registry_auth" else (("value",), "update_value")
+    problems = ["name"] if not args["name"].strip() or args["name"] != args["name"].strip() else []
+    problems.extend(o for o in values if args.get(o) is not None and not args[o].strip())
+    if args.get("state", "present") == "present" and args.get(always) == "always":
+        problems.extend("%s without %s" % (always, o) for o in values if args.get(o) is None)
+    return problems
+
+
 def invalid_options(module, args):
     """What the module's documentation says it refuses in these arguments (empty: a valid task)."""
     if module in INFO_MODULES:
-        return [o for o in ("id", "name") if args.get(o) is not None and not args[o].strip() and (o == "id" or module == "tensorone_template_info")]
+        return [o for o in ("id", "name") if args.get(o) is not None and not args[o].strip() and (o == "id" or module != "tensorone_endpoint_info")]
+    if module in ("tensorone_registry_auth", "tensorone_secret"):
+        return stored_problems(module, args)
     if module == "tensorone_template":
         problems = out_of_range(args)
         if not args["name"].strip():
@@ -227,6 +292,10 @@ def invalid_options(module, args):
             problems.append("env with secret_env")
         if args.get("is_serverless") and (args.get("volume_in_gb") or 0) > 0:
             problems.append("volume_in_gb of a serverless template")
+        if args.get("container_registry_auth") is not None and not args["container_registry_auth"].strip():
+            problems.append("container_registry_auth")
+        if args.get("container_registry_auth") is not None and args.get("container_registry_auth_id") is not None:
+            problems.append("container_registry_auth with container_registry_auth_id")
         return problems
     if module == "tensorone_endpoint":
         return endpoint_problems(args) + ([] if args.get("id") or args.get("name") else ["id or name"])
@@ -374,9 +443,27 @@ class Violation(AssertionError):
 
 
 def touched_names(outcome):
-    """The endpoints or template another tool changed during the run, by name."""
+    """The endpoints, template, registry credential or secret another tool changed during the run, by name (and the
+    templates a credential's delete changed: the service drops their reference)."""
     change = outcome.meanwhile
-    return set([change.details["name"]]) if change is not None and "name" in change.details else set()
+    if change is None:
+        return set()
+    return (set([change.details["name"]]) if "name" in change.details else set()) | change.touched
+
+
+def tables_changed(change):
+    """The tables of the state dump a change of another tool may change."""
+    if change is None:
+        return set()
+    if change.kind == "deletes credential":
+        return set(["registryAuths", "templates"])
+    if change.kind.endswith("credential"):
+        return set(["registryAuths"])
+    if change.kind in ("refers to secret", "drops secret references"):
+        return set(["endpoints", "templates"])
+    if change.kind.endswith("secret"):
+        return set(["secrets"])
+    return set(["templates"]) if change.kind == "edits template" else set(["endpoints"])
 
 
 def untouched(items, names):
@@ -396,7 +483,49 @@ def changed_fields(old, new):
 
 
 def without_workers(state):
-    return dict(endpoints=[dict((k, v) for k, v in e.items() if k != "clusters") for e in state["endpoints"] if e], templates=state["templates"])
+    return dict(
+        endpoints=[dict((k, v) for k, v in e.items() if k != "clusters") for e in state["endpoints"] if e],
+        templates=state["templates"],
+        registryAuths=state["registryAuths"],
+        secrets=state["secrets"],
+    )
+
+
+def fingerprint(value):
+    """How the state dump keeps a write-only value (CONTRACT.md): the first 12 hex digits of its SHA-256."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
+
+
+def stored_named(state, table, name):
+    """The credential or secret (``table``) named ``name`` in ``state``, or None."""
+    found = [r for r in state[table] if r and r["name"] == name]
+    return found[0] if found else None
+
+
+def refers_to(env, secret):
+    """Whether an environment (the API's [{key, value}]) refers to the secret named ``secret``."""
+    return any(secret in SECRET_REFERENCE.findall(item.get("value") or "") for item in env or [] if item)
+
+
+def referrers(state, secret):
+    """The ids of the templates and endpoints whose environment refers to the secret named ``secret``."""
+    return set(r["id"] for kind in ("templates", "endpoints") for r in state[kind] if r and refers_to(r.get("env"), secret))
+
+
+def naming_credential(state, auth_id):
+    """The ids of the templates that name the credential ``auth_id``."""
+    return sorted(t["id"] for t in state["templates"] if t and auth_id is not None and t["containerRegistryAuthId"] == auth_id)
+
+
+def requests_of(outcome, kind, applied=False):
+    """The run's requests of a mutation kind (only those the service applied)."""
+    return [e for e in outcome.requests if e["mutation_kind"] == kind and (e["applied"] or not applied)]
+
+
+def may_repeat(outcome):
+    """Whether a fault the run met lets an update reach the service twice: an answer later than the timeout, or a
+    lost response (the collection sends an update again after those: the same values twice do no harm)."""
+    return bool(outcome.faults_met["timeout"] or outcome.faults_met["lost response"])
 
 
 def in_effect(state):
@@ -406,7 +535,7 @@ def in_effect(state):
     for endpoint in without_workers(state)["endpoints"]:
         ignored = [field for field, by in (("gpuIds", "instanceIds"), ("networkVolumeId", "networkVolumeIds")) if endpoint.get(by)]
         endpoints.append(dict((k, v) for k, v in endpoint.items() if k not in ignored))
-    return dict(endpoints=endpoints, templates=state["templates"])
+    return dict(endpoints=endpoints, templates=state["templates"], registryAuths=state["registryAuths"], secrets=state["secrets"])
 
 
 # --- the list's cap ------------------------------------------------------------------------------
@@ -450,6 +579,7 @@ class Account(RuleBasedStateMachine):
             template_recent_use_seconds=120,
         )
         self.stale_ids = []
+        self.stale_stored_ids = dict(registryAuths=[], secrets=[])
         self.number = 0
         self.list_cap = None
         self.patches = contextlib.ExitStack()
@@ -477,13 +607,15 @@ class Account(RuleBasedStateMachine):
         console_template=st.booleans(),
         odd_shapes=st.booleans(),
         list_cap=st.sampled_from([None, None, 3, 4]),
+        secrets=st.lists(st.sampled_from(SECRET_NAMES + OTHER_SECRET_NAMES), unique=True, max_size=2),
     )
-    def start(self, drain_seconds, others, console_template, odd_shapes, list_cap):  # pylint: disable=too-many-arguments
+    def start(self, drain_seconds, others, console_template, odd_shapes, list_cap, secrets=()):  # pylint: disable=too-many-arguments
         """The account as the first task finds it: endpoints and a template made by other tools (with
         settings the collection does not manage, on a service that has them), and the shapes the real
         service lists (a null item, an endpoint without id, one without name). One account in two has
         a list capped at 3 or 4 endpoints instead of the service's 400 (the collection's cap lowered to
-        match, until the teardown), so that it reaches the cap within a few steps."""
+        match, until the teardown), so that it reaches the cap within a few steps. Another tool may have
+        made secrets (on a service that has them)."""
         self.list_cap = list_cap
         self.emulator.configure(drain_seconds=drain_seconds, list_cap=list_cap)
         # The registry credential template tasks name (stateful_tasks.TEMPLATE_OPTIONS) and the network volumes endpoint
@@ -507,7 +639,11 @@ class Account(RuleBasedStateMachine):
             )
             if self.PROFILE == "full":
                 self.emulator.seed_endpoints([dict(UNMANAGED[number], id=self.endpoint_named(name)["id"])])
+        for name in secrets if self.PROFILE == "full" else ():
+            self.other_tool(CREATE_SECRET, {"i": {"name": name, "value": OTHER_TOOL_VALUES["value"]}}, must_apply=True)
         if console_template and self.PROFILE == "full":
+            # (a variable set in the console refers to the first of those secrets)
+            references = [{"key": "CONSOLE_SECRET", "value": "{{ RUNPOD_SECRET_%s }}" % name} for name in secrets[:1]]
             self.emulator.seed_templates(
                 [
                     {
@@ -515,7 +651,7 @@ class Account(RuleBasedStateMachine):
                         "imageName": "reg.example/console:0.9",
                         "containerDiskInGb": 10,
                         "isServerless": True,
-                        "env": [{"key": "CONSOLE", "value": "console-only"}],
+                        "env": [{"key": "CONSOLE", "value": "console-only"}] + references,
                     }
                 ]
             )
@@ -594,21 +730,84 @@ class Account(RuleBasedStateMachine):
             self.clock.sleep(details["seconds"])
         elif change.kind == "sets the worker quota":
             self.emulator.configure(worker_quota=details["quota"])
+        elif change.kind in STORE_CHANGE_KINDS:
+            # (the documented service has no registry credentials, no secrets and no environment)
+            return self.PROFILE == "full" and self.store_change(change, before)
         else:
             return False
         return True
 
-    def other_tool(self, document, variables):
-        """One request of another tool (no faults: they are set only for the collection's runs)."""
+    def store_change(self, change, before):
+        """Another tool's change to a registry credential or a secret, or to an environment that refers to a secret;
+        False if there is nothing to do."""
+        kind, details = change.kind, change.details
+        if kind in ("refers to secret", "drops secret references"):
+            return self.refer_to_secret(change, before)
+        if kind.endswith("credential"):
+            auth = stored_named(before, "registryAuths", details["name"])
+            values = dict(username=OTHER_TOOL_VALUES["username"], password=OTHER_TOOL_VALUES["password"])
+            if kind == "creates credential" and auth is None:
+                self.other_tool(SAVE_REGISTRY_AUTH, {"i": dict(values, name=details["name"])}, must_apply=True)
+            elif kind == "rotates credential" and auth is not None:
+                self.other_tool(UPDATE_REGISTRY_AUTH, {"i": dict(values, id=auth["id"])}, must_apply=True)
+            elif kind == "deletes credential" and auth is not None:
+                # the service drops the reference of every template that names it
+                change.touched.update(t["name"] for t in before["templates"] if t and t["containerRegistryAuthId"] == auth["id"])
+                self.other_tool(DELETE_REGISTRY_AUTH, {"id": auth["id"]}, must_apply=True)
+            else:
+                return False
+            return True
+        secret = stored_named(before, "secrets", details["name"])
+        if kind == "creates secret" and secret is None:
+            self.other_tool(CREATE_SECRET, {"i": {"name": details["name"], "value": OTHER_TOOL_VALUES["value"]}}, must_apply=True)
+        elif kind == "rotates secret" and secret is not None:
+            self.other_tool(UPDATE_SECRET_VALUE, {"i": {"id": secret["id"], "value": OTHER_TOOL_VALUES["value"]}}, must_apply=True)
+        elif kind == "describes secret" and secret is not None:
+            self.other_tool(UPDATE_SECRET_DESCRIPTION, {"i": {"id": secret["id"], "description": details["description"]}}, must_apply=True)
+        elif kind == "deletes secret" and secret is not None:
+            self.other_tool(DELETE_SECRET, {"id": secret["id"]}, must_apply=True)
+        else:
+            return False
+        return True
+
+    def refer_to_secret(self, change, before):
+        """An endpoint's or a template's environment set in the console: a variable that refers to a secret added,
+        or every variable that refers to one removed."""
+        details = change.details
+        endpoint = self.endpoint_named(details["name"], before)
+        templates = [t for t in before["templates"] if t and t["name"] == details["name"]]
+        record = endpoint or (templates[0] if templates else None)
+        if record is None:
+            return False
+        env = [i for i in record.get("env") or [] if i and not SECRET_REFERENCE.search(i.get("value") or "")]
+        if change.kind == "refers to secret":
+            env.append({"key": "CONSOLE_SECRET", "value": "{{ RUNPOD_SECRET_%s }}" % details["secret"]})
+        elif len(env) == len(record.get("env") or []):
+            return False
+        (self.emulator.seed_endpoints if endpoint else self.emulator.seed_templates)([{"id": record["id"], "env": env}])
+        return True
+
+    def other_tool(self, document, variables, must_apply=False):
+        """One request of another tool (no faults: they are set only for the collection's runs). ``must_apply``: the
+        test's model of other tools chose something the service does (else the model is wrong, not the collection)."""
         body = json.dumps({"query": document, "variables": variables}).encode("utf-8")
-        self.emulator.handle_request("POST", "/graphql", "api_key=" + API_KEY, {"content-type": "application/json"}, body)
+        reply = self.emulator.handle_request("POST", "/graphql", "api_key=" + API_KEY, {"content-type": "application/json"}, body)
+        if must_apply:
+            answer = json.loads(reply.body.decode("utf-8"))
+            assert reply.status == 200 and not answer.get("errors"), "another tool's request failed: %s" % answer
 
     def forget_deleted(self, before, after):
         gone = set(by_id(before["endpoints"])) - set(by_id(after["endpoints"]))
         self.stale_ids.extend(sorted(i for i in gone if i))
+        for table, stale in self.stale_stored_ids.items():
+            stale.extend(sorted(set(r["id"] for r in before[table] if r) - set(r["id"] for r in after[table] if r)))
 
     def resolve(self, value, state):
         """The task's arguments with each <id of endpoint #N> replaced by that endpoint's id now (or a stale one)."""
+        if isinstance(value, StoredIdOf):
+            found = stored_named(state, value.table, value.name)
+            stale = self.stale_stored_ids[value.table]
+            return found["id"] if found else stale[-1] if stale else STALE_STORED_ID
         if isinstance(value, TypoOf):
             return value.misspell(self.resolve(NameOf(value.number), state))
         if isinstance(value, IdOf):
@@ -689,7 +888,7 @@ class Account(RuleBasedStateMachine):
                 note("  meanwhile, %r%s" % (change, "" if self.change(change, self.state()) else " (nothing to do)"))
 
             acting = (number, act)
-        schedule = FaultSchedule(self.emulator, faults or Faults(), params["api_timeout"], acting)
+        schedule = FaultSchedule(self.emulator, Faults() if faults is None else faults, params["api_timeout"], acting)
         result, error, run, adapter = module.run(params, self.emulator, self.clock, check_mode=check_mode, diff=True, before_send=schedule.before_send)
         self.emulator.set_faults()
         log = self.emulator.log()
@@ -741,10 +940,13 @@ class Account(RuleBasedStateMachine):
             )
         shown = json.dumps([outcome.result, outcome.message, outcome.warnings, outcome.actions])
         # (template info shows variable values when asked to: include_env_values)
-        for hidden in HIDDEN[:2] if outcome.params.get("include_env_values") else HIDDEN:
+        for hidden in HIDDEN + (() if outcome.params.get("include_env_values") else ENV_HIDDEN):
             self.expect(hidden not in shown, "a result or message shows %r: %s", hidden, shown)
         self.check_names(outcome.after)
         self.check_creates(outcome)
+        self.check_other_tables(outcome)
+        if outcome.cause == "ok" and outcome.module in ("tensorone_registry_auth", "tensorone_secret"):
+            self.check_stored_diff(outcome)
         if outcome.cause == "refused":
             self.expect(self.refusal_justified(outcome), "refused for a reason the account does not bear out: %s", outcome.message)
             if isinstance(outcome.error, ModelError) and ("the service refused it" in outcome.message or outcome.meanwhile):
@@ -777,16 +979,28 @@ class Account(RuleBasedStateMachine):
             self.check_info_run(outcome)
         elif outcome.module == "tensorone_template":
             self.check_template_run(outcome)
+        elif outcome.module == "tensorone_registry_auth":
+            self.check_registry_auth_run(outcome)
+        elif outcome.module == "tensorone_secret":
+            self.check_secret_run(outcome)
         else:
             self.check_endpoint_run(outcome)
 
     def returned(self, outcome):
-        """(kind, views) the module returned: its endpoints, or its template."""
+        """(kind, views) the module returned: its endpoints, template, registry credential or secret."""
         result = outcome.result
         if outcome.module == "tensorone_template":
             return "templates", [result["template"]] if result["template"] else []
         if outcome.module == "tensorone_template_info":
             return "templates", result["templates"]
+        if outcome.module == "tensorone_registry_auth":
+            return "registryAuths", [result["registry_auth"]] if result["registry_auth"] else []
+        if outcome.module == "tensorone_registry_auth_info":
+            return "registryAuths", result["registry_auths"]
+        if outcome.module == "tensorone_secret":
+            return "secrets", [result["secret"]] if result["secret"] else []
+        if outcome.module == "tensorone_secret_info":
+            return "secrets", result["secrets"]
         if outcome.module == "tensorone_endpoint":
             return "endpoints", [result["endpoint"]] if result["endpoint"] else []
         return "endpoints", result["endpoints"]
@@ -795,11 +1009,19 @@ class Account(RuleBasedStateMachine):
         """What a successful run returns is what the service has, option by option."""
         kind, views = self.returned(outcome)
         stored = dict((e["id"], e) for e in outcome.after[kind] if e)
-        table = TEMPLATE_API if kind == "templates" else ENDPOINT_API
+        table = dict(templates=TEMPLATE_API, registryAuths=REGISTRY_AUTH_API, secrets=SECRET_API).get(kind, ENDPOINT_API)
         for view in views:
             if view["name"] in touched_names(outcome):
                 continue
             self.expect(view["id"] in stored, "the run returned %s %r, which the service does not have", kind, view.get("name"))
+            if kind == "registryAuths":
+                self.expect(
+                    sorted(view["template_ids"]) == naming_credential(outcome.after, view["id"]),
+                    "the run returned registry credential %r with template_ids %s, the templates that name it are %s",
+                    view["name"],
+                    view["template_ids"],
+                    naming_credential(outcome.after, view["id"]),
+                )
             for option, (field, how) in table.items():
                 if option in view and how != "template":
                     self.expect(
@@ -813,7 +1035,7 @@ class Account(RuleBasedStateMachine):
                     )
 
     def check_names(self, state):
-        for kind in ("endpoints", "templates"):
+        for kind in TABLES:
             names = [e["name"] for e in state[kind] if e]
             self.expect(len(names) == len(set(names)), "two %s with one name: %s", kind, names)
 
@@ -821,7 +1043,10 @@ class Account(RuleBasedStateMachine):
         """No create is duplicated: once the service applied a create of a name, no create of it reaches the service again."""
         applied = set()
         for entry in outcome.requests:
-            if entry["mutation_kind"] in ("create", "template_create") and entry["fault"] in (None, "drop_after_apply"):
+            if entry["mutation_kind"] in ("create", "template_create", "registry_auth_create", "secret_create") and entry["fault"] in (
+                None,
+                "drop_after_apply",
+            ):
                 name = (entry["mutation_kind"], entry["variables"]["input"]["name"])
                 self.expect(name not in applied, "a second create of %r reached the service after the first was applied", name[1])
                 if entry["applied"]:
@@ -845,8 +1070,8 @@ class Account(RuleBasedStateMachine):
             return
         if real.cause != "ok":
             # Check mode knows the collection's own checks, not every refusal of the API (documented);
-            # it warns of a template not created yet.
-            pending = any("not created yet" in w or "No template named" in w for w in prediction.warnings)
+            # it warns of a template not created yet, and of a credential or secret a template needs that does not exist yet.
+            pending = any("not created yet" in w or "No template named" in w or "a run fails unless" in w for w in prediction.warnings)
             # (a template delete at the list's cap reports the service's refusal: only the service knows what is beyond it)
             by_service = isinstance(real.error, APIError) or "the service refused it" in real.message
             self.expect(
@@ -867,17 +1092,32 @@ class Account(RuleBasedStateMachine):
             prediction.result["changed"],
             real.result["changed"],
         )
-        # and the values it returns (the id of a create, and the workers, are not known before)
+        # and the values it returns (the id of a create, the workers, and a secret's times are not known before)
         predicted, done = self.returned(prediction)[1], self.returned(real)[1]
         self.expect(len(predicted) == len(done), "check mode predicted %d results, the run returned %d", len(predicted), len(done))
         for guess, view in zip(predicted, done):
-            differ = sorted(k for k in guess if k in view and k not in ("id", "workers") and guess[k] != view[k])
+            differ = sorted(k for k in guess if k in view and k not in ("id", "workers", "created_at", "updated_at") and guess[k] != view[k])
             self.expect(
                 not differ, "check mode predicted %s, the run returned %s", flow(dict((k, guess[k]) for k in differ)), flow(dict((k, view[k]) for k in differ))
             )
 
     def check_repeat(self, outcome):
-        """The same task again changes nothing, in one request (two when it names an id beyond the list's cap, read by id)."""
+        """The same task again changes nothing, in one request (two when it names an id beyond the list's cap, read by id);
+        one that sends a write-only value on every run (always) sends it once again: one update, two requests."""
+        if rotates(outcome.params):
+            self.expect(
+                outcome.cause == "ok" and outcome.result["changed"] and len(outcome.actions) == 1,
+                "the same task again with %s did not send the value once more: %r",
+                "update_password=always" if "update_password" in outcome.params else "update_value=always",
+                outcome,
+            )
+            self.expect(
+                outcome.mutations == 1 and len(outcome.requests) == 2,
+                "the same task again sent %d requests, %d mutations (a rotation: the read and one update)",
+                len(outcome.requests),
+                outcome.mutations,
+            )
+            return
         capped = at_cap(outcome.before, self.list_cap)
         if outcome.cause == "refused" and capped and "the most the API lists" in outcome.message:
             # (justified as any refusal: the list at its cap no longer shows what the task decides on, an endpoint the
@@ -1022,8 +1262,18 @@ class Account(RuleBasedStateMachine):
         capped = at_cap(outcome.before, self.list_cap)
         if outcome.module == "tensorone_endpoint_info":
             self.check_endpoint_info(outcome, capped)
-        else:
+        elif outcome.module == "tensorone_template_info":
             self.check_template_info(outcome, capped)
+        else:
+            self.check_stored_info(outcome)
+
+    def check_stored_info(self, outcome):
+        """Every registry credential or secret that matches the id and name asked, and nothing else."""
+        kind, views = self.returned(outcome)
+        wanted_id, wanted_name = outcome.params.get("id"), outcome.params.get("name")
+        have = sorted((r["id"], r["name"]) for r in outcome.before[kind] if r and wanted_id in (None, r["id"]) and wanted_name in (None, r["name"]))
+        returned = sorted((v["id"], v["name"]) for v in views)
+        self.expect(returned == have, "%s returned %s, the account has %s", outcome.module, returned, have)
 
     def check_endpoint_info(self, outcome, capped):
         """Every endpoint that matches (by id: read beyond the list too), or, at the cap, those the list shows, saying so."""
@@ -1102,6 +1352,18 @@ class Account(RuleBasedStateMachine):
             )
         if args["name"] in touched:
             return  # another tool changed the template during the run
+        if ok and args["state"] == "present":
+            # what the template names must exist: the credential (by name), the secrets its values refer to
+            credential = args.get("container_registry_auth")
+            self.expect(
+                credential is None or stored_named(outcome.before, "registryAuths", credential),
+                "template %r was saved naming registry credential %r, which does not exist",
+                args["name"],
+                credential,
+            )
+            missing = sorted(n for n in task_references(args) if not stored_named(outcome.before, "secrets", n))
+            self.expect(not missing, "template %r was saved referring to secrets that do not exist: %s", args["name"], missing)
+        args = with_credential_id(args, outcome.before)
         old_templates = dict((t["id"], t) for t in outcome.before["templates"] if t)
         new_templates = dict((t["id"], t) for t in outcome.after["templates"] if t)
         name = args["name"]
@@ -1134,6 +1396,155 @@ class Account(RuleBasedStateMachine):
                     expected.get(field),
                 )
 
+    # -- registry credentials and secrets --
+
+    def check_other_tables(self, outcome):
+        """A run changes only what its module manages: registry credentials and secrets only through their own modules,
+        and those modules nothing else (check mode and info tasks nothing at all, checked apart), but for what another
+        tool changed during the run. (Endpoint and template tasks are checked field by field apart.)"""
+        owned = OWNER.get(outcome.module)
+        changed = tables_changed(outcome.meanwhile)
+        tables = TABLES if owned in ("registryAuths", "secrets") else ("registryAuths", "secrets")
+        before, after = in_effect(outcome.before), in_effect(outcome.after)
+        for table in tables:
+            if table != owned and table not in changed:
+                self.expect(before[table] == after[table], "a %s task changed %s", outcome.module, table)
+
+    def check_stored_diff(self, outcome):
+        """The diff shows a write-only value masked, marked as changed exactly when the run sends it (or would: check mode)."""
+        params, diff = outcome.params, outcome.result["diff"]
+        options = ("username", "password") if outcome.module == "tensorone_registry_auth" else ("value",)
+        if params["state"] == "absent":
+            self.expect(diff["after"] == {}, "the diff of a delete shows something after it: %s", flow(diff))
+            return
+        # the run's action lines say whether it sent the value: a create, or an update that names it (a rotation)
+        sends = any(a.startswith("create ") or a.startswith("rotate ") or (a.startswith("update ") and a.endswith("value")) for a in outcome.actions)
+        for option in options:
+            self.expect(
+                diff["after"].get(option) == (MASKED_SENT if sends else MASKED),
+                "the diff shows %s after the run as %r, the run %s it",
+                option,
+                diff["after"].get(option),
+                "sends" if sends else "does not send",
+            )
+            self.expect(
+                diff["before"] == {} or diff["before"].get(option) == MASKED, "the diff shows %s before the run as %r", option, diff["before"].get(option)
+            )
+
+    def check_registry_auth_run(self, outcome):
+        """The credential as declared: the task's username and password sent on create, and to an existing one only
+        with update_password=always, once per run; a delete only of a credential no template names; no other changed."""
+        self.check_stored_run(outcome, "registryAuths", ("username", "password"), "registry_auth_update", "update_password")
+        name, ok = outcome.params["name"], outcome.cause == "ok"
+        old = stored_named(outcome.before, "registryAuths", name)
+        if ok and outcome.params["state"] == "absent" and old is not None and name not in touched_names(outcome):
+            users = naming_credential(outcome.before, old["id"])
+            self.expect(not users, "registry credential %r was deleted while templates named it: %s", name, users)
+
+    def check_secret_run(self, outcome):
+        """The secret as declared: its description, its value sent on create, and to an existing one only with
+        update_value=always, once per run; a delete only of a secret no environment refers to, with every endpoint
+        known; no other changed."""
+        self.check_stored_run(outcome, "secrets", ("value",), "secret_value_update", "update_value")
+        params, ok = outcome.params, outcome.cause == "ok"
+        name = params["name"]
+        if name in touched_names(outcome):
+            return
+        old, new = stored_named(outcome.before, "secrets", name), stored_named(outcome.after, "secrets", name)
+        if ok and params["state"] == "absent" and old is not None:
+            self.expect(
+                not referrers(outcome.before, name), "secret %r was deleted while environments referred to it: %s", name, referrers(outcome.before, name)
+            )
+            self.expect(not at_cap(outcome.before, self.list_cap), "secret %r was deleted with the list of endpoints at its cap", name)
+        if params["state"] == "present" and old is not None and new is not None:
+            wanted = params.get("description")
+            if wanted is None:
+                self.expect(new["description"] == old["description"], "secret %r: its description changed, the task sets none", name)
+            elif ok:
+                self.expect(
+                    (new["description"] or None) == (wanted or None), "secret %r: description is %r, the task asks %r", name, new["description"], wanted
+                )
+        if ok and params["state"] == "present" and old is None:
+            self.expect((new["description"] or None) == (params.get("description") or None), "created secret %r: description is %r", name, new["description"])
+
+    def check_stored_run(self, outcome, table, options, update_kind, always_option):
+        """What tensorone_registry_auth and tensorone_secret share: the write-only values (known by their fingerprints
+        and counters in the state dump) sent on create, never to an existing resource unless always, then exactly once
+        (twice only after a fault that lets an update reach the service twice); a delete deletes; nothing else changes."""
+        params, ok = outcome.params, outcome.cause == "ok"
+        name = params["name"]
+        touched = touched_names(outcome)
+        counter = "rotations" if table == "registryAuths" else "valueUpdates"
+        old_by_id, new_by_id = by_id(outcome.before[table]), by_id(outcome.after[table])
+        for record_id, record in old_by_id.items():
+            if record["name"] != name and record["name"] not in touched:
+                self.expect(new_by_id.get(record_id) == record, "%s %r changed, the task names %r", table, record["name"], name)
+        self.expect(
+            all(r["name"] in (name,) + tuple(touched) for i, r in new_by_id.items() if i not in old_by_id), "%s: one the task does not name was created", table
+        )
+        if name in touched:
+            return  # another tool changed it during the run
+        if ok and not outcome.actions and not sum(outcome.faults_met.values()):
+            self.expect(len(outcome.requests) == 1, "a run that changes nothing sent %d requests", len(outcome.requests))
+        old, new = stored_named(outcome.before, table, name), stored_named(outcome.after, table, name)
+        updates = requests_of(outcome, update_kind, applied=True)
+        if params["state"] == "absent":
+            self.expect(new is None or new == old, "%s %r changed by a delete", table, name)
+            self.expect(not ok or new is None, "%s %r is not deleted", table, name)
+            return
+        if old is not None and new is not None:
+            self.expect(
+                all(new[f] == old[f] for f in ("id", "name", "createdAt") if f in old), "%s %r: its identity changed: %s, then %s", table, name, old, new
+            )
+        if old is not None and params[always_option] != "always":
+            self.expect(not requests_of(outcome, update_kind), "%s=on_create sent the values to the existing %s %r", always_option, table, name)
+            self.expect(
+                new is None or all(new[o + "Fingerprint"] == old[o + "Fingerprint"] for o in options) and new[counter] == old[counter],
+                "%s=on_create changed the values of the existing %s %r",
+                always_option,
+                table,
+                name,
+            )
+        if not ok:
+            return
+        self.expect(new is not None, "%s %r was not created", table, name)
+        given = [o for o in options if params.get(o) is not None]
+        if old is not None and params[always_option] != "always" and given:
+            self.expect(
+                any(always_option in w for w in outcome.warnings),
+                "%s %r exists: the task's %s were neither compared nor sent, and no warning says so: %s",
+                table,
+                name,
+                ", ".join(given),
+                outcome.warnings,
+            )
+        if old is None:
+            # a create sends the values once, with always too
+            self.expect(not updates and (new[counter] or 0) == 0, "a create of %s %r sent the values again (%d updates)", table, name, len(updates))
+        elif params[always_option] == "always":
+            self.expect(outcome.result["changed"], "%s=always did not report a change", always_option)
+            self.expect(
+                len(updates) == 1 or (len(updates) > 1 and may_repeat(outcome)),
+                "%s=always applied %d updates to %s %r in one run",
+                always_option,
+                len(updates),
+                table,
+                name,
+            )
+            self.expect(
+                (new[counter] or 0) - (old[counter] or 0) == len(updates),
+                "%s %r: %s went from %s to %s, with %d updates applied",
+                table,
+                name,
+                counter,
+                old[counter],
+                new[counter],
+                len(updates),
+            )
+        if old is None or params[always_option] == "always":
+            for option in options:
+                self.expect(new[option + "Fingerprint"] == fingerprint(params[option]), "%s %r does not hold the task's %s", table, name, option)
+
     # -- refusals --
 
     def refusal_justified(self, outcome):
@@ -1148,6 +1559,27 @@ class Account(RuleBasedStateMachine):
 
     def __repr__(self):
         return "%s account" % self.PROFILE
+
+
+def rotates(params):
+    """Whether the task sends a write-only value on every run: a present credential or secret with always."""
+    return params.get("state") == "present" and "always" in (params.get("update_password"), params.get("update_value"))
+
+
+def task_references(args):
+    """The names of the secrets the values of a template task refer to."""
+    values = list((args.get("env") or {}).values()) + list((args.get("secret_env") or {}).values())
+    return set(name for value in values if isinstance(value, str) for name in SECRET_REFERENCE.findall(value))
+
+
+def with_credential_id(args, state):
+    """The task's arguments with container_registry_auth (a credential's name) as the id of the credential of that
+    name in ``state`` (None: there is none)."""
+    name = args.get("container_registry_auth")
+    if name is None:
+        return args
+    found = stored_named(state, "registryAuths", name)
+    return dict(args, container_registry_auth=None, container_registry_auth_id=found["id"] if found else None)
 
 
 def template_env(old, args):
@@ -1396,6 +1828,56 @@ def _list_at_cap(machine, outcome, match):
     return int(match.group("cap")) == machine.list_cap and any(at_cap(s, machine.list_cap) for s in (outcome.before, outcome.after))
 
 
+def _stored_needs(table):
+    """The credential or secret does not exist, and the task lacks what its create needs."""
+
+    def justified(_machine, outcome, match):
+        missing = [m.strip() for m in match.group("missing").split(",")]
+        params = outcome.params
+        return params["name"] == match.group("name") and not stored_named(outcome.before, table, params["name"]) and all(params.get(m) is None for m in missing)
+
+    return justified
+
+
+def _labelled_ids(text, kind):
+    return re.findall(r"%s '[^']*' \(([^)]+)\)" % kind, text)
+
+
+def _credential_in_use(_machine, outcome, match):
+    """Templates name the credential (read before the run, or named during it), and the message names only those."""
+    named = set(naming_credential(outcome.before, match.group("id")) + naming_credential(outcome.after, match.group("id")))
+    listed_ids = _labelled_ids(match.group("users"), "template")
+    return bool(listed_ids) and set(listed_ids) <= named and outcome.params["name"] == match.group("name")
+
+
+def _secret_in_use(_machine, outcome, match):
+    """Environments of templates or endpoints refer to the secret, and the message names only those."""
+    name = match.group("name")
+    refer = referrers(outcome.before, name) | referrers(outcome.after, name)
+    listed_ids = _labelled_ids(match.group("users"), "template") + _labelled_ids(match.group("users"), "endpoint")
+    return bool(listed_ids) and set(listed_ids) <= refer and outcome.params["name"] == name
+
+
+def _no_credential_named(_machine, outcome, match):
+    return outcome.params.get("container_registry_auth") == match.group("name") and not stored_named(outcome.before, "registryAuths", match.group("name"))
+
+
+def _no_credential_id(_machine, outcome, match):
+    return outcome.params.get("container_registry_auth_id") == match.group("id") and not any(
+        r and r["id"] == match.group("id") for r in outcome.before["registryAuths"]
+    )
+
+
+def _missing_secrets(_machine, outcome, match):
+    """The task's values refer to each secret named, and the account has none of them."""
+    missing = re.findall(r"'([^']+)'", match.group("missing"))
+    return (
+        bool(missing)
+        and outcome.params["name"] == match.group("template")
+        and all(n in task_references(outcome.params) and not stored_named(outcome.before, "secrets", n) for n in missing)
+    )
+
+
 def _read_only(_machine, outcome, _match):
     return outcome.params["api_key"] == READ_ONLY_KEY
 
@@ -1427,6 +1909,20 @@ def _volume_pinned(_machine, outcome, match):
 # Each refusal the collection or the service may make: its failure.kind, the message that gives its details (the
 # ids and names its justification checks), and the justification from the account as read.
 REFUSALS = (
+    (
+        "create_needs",
+        r"Registry credential '(?P<name>[^']+)' does not exist; creating it needs (?P<missing>[a-z_]+(, [a-z_]+)*)",
+        _stored_needs("registryAuths"),
+    ),
+    ("create_needs", r"Secret '(?P<name>[^']+)' does not exist; creating it needs (?P<missing>[a-z_]+(, [a-z_]+)*)", _stored_needs("secrets")),
+    ("in_use", r"Registry credential '(?P<name>[^']+)' \((?P<id>[^)]+)\) is used by (?P<users>.+?): nothing was deleted", _credential_in_use),
+    ("in_use", r"Secret '(?P<name>[^']+)' \((?P<id>[^)]+)\) is used by (?P<users>.+?): nothing was deleted", _secret_in_use),
+    ("list_incomplete", r"Secret '[^']+' \([^)]+\) was not deleted: the account's list of endpoints came back with (?P<cap>\d+) endpoints", _list_at_cap),
+    ("not_found", r"No registry credential named '(?P<name>[^']+)' exists \(container_registry_auth\)", _no_credential_named),
+    ("not_found", r"Template '(?P<template>[^']+)': .+ refers to (a secret|secrets) the account does not have: (?P<missing>'.+')\. Create", _missing_secrets),
+    ("graphql", r'containerRegistryAuthId "(?P<id>[^"]+)" is not a registry credential of the account', _no_credential_id),
+    ("unsupported", r"The service does not support registry credentials \(its API has no myself\.containerRegistryCreds field\)", _documented),
+    ("unsupported", r"Secrets cannot be managed on this service: the service does not support secrets", _documented),
     ("create_needs", r"Endpoint '(?P<name>[^']+)' does not exist; creating it needs (?P<missing>[a-z_]+(, [a-z_]+)*)", _needs),
     ("not_found", r"No endpoint with id '(?P<id>[^']+)' exists", _no_id),
     ("invalid_option", r"The endpoint with id '(?P<id>[^']+)' is named '(?P<actual>[^']+)', not '(?P<name>[^']+)'", _other_name),
@@ -1488,6 +1984,39 @@ class FullAccount(Account):
     def template_info(self, task, faults):
         self.task(task, faults)
 
+    @rule(task=registry_auth_tasks(), faults=STORE_FAULT_PLANS)
+    def registry_auth(self, task, faults):
+        self.task(task, faults)
+
+    @rule(task=registry_auth_tasks(), faults=STORE_FAULT_PLANS)
+    def registry_auth_in_check_mode(self, task, faults):
+        self.task(task, faults, check_mode=True)
+
+    @rule(task=secret_tasks(), faults=STORE_FAULT_PLANS)
+    def secret(self, task, faults):
+        self.task(task, faults)
+
+    @rule(task=secret_tasks(), faults=STORE_FAULT_PLANS)
+    def secret_in_check_mode(self, task, faults):
+        self.task(task, faults, check_mode=True)
+
+    @rule(task=st.one_of(registry_auth_info_tasks(), secret_info_tasks()), faults=FAULT_PLANS)
+    def registry_auth_or_secret_info(self, task, faults):
+        self.task(task, faults)
+
+    @rule(change=store_changes())
+    def another_tool_changes_credentials_or_secrets(self, change):
+        """Another tool rotates, deletes or creates a registry credential or a secret, or changes what refers to one."""
+        self.another_tool(change)
+
+    @rule(
+        task=st.one_of(registry_auth_tasks(), secret_tasks(), template_tasks()),
+        change=st.one_of(store_changes(), other_changes()),
+        before_request=st.integers(2, 6),
+    )
+    def credential_secret_or_template_while_another_tool_acts(self, task, change, before_request):
+        self.task(task, Faults(), meanwhile=(before_request, change))
+
 
 class DocumentedAccount(Account):
     """A service with only the documented fields: tasks seldom set newer options or name a template (it cannot serve them)."""
@@ -1513,3 +2042,8 @@ class DocumentedAccount(Account):
     @rule(task=st.one_of(fleet_tasks(newer=20), endpoint_tasks(newer=20)), change=other_changes(), before_request=st.integers(2, 6))
     def task_while_another_tool_acts(self, task, change, before_request):
         self.task(task, Faults(), meanwhile=(before_request, change))
+
+    @rule(task=st.one_of(registry_auth_tasks(), secret_tasks(), registry_auth_info_tasks(), secret_info_tasks()), faults=STORE_FAULT_PLANS)
+    def registry_auth_or_secret(self, task, faults):
+        """The documented service has no registry credentials and no secrets: every such task is refused, changing nothing."""
+        self.task(task, faults)

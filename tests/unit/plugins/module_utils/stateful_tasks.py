@@ -23,6 +23,20 @@ ELSEWHERE_NAMES = ("stg-app-a", "stg-web-a")
 PREFIXES = ("", "app-", "web-")
 TEMPLATE_NAMES = ("worker-a", "worker-b")
 TEMPLATE_IDS = ("tpl-base", "tpl-next")
+# Registry credentials: "registry" is in the account from the start (reg-auth-1), the other only tasks or other tools make;
+# templates also name one nobody makes.
+REGISTRY_NAMES = ("registry", "team-registry")
+MISSING_REGISTRY = "no-such-registry"
+# Secrets: tasks make the first two, only other tools the third; environment values also refer to one nobody makes.
+SECRET_NAMES = ("hf_token", "db-pass")
+OTHER_SECRET_NAMES = ("legacy_key",)
+MISSING_SECRET = "never_made"
+# Write-only values, each longer than the collection's short-value threshold: none may show in any output.
+USERNAMES = ("registry-user-one", "ci-robot-account")
+PASSWORDS = ("pa55word-first-4d1", "pa55word-second-9e7")
+SECRET_VALUES = ("hf-live-token-aaa111", "hf-live-token-bbb222")
+# What other tools send (rotations, creates).
+OTHER_TOOL_VALUES = dict(username="console-user-77b2", password="console-pass-3f0c", value="console-secret-5a9e")
 GPU_POOLS = (["AMPERE_48"], ["ADA_24"], ["AMPERE_48", "ADA_48_PRO"], ["ADA_48_PRO", "AMPERE_48"], ["AMPERE_80", "-NVIDIA A100 80GB PCIe"])
 # A pool the service does not know: the collection passes it on, the API refuses it.
 UNKNOWN_POOL = ["HOPPER_999"]
@@ -108,6 +122,26 @@ class TypoOf(IdOf):
         return self.TYPOS[self.typo](name)
 
 
+class StoredIdOf:
+    """The id of the account's registry credential or secret (``table``: registryAuths or secrets) named
+    ``name`` when the task runs; with none of that name, the id of one deleted since, or an unknown one."""
+
+    NOUNS = dict(registryAuths="registry credential", secrets="secret")
+
+    def __init__(self, table, name):
+        self.table = table
+        self.name = name
+
+    def __repr__(self):
+        return "<id of the %s %r>" % (self.NOUNS[self.table], self.name)
+
+    def __eq__(self, other):
+        return isinstance(other, StoredIdOf) and (other.table, other.name) == (self.table, self.name)
+
+    def __hash__(self):
+        return hash(("StoredIdOf", self.table, self.name))
+
+
 class ReadOnlyKey:
     """The account's read-only key (shown by name: a key is never printed)."""
 
@@ -152,6 +186,8 @@ class Change:
     def __init__(self, kind, **details):
         self.kind = kind
         self.details = details
+        # the names of what else it changed, as carried out (the templates whose credential it deleted)
+        self.touched = set()
 
     def __repr__(self):
         return "%s %s" % (self.kind, flow(self.details)) if self.details else self.kind
@@ -177,6 +213,8 @@ FAULT_KINDS = (
 )
 # The emulator's mutation kinds (a lost response is one-shot per kind: the next applied one).
 MUTATION_KINDS = ("create", "update", "delete", "template_create", "template_update", "template_delete")
+REGISTRY_AUTH_KINDS = ("registry_auth_create", "registry_auth_update", "registry_auth_delete")
+SECRET_KINDS = ("secret_create", "secret_value_update", "secret_description_update", "secret_delete")
 
 
 def fault_settings(kind, api_timeout):
@@ -199,11 +237,20 @@ def fault_settings(kind, api_timeout):
 
 # Most runs meet no fault; the others a few, mostly among the first requests (a run makes 1 to 10).
 REQUEST_FAULTS = st.dictionaries(st.one_of(st.integers(1, 4), st.integers(1, 10)), st.sampled_from(FAULT_KINDS), max_size=4)
-FAULT_PLANS = st.one_of(
-    st.just(Faults()),
-    st.builds(Faults, REQUEST_FAULTS.filter(bool)),
-    st.builds(Faults, REQUEST_FAULTS, st.lists(st.sampled_from(MUTATION_KINDS), unique=True, min_size=1, max_size=3)),
-)
+
+
+def fault_plans(kinds):
+    """No faults, faults, or faults and lost responses of some of the mutation ``kinds``."""
+    return st.one_of(
+        st.just(Faults()),
+        st.builds(Faults, REQUEST_FAULTS.filter(bool)),
+        st.builds(Faults, REQUEST_FAULTS, st.lists(st.sampled_from(kinds), unique=True, min_size=1, max_size=3)),
+    )
+
+
+FAULT_PLANS = fault_plans(MUTATION_KINDS)
+# For the credential and secret tasks: lost responses of their own mutations.
+STORE_FAULT_PLANS = fault_plans(REGISTRY_AUTH_KINDS + SECRET_KINDS)
 
 # --- option values: inside and at the edges of their ranges ----------------------------------
 
@@ -381,18 +428,35 @@ def endpoint_tasks(draw, newer=4):
     return Task("tensorone_endpoint", read_only_now_and_then(draw, args))
 
 
+# Environment values that refer to a secret, in both spellings: to the secrets tasks make, to one only other tools
+# make, and to one nobody makes (a template task that refers to a missing secret is refused).
+SECRET_REFERENCES = (
+    "{{ TENSORONE_SECRET_hf_token }}",
+    "{{RUNPOD_SECRET_db-pass}}",
+    "{{ RUNPOD_SECRET_legacy_key }}",
+    "{{ TENSORONE_SECRET_%s }}" % MISSING_SECRET,
+)
+
+
+def or_a_reference(values):
+    """One of ``values``, or (one time in four or so) a reference to a secret, seldom to the missing one."""
+    return st.sampled_from(list(values) * 6 + list(SECRET_REFERENCES[:3] * 2 + SECRET_REFERENCES[3:]))
+
+
 TEMPLATE_OPTIONS = dict(
     docker_args=st.sampled_from(["", "python handler.py"]),
-    env=st.dictionaries(st.sampled_from(["MODEL", "DEBUG"]), st.sampled_from(["llama-3", "1", "", None]), max_size=2),
-    secret_env=st.dictionaries(st.sampled_from(["TOKEN", "LICENSE"]), st.sampled_from(["s3cr3t-one", "s3cr3t-two", None]), max_size=2),
+    env=st.dictionaries(st.sampled_from(["MODEL", "DEBUG"]), or_a_reference(["llama-3", "1", "", None]), max_size=2),
+    secret_env=st.dictionaries(st.sampled_from(["TOKEN", "LICENSE"]), or_a_reference(["s3cr3t-one", "s3cr3t-two", None]), max_size=2),
     volume_in_gb=st.sampled_from([0, 0, 0, 0, 0, 5]),
     is_serverless=st.booleans(),
     readme=st.sampled_from(["", "# LLM worker"]),
     ports=st.sampled_from(["", "8000/http"]),
     start_script=st.sampled_from(["", "bash start.sh"]),
     volume_mount_path=st.sampled_from(["", "/workspace"]),
-    container_registry_auth_id=st.sampled_from(["", "reg-auth-1"]),
+    container_registry_auth_id=st.sampled_from(["", "reg-auth-1", StoredIdOf("registryAuths", REGISTRY_NAMES[0])]),
 )
+# The credential a template names by name: one tasks make, the one there from the start, one nobody makes.
+CREDENTIAL_NAMES = st.sampled_from(REGISTRY_NAMES * 2 + (MISSING_REGISTRY,))
 IMAGES = st.sampled_from(["reg.example/llm:1.0", "reg.example/llm:1.1"])
 DISKS = st.sampled_from([1, 20])
 TEMPLATE_SLIPS = st.sampled_from(
@@ -404,6 +468,8 @@ TEMPLATE_SLIPS = st.sampled_from(
         dict(env={" ": "x"}),
         dict(env={"DEBUG": True}),
         dict(name=" "),
+        dict(container_registry_auth=" "),
+        dict(container_registry_auth="registry", container_registry_auth_id="reg-auth-1"),
     ]
 )
 
@@ -421,6 +487,8 @@ def template_tasks(draw):
         else:
             args.update(draw(st.fixed_dictionaries({}, optional=dict(image_name=IMAGES, container_disk_in_gb=DISKS))))
         args.update(draw(subset(TEMPLATE_OPTIONS)))
+        if "container_registry_auth_id" not in args and draw(chance(3)):
+            args["container_registry_auth"] = draw(CREDENTIAL_NAMES)
         if draw(chance(16)):
             args.update(draw(TEMPLATE_SLIPS))
     args.update(draw(st.fixed_dictionaries({}, optional=API_OPTIONS)))
@@ -442,6 +510,89 @@ def template_info_tasks(draw):
     args = dict(draw(st.sampled_from([{}, {}, dict(name=TEMPLATE_NAMES[0]), dict(name=TEMPLATE_NAMES[1])])))
     args.update(draw(st.fixed_dictionaries({}, optional=dict(API_OPTIONS, include_env_values=st.booleans()))))
     return Task("tensorone_template_info", args)
+
+
+# --- registry credentials and secrets ------------------------------------------------
+
+REGISTRY_AUTH_SLIPS = st.sampled_from(
+    [
+        dict(name=" "),
+        dict(name="registry "),
+        dict(password=" "),
+        dict(username=""),
+        dict(update_password="always", username=None),
+        dict(update_password="always", password=None),
+    ]
+)
+
+
+@st.composite
+def registry_auth_tasks(draw):
+    """tensorone_registry_auth: present (with the username and password, one of them or neither; on_create or always), or absent."""
+    args = {"name": draw(st.sampled_from(REGISTRY_NAMES))}
+    if draw(st.sampled_from(["present", "present", "present", "absent"])) == "absent":
+        args["state"] = "absent"
+    else:
+        given = draw(st.sampled_from([("username", "password"), ("username", "password"), (), ("username",), ("password",)]))
+        values = dict(username=st.sampled_from(USERNAMES), password=st.sampled_from(PASSWORDS))
+        args.update((option, draw(values[option])) for option in given)
+        if draw(st.booleans()):
+            args["update_password"] = draw(st.sampled_from(["on_create", "always", "always"]))
+    if draw(chance(16)):
+        args.update(draw(REGISTRY_AUTH_SLIPS))
+    args.update(draw(st.fixed_dictionaries({}, optional=API_OPTIONS)))
+    return Task("tensorone_registry_auth", read_only_now_and_then(draw, args))
+
+
+SECRET_SLIPS = st.sampled_from(
+    [
+        dict(name=" "),
+        dict(name=" hf_token"),
+        dict(value=" "),
+        dict(update_value="always", value=None),
+    ]
+)
+
+
+@st.composite
+def secret_tasks(draw):
+    """tensorone_secret: present (with or without a value, on_create or always; a description set, changed or
+    cleared with ""), or absent."""
+    args = {"name": draw(st.sampled_from(SECRET_NAMES))}
+    if draw(st.sampled_from(["present", "present", "present", "absent"])) == "absent":
+        args["state"] = "absent"
+    else:
+        if draw(st.sampled_from([True, True, False])):
+            args["value"] = draw(st.sampled_from(SECRET_VALUES))
+        if draw(st.booleans()):
+            args["update_value"] = draw(st.sampled_from(["on_create", "always", "always"]))
+        if draw(st.booleans()):
+            args["description"] = draw(st.sampled_from(["Hugging Face read token", "rotated monthly", ""]))
+    if draw(chance(16)):
+        args.update(draw(SECRET_SLIPS))
+    args.update(draw(st.fixed_dictionaries({}, optional=API_OPTIONS)))
+    return Task("tensorone_secret", read_only_now_and_then(draw, args))
+
+
+@st.composite
+def stored_info_tasks(draw, module, table, names):
+    """An info task of credentials or secrets: every one, or one by name or id (of one that may be gone);
+    now and then a blank filter."""
+    form = draw(st.sampled_from(["all", "all", "name", "id"]))
+    name = draw(st.sampled_from(names))
+    args = dict(all={}, name=dict(name=name), id=dict(id=StoredIdOf(table, name)))[form]
+    if draw(chance(16)):
+        args = draw(st.sampled_from([dict(name=" "), dict(id="")]))
+    args.update(draw(st.fixed_dictionaries({}, optional=API_OPTIONS)))
+    return Task(module, args)
+
+
+def registry_auth_info_tasks():
+    return stored_info_tasks("tensorone_registry_auth_info", "registryAuths", REGISTRY_NAMES + (MISSING_REGISTRY,))
+
+
+def secret_info_tasks():
+    return stored_info_tasks("tensorone_secret_info", "secrets", SECRET_NAMES + OTHER_SECRET_NAMES + (MISSING_SECRET,))
 
 
 # --- what other tools do ----------------------------------------------------------------
@@ -495,3 +646,34 @@ def other_changes(draw):
     if kind == "edits template":
         return Change(kind, name=draw(st.sampled_from(TEMPLATE_NAMES)), fields=draw(st.sampled_from(TEMPLATE_EDITS)))
     return Change(kind, seconds=draw(st.sampled_from([1, 10, 120])))
+
+
+STORE_CHANGE_KINDS = (
+    "rotates credential",
+    "deletes credential",
+    "creates credential",
+    "rotates secret",
+    "describes secret",
+    "deletes secret",
+    "creates secret",
+    "refers to secret",
+    "drops secret references",
+)
+
+
+@st.composite
+def store_changes(draw):
+    """Another tool rotates, deletes or creates a registry credential or a secret (one with a name a deleted one had
+    included), describes a secret, or makes an endpoint's or a template's environment refer to a secret, or stop."""
+    kind = draw(st.sampled_from(STORE_CHANGE_KINDS + ("refers to secret",)))
+    if kind.endswith("credential"):
+        return Change(kind, name=draw(st.sampled_from(REGISTRY_NAMES)))
+    if kind == "describes secret":
+        return Change(kind, name=draw(st.sampled_from(SECRET_NAMES + OTHER_SECRET_NAMES)), description=draw(st.sampled_from(["set in the console", ""])))
+    if kind.endswith("secret") and kind != "refers to secret":
+        return Change(kind, name=draw(st.sampled_from(SECRET_NAMES + OTHER_SECRET_NAMES)))
+    # an endpoint's environment (only other tools set it) or a template's
+    name = draw(st.sampled_from(NAMES[:2] + OTHER_NAMES[:1] + TEMPLATE_NAMES))
+    if kind == "drops secret references":
+        return Change(kind, name=name)
+    return Change(kind, name=name, secret=draw(st.sampled_from(SECRET_NAMES + OTHER_SECRET_NAMES)))

@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 
+from ansible_collections.tensorone.cloud.plugins.module_utils import _registry_auth, _secret
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils import stateful_machine
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.stateful_machine import FullAccount
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.stateful_tasks import Change, Faults, Task
@@ -102,3 +103,85 @@ def test_another_tool_deleting_an_endpoint_under_the_name_the_run_just_gave_it_i
     assert machine.state()["endpoints"] == []
     acted = machine.notes.index("  meanwhile, deletes {name: web-a}")
     assert "delete endpoint 'web-a'" not in machine.notes[acted + 1] and "update endpoint 'app-a'" in machine.notes[acted + 1]
+
+
+# --- registry credentials and secrets ------------------------------------------------------
+
+
+def stored(machine, table, name):
+    found = [r for r in machine.state()[table] if r and r["name"] == name]
+    return found[0] if found else None
+
+
+def test_another_tool_deleting_a_credential_clears_the_templates_that_name_it_and_a_new_one_gets_a_new_id(machine):
+    machine.task(
+        Task("tensorone_template", dict(name="worker-a", image_name="reg.example/llm:1.0", container_disk_in_gb=20, container_registry_auth="registry")),
+        Faults(),
+    )
+    assert [t["containerRegistryAuthId"] for t in machine.state()["templates"]] == ["reg-auth-1"]
+    change = Change("deletes credential", name="registry")
+    assert machine.change(change, machine.state())
+    # as the service does: the template silently loses its reference (and the change says which templates it touched)
+    assert [t["containerRegistryAuthId"] for t in machine.state()["templates"]] == [None]
+    assert change.touched == set(["worker-a"])
+    assert machine.change(Change("creates credential", name="registry"), machine.state())
+    assert stored(machine, "registryAuths", "registry")["id"] not in ("reg-auth-1", None)
+    # the template names it again by name: the next run saves the new id
+    machine.task(Task("tensorone_template", dict(name="worker-a", container_registry_auth="registry")), Faults())
+    assert [t["containerRegistryAuthId"] for t in machine.state()["templates"]] == [stored(machine, "registryAuths", "registry")["id"]]
+
+
+def test_another_tool_rotating_counts_as_the_service_counts_and_keeps_no_value(machine):
+    machine.task(Task("tensorone_secret", dict(name="hf_token", value="hf-live-token-aaa111")), Faults())
+    before = stored(machine, "secrets", "hf_token")
+    assert machine.change(Change("rotates secret", name="hf_token"), machine.state())
+    after = stored(machine, "secrets", "hf_token")
+    assert after["valueUpdates"] == before["valueUpdates"] + 1 and after["valueFingerprint"] != before["valueFingerprint"]
+    assert machine.change(Change("rotates credential", name="registry"), machine.state())
+    assert stored(machine, "registryAuths", "registry")["rotations"] == 1
+    assert "console-secret-5a9e" not in repr(machine.state())
+
+
+def test_a_secret_an_endpoint_refers_to_is_not_deleted_until_the_reference_is_dropped(machine):
+    machine.other_tool(SAVE, {"i": {"name": "app-a", "templateId": "tpl-other", "gpuIds": "ADA_24", "workersMax": 0}})
+    machine.task(Task("tensorone_secret", dict(name="db-pass", value="hf-live-token-bbb222")), Faults())
+    assert machine.change(Change("refers to secret", name="app-a", secret="db-pass"), machine.state())
+    machine.task(Task("tensorone_secret", dict(name="db-pass", state="absent")), Faults())
+    assert stored(machine, "secrets", "db-pass") is not None
+    assert any(line.startswith("  refused: Secret 'db-pass'") and "is used by endpoint 'app-a'" in line for line in machine.notes), machine.notes
+    assert machine.change(Change("drops secret references", name="app-a"), machine.state())
+    machine.task(Task("tensorone_secret", dict(name="db-pass", state="absent")), Faults())
+    assert stored(machine, "secrets", "db-pass") is None
+
+
+def test_a_rotation_task_and_its_repeat_are_one_update_each_even_after_a_lost_response(machine):
+    task = Task("tensorone_registry_auth", dict(name="registry", username="registry-user-one", password="pa55word-first-4d1", update_password="always"))
+    machine.task(task, Faults(lost=["registry_auth_update"]))
+    # the run's update, sent again after its lost response, then the repeat's one
+    assert stored(machine, "registryAuths", "registry")["rotations"] == 3
+
+
+ROTATE_ON_CREATE = Task("tensorone_registry_auth", dict(name="registry", username="registry-user-one", password="pa55word-first-4d1"))
+DELETE_CREDENTIAL = Task("tensorone_registry_auth", dict(name="registry", state="absent"))
+SECRET = Task("tensorone_secret", dict(name="hf_token", value="hf-live-token-aaa111"))
+
+
+@pytest.mark.parametrize(
+    "owner, attribute, replacement, task, violation",
+    [
+        # sends the username and password on every run, whatever update_password says
+        (_registry_auth.RegistryAuths, "changes", lambda self, view, desired: ["username", "password"], ROTATE_ON_CREATE, "update_password=on_create sent"),
+        # deletes a credential whatever names it (the service then drops the template's reference)
+        (_registry_auth.RegistryAuths, "users", lambda self, auth_id: [], DELETE_CREDENTIAL, "changed templates|deleted while templates named it"),
+        # shows the secret's value in a warning
+        (_secret, "secret_warnings", lambda params: ["value: %s" % params.get("value")], SECRET, "a result or message shows"),
+    ],
+    ids=["rotates on create", "deletes in use", "shows the value"],
+)
+def test_the_invariants_catch_a_module_that_breaks_a_promise(machine, owner, attribute, replacement, task, violation):  # pylint: disable=too-many-arguments
+    machine.task(
+        Task("tensorone_template", dict(name="worker-a", image_name="reg.example/llm:1.0", container_disk_in_gb=20, container_registry_auth="registry")),
+        Faults(),
+    )
+    with mock.patch.object(owner, attribute, replacement), pytest.raises(stateful_machine.Violation, match=violation):
+        machine.task(task, Faults())
