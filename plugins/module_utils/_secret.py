@@ -29,7 +29,6 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._env import CHANGE
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     LIST_CAP,
     MASK,
-    SHORT_BELOW,
     Field,
     ModelError,
     Resource,
@@ -43,6 +42,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._resource import (
     listed,
     myself_of,
     recovered,
+    short_value_warnings,
     unknown_fields,
     value_errors,
 )
@@ -130,9 +130,8 @@ def validate_secret(params):
         errors.append("name must not be empty")
     elif name != name.strip():
         errors.append("name %r starts or ends with white space: an environment value could not refer to the secret reliably" % name)
-    if value is not None and not value.strip():
-        errors.append("value must not be empty")
-    elif value is None and params.get("state") == "present" and params.get("update_value") == "always":
+    errors.extend(value_errors(params, not_blank=("value",)))
+    if value is None and params.get("state") == "present" and params.get("update_value") == "always":
         errors.append("value is required with update_value=always (it is sent on every run)")
     return errors
 
@@ -140,17 +139,14 @@ def validate_secret(params):
 def secret_warnings(params):
     """Warnings, before any request, for a name a reference may not match and a value too short to mask."""
     warnings = []
-    name, value = params.get("name") or "", params.get("value")
+    name = params.get("name") or ""
     if name.strip() and not REFERABLE_NAME.match(name):
         warnings.append(
             "The secret's name %r has characters other than letters, digits, _ and -: a reference "
             "{{ TENSORONE_SECRET_<name> }} in an environment value may not match it" % name
         )
-    if value and len(value) < SHORT_BELOW and params.get("state") == "present":
-        warnings.append(
-            "value is shorter than %d characters: Ansible masks every occurrence of a no_log value in the task's output, so a value this short garbles it"
-            % SHORT_BELOW
-        )
+    if params.get("state") == "present":
+        warnings.extend(short_value_warnings(params, ("value",)))
     return warnings
 
 
