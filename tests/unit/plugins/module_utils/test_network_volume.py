@@ -16,21 +16,18 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _network_volume as model
-from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError, Client
+from ansible_collections.tensorone.cloud.plugins.module_utils._api import APIError
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import ModelError
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run, outcome_of
 from ansible_collections.tensorone.cloud.plugins.modules import tensorone_network_volume, tensorone_network_volume_info
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import failed_result, module_run
 
 VOLUME = dict(name="model-cache", size=50, data_center="EU-RO-1")
 
 
 def make_run(server, params, check_mode=False, diff=False, spec=None):
-    client = Client(server.graphql_url, server.api_key, timeout=5, retries=2, sleep=lambda s: None)
-    full = dict((option, None) for option in spec or model.network_volume_argument_spec())
-    full.update(state="present")
-    full.update(params)
-    return Run(client, full, check_mode=check_mode, diff=diff, sleep=lambda s: None)
+    return module_run(server, spec or model.network_volume_argument_spec(), params, check_mode, diff)
 
 
 def converge(server, params, check_mode=False, diff=False):
@@ -41,13 +38,11 @@ def converge(server, params, check_mode=False, diff=False):
 def fails(server, params, check_mode=False):
     """The shaped result of a run that fails (``outcome_of``), and the run."""
     run = make_run(server, params, check_mode=check_mode)
-    result = outcome_of(run, model.converge_network_volume)
-    assert result.get("failed"), result
-    return result, run
+    return failed_result(run, model.converge_network_volume), run
 
 
 def info(server, **params):
-    run = make_run(server, params, spec=dict(id=None, name=None, data_center=None))
+    run = make_run(server, params, spec=dict(id=dict(type="str"), name=dict(type="str"), data_center=dict(type="str")))
     return outcome_of(run, model.read_network_volumes), run
 
 

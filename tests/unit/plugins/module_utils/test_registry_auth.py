@@ -17,11 +17,11 @@ import json
 import pytest
 
 from ansible_collections.tensorone.cloud.plugins.module_utils import _registry_auth as model
-from ansible_collections.tensorone.cloud.plugins.module_utils._api import Client
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import CHANGED_MASK, MASK, Field, ModelError
-from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run, outcome_of
+from ansible_collections.tensorone.cloud.plugins.module_utils._runner import outcome_of
 from ansible_collections.tensorone.cloud.plugins.modules import tensorone_registry_auth, tensorone_registry_auth_info
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import module_run
 from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.test_module_secrets import module_args
 
 USERNAME = "robot$team-puller-5c1e"
@@ -31,11 +31,7 @@ CREDENTIAL = dict(name="team-registry", username=USERNAME, password=PASSWORD)
 
 
 def make_run(server, params, check_mode=False, diff=False, retries=2):
-    client = Client(server.graphql_url, server.api_key, timeout=5, retries=retries, sleep=lambda s: None)
-    full = dict((option, None) for option in model.registry_auth_argument_spec())
-    full.update(state="present", update_password="on_create")
-    full.update(params)
-    return Run(client, full, check_mode=check_mode, diff=diff, sleep=lambda s: None)
+    return module_run(server, model.registry_auth_argument_spec(), params, check_mode, diff, retries)
 
 
 def converge(server, params, check_mode=False, diff=False):

@@ -24,6 +24,7 @@ from ansible_collections.tensorone.cloud.plugins.module_utils._env import CHANGE
 from ansible_collections.tensorone.cloud.plugins.module_utils._resource import MASK
 from ansible_collections.tensorone.cloud.plugins.module_utils._runner import Run, outcome_of
 from ansible_collections.tensorone.cloud.tests.emulator.pytest_plugin import emulator_factory  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.tensorone.cloud.tests.unit.plugins.module_utils.runs import failed_result, module_run
 
 VALUE = "hf-secret-value-5c1e9a7d"
 ROTATED = "hf-rotated-value-0b8e44f2"
@@ -35,11 +36,7 @@ NOT_COMPARED = (
 
 
 def make_run(server, params, check_mode=False, diff=False):
-    client = Client(server.graphql_url, server.api_key, timeout=5, retries=2, sleep=lambda s: None)
-    full = dict((option, None) for option in model.secret_argument_spec())
-    full.update(state="present", update_value="on_create")
-    full.update(params)
-    return Run(client, full, check_mode=check_mode, diff=diff, sleep=lambda s: None)
+    return module_run(server, model.secret_argument_spec(), params, check_mode, diff)
 
 
 def converge(server, params, check_mode=False, diff=False):
@@ -50,9 +47,7 @@ def converge(server, params, check_mode=False, diff=False):
 def fails(server, params, check_mode=False):
     """The shaped result of a run that fails (``outcome_of``), and the run."""
     run = make_run(server, params, check_mode=check_mode)
-    result = outcome_of(run, model.converge_secret)
-    assert result.get("failed"), result
-    return result, run
+    return failed_result(run, model.converge_secret), run
 
 
 def stored(server, name="hf_token"):
